@@ -1,0 +1,159 @@
+"""`python -m bot`: run Nexus, or an operator task (`db upgrade`, `content check`, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+from pathlib import Path
+
+import discord
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"nexus: {message}", file=sys.stderr)
+    return status
+
+
+async def _run(settings: Settings, *, force_sync: bool = False, login_only: bool = False) -> None:
+    from bot.client import create_bot
+
+    bot = create_bot(settings, force_command_sync=force_sync)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        if login_only:
+            await bot.login(settings.discord_token)
+            return
+        runner = asyncio.create_task(bot.start(settings.discord_token), name="nexus")
+        stopper = asyncio.create_task(stop.wait(), name="nexus-stop")
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            await bot.close()
+        else:
+            stopper.cancel()
+        await runner
+
+
+def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: bool = False) -> int:
+    from bot.client import ContentInvalid
+    from bot.logs import setup_logging
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", 2)
+    setup_logging(settings.log_level, settings.discord_token)
+    try:
+        asyncio.run(_run(settings, force_sync=force_sync, login_only=login_only))
+    except discord.LoginFailure:
+        return _fail(
+            "DISCORD_TOKEN: Discord rejected this token; copy it again from the Developer Portal", 2
+        )
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return _fail(f"content/ has {len(exc.problems)} problem(s); fix them and start again", 1)
+    return 0
+
+
+def cmd_sync_commands(args: argparse.Namespace) -> int:
+    return cmd_run(args, force_sync=True, login_only=True)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db.engine import Database
+    from bot.db.migrate import current_revision
+
+    try:
+        settings = load_settings(require_token=False)
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", 2)
+
+    async def upgrade() -> str | None:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            return await current_revision(db.engine)
+        finally:
+            await db.close()
+
+    print(f"database at revision {asyncio.run(upgrade())}")
+    return 0
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.content.check import check_content
+
+    root = Path(args.dir) if args.dir else None
+    if root is None:
+        try:
+            root = load_settings(require_token=False).content_dir
+        except ConfigError as exc:
+            return _fail(f"configuration error: {exc}", 2)
+    report = check_content(root)
+    for problem in report.problems:
+        print(problem)
+    counts: dict[str, int] = {}
+    for entry in report.learnings:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    summary = ", ".join(f"{counts.get(k, 0)} {k}s" for k in ("concept", "challenge", "tip"))
+    if report.problems:
+        print(f"{len(report.problems)} problem(s) in {root} ({summary})", file=sys.stderr)
+        return 1
+    print(f"content OK: {summary}")
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(require_token=False)
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", 2)
+    try:
+        age = time.time() - settings.health_file.stat().st_mtime
+    except FileNotFoundError:
+        return _fail("unhealthy: no heartbeat yet", 1)
+    if age > args.max_age:
+        return _fail(f"unhealthy: last heartbeat {age:.0f} s ago", 1)
+    print(f"healthy: last heartbeat {age:.0f} s ago")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nexus", description="Nexus, the ProDev community bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default)").set_defaults(func=cmd_run)
+    sub.add_parser(
+        "sync-commands", help="register the slash commands with Discord now"
+    ).set_defaults(func=cmd_sync_commands)
+    db = sub.add_parser("db", help="database tasks").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db_upgrade)
+    content = sub.add_parser("content", help="content tasks").add_subparsers(
+        dest="content_command", required=True
+    )
+    check = content.add_parser("check", help="validate every file in content/")
+    check.add_argument("--dir", help="the content folder (default: CONTENT_DIR or ./content)")
+    check.set_defaults(func=cmd_content_check)
+    health = sub.add_parser("health", help="exit 0 when the running bot's heartbeat is fresh")
+    health.add_argument("--max-age", type=float, default=120.0, help="seconds (default 120)")
+    health.set_defaults(func=cmd_health)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func = getattr(args, "func", cmd_run)
+    return int(func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The Nexus bot: built by a factory that does not connect, so tests run the production bot."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import pkgutil
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+from sqlalchemy import select
+
+import cogs
+from bot.config import Settings, load_settings
+from bot.content.check import check_content
+from bot.content.sync import SyncReport, sync_content
+from bot.db.engine import Database
+from bot.db.models import BotState
+from bot.db.types import utcnow
+from bot.errors_ui import reply_error
+from bot.services.learnings import LearningsService
+
+log = logging.getLogger(__name__)
+
+
+class ContentInvalid(RuntimeError):
+    """content/ has problems; the bot refuses to start on it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def extension_names() -> list[str]:
+    """Every cog module in the `cogs` package (modules starting with `_` are helpers)."""
+    return sorted(
+        f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_")
+    )
+
+
+class NexusTree(app_commands.CommandTree["Nexus"]):
+    async def on_error(
+        self, interaction: discord.Interaction[Nexus], error: app_commands.AppCommandError
+    ) -> None:
+        await reply_error(interaction, error)
+
+
+class Nexus(commands.Bot):
+    """The bot: settings, database and services, wired once in `setup_hook`."""
+
+    def __init__(
+        self, settings: Settings, *, force_command_sync: bool = False, **options: Any
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=NexusTree,
+            **options,
+        )
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.learnings = LearningsService(self.db)
+        self.started_at = time.monotonic()
+        self.content_report: SyncReport | None = None
+        self.force_command_sync = force_command_sync
+        self.commands_synced: bool | None = None
+
+    async def setup_hook(self) -> None:
+        await self.db.upgrade()
+        report = check_content(self.settings.content_dir)
+        if not report.ok:
+            raise ContentInvalid([str(p) for p in report.problems])
+        self.content_report = await sync_content(self.db, report.learnings)
+        await self.learnings.refresh()
+        for name in extension_names():
+            await self.load_extension(name)
+        if self.settings.sync_commands or self.force_command_sync:
+            self.commands_synced = await self.sync_commands(force=self.force_command_sync)
+        self.heartbeat.start()
+
+    # -- command registration ----------------------------------------------------------------
+
+    def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:
+        return [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Register the commands with Discord when their payload changed (or when forced).
+
+        Discord limits how often commands may be created per day, so an unchanged payload is
+        not sent again: its hash is kept in the database.
+        """
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = self.command_payload(guild)
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"commands:{guild.id if guild else 'global'}"
+        async with self.db.read() as session:
+            stored = await session.scalar(select(BotState.value).where(BotState.key == key))
+        if stored == digest and not force:
+            log.info("application commands unchanged; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        async with self.db.unit_of_work() as session:
+            await session.merge(BotState(key=key, value=digest, updated_at=utcnow()))
+        log.info("synced %d application commands (%s)", len(synced), key)
+        return True
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("ready as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+
+    @tasks.loop(seconds=30)
+    async def heartbeat(self) -> None:
+        """Touch the health file while connected (the container HEALTHCHECK reads it)."""
+        if self.is_ready() and not self.is_closed():
+            path = self.settings.health_file
+            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(path.touch)
+
+    @property
+    def uptime_seconds(self) -> float:
+        return time.monotonic() - self.started_at
+
+    async def close(self) -> None:
+        self.heartbeat.cancel()
+        try:
+            await super().close()
+        finally:
+            await self.db.close()
+
+
+def create_bot(settings: Settings | None = None, **options: Any) -> Nexus:
+    """The production bot, not yet connected (settings from the environment by default)."""
+    return Nexus(settings or load_settings(), **options)

@@ -1,0 +1,148 @@
+"""Settings read once from the environment (and `.env`), validated, immutable."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nexus.db"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable and what is expected."""
+
+    def __init__(self, variable: str, expected: str) -> None:
+        self.variable = variable
+        self.expected = expected
+        super().__init__(f"{variable}: {expected}")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything Nexus reads from its environment."""
+
+    discord_token: str = field(repr=False)
+    database_url: str = DEFAULT_DATABASE_URL
+    dev_guild_id: int | None = None
+    owner_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    default_timezone: str = "UTC"
+    content_dir: Path = Path("content")
+    sync_commands: bool = True
+    health_file: Path = Path("data/heartbeat")
+
+    @property
+    def database(self) -> URL:
+        return make_url(self.database_url)
+
+
+def _snowflake(name: str, raw: str) -> int:
+    if not re.fullmatch(r"\d{15,20}", raw):
+        raise ConfigError(name, f"expected a Discord id (15-20 digits), got {raw!r}")
+    return int(raw)
+
+
+def _bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(name, f"expected true or false, got {raw!r}")
+
+
+def _database_url(raw: str) -> str:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL", "expected a URL such as sqlite+aiosqlite:///data/nexus.db"
+        ) from None
+    if url.drivername not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            "DATABASE_URL",
+            f"expected a driver among {', '.join(SUPPORTED_DRIVERS)}, got {url.drivername!r}",
+        )
+    if url.drivername.startswith("sqlite") and not url.database:
+        raise ConfigError(
+            "DATABASE_URL", "expected a SQLite file path, e.g. sqlite+aiosqlite:///data/nexus.db"
+        )
+    return raw
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: str | Path | None = ".env",
+    require_token: bool = True,
+) -> Settings:
+    """Read settings from `environ` (default: the process environment over `.env`).
+
+    Operator commands that never talk to Discord pass `require_token=False`.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        raw = values.get(name)
+        if raw is None or not raw.strip():
+            return None
+        return raw.strip()
+
+    token = get("DISCORD_TOKEN")
+    if token is None and not require_token:
+        token = ""
+    elif token is None:
+        raise ConfigError(
+            "DISCORD_TOKEN",
+            "missing: set it to your bot's token (Discord Developer Portal > your app > Bot)",
+        )
+    if token and (any(ch.isspace() for ch in token) or len(token) < 20):
+        raise ConfigError("DISCORD_TOKEN", "expected a bot token (one word, no spaces)")
+
+    dev_guild = get("DEV_GUILD_ID")
+    owners = get("OWNER_IDS")
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"expected one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    zone = get("DEFAULT_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "DEFAULT_TIMEZONE", f"expected an IANA time zone such as Africa/Nairobi, got {zone!r}"
+        ) from None
+    content_dir = Path(get("CONTENT_DIR") or "content")
+    if not content_dir.is_dir():
+        raise ConfigError(
+            "CONTENT_DIR", f"expected a folder of learnings, {str(content_dir)!r} is not one"
+        )
+    sync = get("SYNC_COMMANDS")
+
+    return Settings(
+        discord_token=token,
+        database_url=_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+        dev_guild_id=_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,
+        owner_ids=frozenset(
+            _snowflake("OWNER_IDS", part.strip()) for part in owners.split(",") if part.strip()
+        )
+        if owners
+        else frozenset(),
+        log_level=level,
+        default_timezone=zone,
+        content_dir=content_dir,
+        sync_commands=_bool("SYNC_COMMANDS", sync) if sync else True,
+        health_file=Path(get("HEALTH_FILE") or "data/heartbeat"),
+    )

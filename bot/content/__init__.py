@@ -1,0 +1,1 @@
+"""The learnings in content/: parsing, validation and sync into the database."""

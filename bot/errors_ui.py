@@ -1,0 +1,77 @@
+"""One place that turns any error during an interaction into a short, ephemeral reply."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.errors import NexusError
+
+log = logging.getLogger("bot.errors")
+
+
+def _describe_check_failure(error: app_commands.CheckFailure) -> str:
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(
+            p.replace("_", " ").replace("guild", "server").title()
+            for p in error.missing_permissions
+        )
+        return f"You need the **{needed}** permission to do that."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"I need the **{needed}** permission here to do that."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That command works inside a server, not in direct messages."
+    return "You are not allowed to use that here."
+
+
+def user_message(error: BaseException) -> str | None:
+    """The message for an error the user can act on, or None for a real failure."""
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        inner = error.__cause__ or getattr(error, "original", None)
+        if isinstance(error, app_commands.TransformerError) and not isinstance(inner, NexusError):
+            return f"`{str(error.value)[:80]}` is not a valid value for that option."
+        if inner is not None:
+            error = inner
+    if isinstance(error, NexusError):
+        return error.message
+    if isinstance(error, app_commands.CheckFailure):
+        return _describe_check_failure(error)
+    return None
+
+
+async def reply_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Answer the user ephemerally; log unexpected errors once, with an incident id."""
+    message = user_message(error)
+    if message is None:
+        incident = secrets.token_hex(4)
+        command = interaction.command.qualified_name if interaction.command else None
+        custom_id = (interaction.data or {}).get("custom_id") if interaction.data else None
+        log.error(
+            "incident %s: unexpected error (guild=%s user=%s command=%s component=%s)",
+            incident,
+            interaction.guild_id,
+            interaction.user.id if interaction.user else None,
+            command,
+            custom_id,
+            exc_info=error,
+        )
+        message = (
+            f"Something went wrong on my side, sorry. Incident `{incident}` was logged "
+            "for the maintainers; please try again in a moment."
+        )
+    if interaction.type is discord.InteractionType.autocomplete:
+        return  # an autocomplete cannot show a message; the user keeps typing
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error message to the user", exc_info=True)

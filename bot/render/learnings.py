@@ -1,0 +1,104 @@
+"""Learnings as embeds: entries (paged), tips, search results, indexes, suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.content.model import TOPICS, Learning
+from bot.render.limits import EMBED_FIELD_VALUE, PAGE_BUDGET, clip
+from bot.render.markdown import paginate
+from bot.services.learnings import IndexPage, SearchPage
+
+KIND_STYLE: dict[str, tuple[str, int, str]] = {
+    "concept": ("📘", 0x5865F2, "Concept"),
+    "challenge": ("🧩", 0xE67E22, "Challenge"),
+    "tip": ("💡", 0x2ECC71, "Tip"),
+}
+COMMAND_FOR_KIND = {"concept": "/concept", "challenge": "/challenge", "tip": "/tips"}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_STYLE.get(kind, ("", 0, kind.title()))[2]
+
+
+def entry_pages(entry: Learning) -> list[discord.Embed]:
+    """The entry as one or more embeds; code blocks are never cut across pages."""
+    emoji, colour, label = KIND_STYLE.get(entry.kind, ("📄", 0x99AAB5, entry.kind.title()))
+    header = f"*{entry.summary}*"
+    if entry.why:
+        header += f"\n**Why:** {entry.why}"
+    bodies = paginate(entry.body, PAGE_BUDGET, first_budget=PAGE_BUDGET - len(header) - 2)
+    pages: list[discord.Embed] = []
+    for number, body in enumerate(bodies, start=1):
+        description = f"{header}\n\n{body}" if number == 1 else body
+        embed = discord.Embed(
+            title=clip(f"{emoji} {entry.title}", 256), description=description, colour=colour
+        )
+        if number == len(bodies) and entry.docs:
+            links = "\n".join(f"[{d.title}]({d.url})" for d in entry.docs)
+            embed.add_field(name="Docs", value=clip(links, EMBED_FIELD_VALUE), inline=False)
+        footer = f"{label} · {entry.topic_name}"
+        if len(bodies) > 1:
+            footer += f" · page {number}/{len(bodies)}"
+        embed.set_footer(text=footer)
+        pages.append(embed)
+    return pages
+
+
+def did_you_mean(query: str, candidates: Sequence[Learning]) -> discord.Embed:
+    lines = "\n".join(
+        f"{KIND_STYLE[c.kind][0]} **{c.title}** — {clip(c.summary, 90)}" for c in candidates
+    )
+    return discord.Embed(
+        title="Did you mean…",
+        description=f"Nothing is called `{clip(query, 80)}` exactly. Close matches:\n\n{lines}",
+        colour=0xFEE75C,
+    )
+
+
+def not_found(query: str, kind: str) -> str:
+    what = kind_label(kind).lower()
+    return (
+        f"I know no {what} close to `{clip(query, 80)}`. "
+        f"Try `/search query:{clip(query, 80)}` to look through every learning."
+    )
+
+
+def search_results(page: SearchPage) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(f"🔎 Results for “{page.query}”", 256),
+        colour=0x5865F2,
+    )
+    if not page.hits:
+        embed.description = "No learning mentions that. Try fewer or different words."
+        return embed
+    for hit in page.hits:
+        emoji = KIND_STYLE.get(hit.kind, ("📄",))[0]
+        command = COMMAND_FOR_KIND.get(hit.kind, "/search")
+        value = f"{hit.snippet}\n`{command} {hit.slug}`" if hit.kind != "tip" else hit.snippet
+        embed.add_field(
+            name=clip(f"{emoji} {hit.title}", 256),
+            value=clip(value, EMBED_FIELD_VALUE),
+            inline=False,
+        )
+    embed.set_footer(
+        text=f"{page.total} result{'s' if page.total != 1 else ''} · page {page.page}/{page.pages}"
+    )
+    return embed
+
+
+def index_page(page: IndexPage) -> discord.Embed:
+    topic = TOPICS.get(page.topic, page.topic) if page.topic else "All topics"
+    embed = discord.Embed(
+        title=clip(f"📚 {kind_label(page.kind)}s — {topic}", 256), colour=0x5865F2
+    )
+    embed.description = (
+        "\n".join(f"**{e.title}** — {clip(e.summary, 110)}" for e in page.entries)
+        or "Nothing here yet."
+    )
+    embed.set_footer(
+        text=f"{page.total} entries · page {page.page}/{page.pages} · open one with /concept name:"
+    )
+    return embed

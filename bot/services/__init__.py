@@ -1,0 +1,1 @@
+"""Use cases in plain async Python (no Discord imports): one user action, one transaction."""

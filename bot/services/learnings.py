@@ -1,0 +1,282 @@
+"""Finding learnings: autocomplete, forgiving lookup, random picks, browsing, full-text search."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select, text
+
+from bot.content.model import TOPICS, DocLink, Learning
+from bot.db.engine import Database
+from bot.db.models import Entry
+from bot.errors import BadInput
+from bot.services.text import fts_query, normalise
+
+DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
+SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
+CLEAR_LEAD = 6.0
+HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "\x02", "\x03"
+MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]()]")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    entry: Learning
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    query: str
+    candidates: tuple[Learning, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    query: str
+
+
+LookupResult = Found | Suggestions | Missing
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    slug: str
+    kind: str
+    title: str
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    hits: tuple[SearchHit, ...]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPage:
+    kind: str
+    topic: str | None
+    entries: tuple[Learning, ...]
+    total: int
+    page: int
+    pages: int
+
+
+def learning_from_row(row: Entry) -> Learning:
+    return Learning(
+        slug=row.slug,
+        kind=row.kind,
+        title=row.title,
+        topic=row.topic,
+        summary=row.summary,
+        body=row.body,
+        aliases=tuple(row.aliases),
+        tags=tuple(row.tags),
+        related=tuple(row.related),
+        docs=tuple(DocLink(d["title"], d["url"]) for d in row.docs),
+        why=row.why,
+        source_path=row.source_path,
+        content_hash=row.content_hash,
+    )
+
+
+def _clean_snippet(raw: str) -> str:
+    """FTS5 snippet -> one safe line of Markdown with the matched words in bold."""
+    flat = " ".join(raw.split())
+    flat = MARKDOWN_RE.sub("", flat)
+    return flat.replace(HIGHLIGHT_OPEN, "**").replace(HIGHLIGHT_CLOSE, "**")
+
+
+class LearningsService:
+    """Read access to the learnings. Lookups are served from memory, search from FTS5."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._by_slug: dict[str, Learning] = {}
+        self._names: list[str] = []  # normalised names, parallel to _name_slugs
+        self._name_slugs: list[str] = []
+        self._exact: dict[str, str] = {}
+
+    async def refresh(self) -> None:
+        """Reload the in-memory index from the database (after a content sync)."""
+        async with self._db.read() as session:
+            rows = (await session.scalars(select(Entry).order_by(Entry.title))).all()
+        self.load(learning_from_row(row) for row in rows)
+
+    def load(self, learnings: Iterable[Learning]) -> None:
+        by_slug: dict[str, Learning] = {}
+        names: list[str] = []
+        slugs: list[str] = []
+        exact: dict[str, str] = {}
+        for entry in learnings:
+            by_slug[entry.slug] = entry
+            for name in entry.names:
+                key = normalise(name)
+                names.append(key)
+                slugs.append(entry.slug)
+                exact.setdefault(key, entry.slug)
+        self._by_slug, self._names, self._name_slugs, self._exact = by_slug, names, slugs, exact
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._by_slug)
+
+    def get(self, slug: str) -> Learning | None:
+        return self._by_slug.get(slug)
+
+    def all(self, kind: str | None = None, topic: str | None = None) -> list[Learning]:
+        return [
+            e
+            for e in self._by_slug.values()
+            if (kind is None or e.kind == kind) and (topic is None or e.topic == topic)
+        ]
+
+    def counts(self) -> dict[str, int]:
+        counts = {"concept": 0, "challenge": 0, "tip": 0}
+        for entry in self._by_slug.values():
+            counts[entry.kind] = counts.get(entry.kind, 0) + 1
+        return counts
+
+    def topics(self, kind: str) -> list[str]:
+        """Topics that have at least one entry of `kind`, in the canonical order."""
+        present = {e.topic for e in self._by_slug.values() if e.kind == kind}
+        return [t for t in TOPICS if t in present]
+
+    def related(self, entry: Learning) -> list[Learning]:
+        return [r for slug in entry.related if (r := self._by_slug.get(slug)) is not None]
+
+    # -- matching --------------------------------------------------------------------------
+
+    def _scores(self, query: str, kind: str | None) -> list[tuple[Learning, float]]:
+        """Best score per entry for `query`, best first."""
+        key = normalise(query)
+        best: dict[str, float] = {}
+        matches = process.extract(
+            key, self._names, scorer=fuzz.WRatio, limit=None, score_cutoff=SUGGEST_SCORE - 15
+        )
+        for name, score, index in matches:
+            slug = self._name_slugs[index]
+            entry = self._by_slug[slug]
+            if kind is not None and entry.kind != kind:
+                continue
+            if name == key:
+                score = 200.0
+            elif name.startswith(key):
+                score = max(score, 100.0 - 0.1 * (len(name) - len(key)))
+            if score > best.get(slug, 0.0):
+                best[slug] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], self._by_slug[item[0]].title))
+        return [(self._by_slug[slug], score) for slug, score in ranked]
+
+    def suggest(self, query: str, kind: str | None = None, limit: int = 25) -> list[Learning]:
+        """Autocomplete: entries whose names start with, or resemble, what was typed."""
+        if not query.strip():
+            return self.all(kind)[:limit]
+        return [e for e, score in self._scores(query, kind)[:limit] if score >= SUGGEST_SCORE]
+
+    def lookup(self, query: str, kind: str) -> LookupResult:
+        """An exact or clearly-best entry, else close candidates, else nothing."""
+        key = normalise(query)
+        if not key:
+            raise BadInput("Type the name of what you are looking for.")
+        slug = self._exact.get(key)
+        if slug is not None:
+            return Found(self._by_slug[slug])
+        scored = [(e, s) for e, s in self._scores(query, kind) if s >= SUGGEST_SCORE]
+        if scored:
+            top, top_score = scored[0]
+            runner_up = scored[1][1] if len(scored) > 1 else 0.0
+            if top_score >= DIRECT_SCORE and top_score - runner_up >= CLEAR_LEAD:
+                return Found(top)
+            return Suggestions(query, tuple(e for e, _ in scored[:5]))
+        return Missing(query)
+
+    # -- random picks and browsing -----------------------------------------------------------
+
+    def pick(
+        self, kind: str, topic: str | None = None, rng: random.Random | None = None
+    ) -> Learning | None:
+        pool = self.all(kind, topic)
+        return (rng or random).choice(pool) if pool else None
+
+    def rotation(self, kind: str, topic: str | None, seed: int) -> list[Learning]:
+        """A shuffled order of every entry of `kind` (in `topic`), the same for the same seed."""
+        pool = sorted(self.all(kind, topic), key=lambda e: e.slug)
+        random.Random(seed).shuffle(pool)  # noqa: S311 - an order of tips, not a secret
+        return pool
+
+    def index(self, kind: str, topic: str | None, page: int, per_page: int = 12) -> IndexPage:
+        entries = sorted(self.all(kind, topic), key=lambda e: (e.topic, e.title.casefold()))
+        if topic is None:
+            order = {t: i for i, t in enumerate(TOPICS)}
+            entries.sort(key=lambda e: (order.get(e.topic, 99), e.title.casefold()))
+        pages = max(1, math.ceil(len(entries) / per_page))
+        page = min(max(page, 1), pages)
+        chunk = entries[(page - 1) * per_page : page * per_page]
+        return IndexPage(kind, topic, tuple(chunk), len(entries), page, pages)
+
+    # -- full-text search ------------------------------------------------------------------
+
+    async def search(
+        self, query: str, page: int = 1, per_page: int = 5, kinds: Sequence[str] | None = None
+    ) -> SearchPage:
+        """bm25-ranked full-text search with highlighted snippets; free text is always safe."""
+        expression = fts_query(query)
+        if expression is None:
+            raise BadInput("Type a few words to search for, e.g. `celery retries`.")
+        total, hits = await self._search(expression, page, per_page, kinds)
+        if total == 0 and " " in expression:
+            any_expression = fts_query(query, any_term=True)
+            assert any_expression is not None
+            total, hits = await self._search(any_expression, page, per_page, kinds)
+        pages = max(1, math.ceil(total / per_page))
+        return SearchPage(
+            " ".join(query.split())[:100], tuple(hits), total, min(page, pages), pages
+        )
+
+    async def _search(
+        self, expression: str, page: int, per_page: int, kinds: Sequence[str] | None
+    ) -> tuple[int, list[SearchHit]]:
+        kind_filter = ""
+        params: dict[str, object] = {
+            "q": expression,
+            "limit": per_page,
+            "offset": (max(page, 1) - 1) * per_page,
+            "open": HIGHLIGHT_OPEN,
+            "close": HIGHLIGHT_CLOSE,
+        }
+        if kinds:
+            names = [f":k{i}" for i in range(len(kinds))]
+            kind_filter = f" AND e.kind IN ({', '.join(names)})"
+            params.update({f"k{i}": k for i, k in enumerate(kinds)})
+        base = (
+            "FROM entries_fts f JOIN entries e ON e.id = f.rowid "
+            f"WHERE entries_fts MATCH :q{kind_filter}"
+        )
+        async with self._db.read() as session:
+            total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
+            rows = (
+                await session.execute(
+                    text(
+                        "SELECT e.slug, e.kind, e.title, "
+                        "snippet(entries_fts, -1, :open, :close, '…', 20) AS snip, "
+                        "bm25(entries_fts, 8.0, 6.0, 3.0, 4.0, 1.0) AS score "
+                        f"{base} ORDER BY score LIMIT :limit OFFSET :offset"
+                    ),
+                    params,
+                )
+            ).all()
+        hits = [
+            SearchHit(r.slug, r.kind, r.title, _clean_snippet(r.snip), float(r.score)) for r in rows
+        ]
+        return int(total), hits
