@@ -42,10 +42,16 @@ def blocks(markdown: str) -> list[str]:
 
 
 def headings_to_bold(block: str) -> str:
-    """`## Pitfalls` -> `**Pitfalls**` (compact in an embed, readable on every client)."""
-    if block.startswith("```"):
-        return block
-    return HEADING_RE.sub(lambda m: f"**{m.group(1).strip()}**", block)
+    """`## Pitfalls` -> `**Pitfalls**` outside code (compact in an embed, readable everywhere)."""
+    out: list[str] = []
+    in_fence = False
+    for line in block.split("\n"):
+        if FENCE_RE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (match := HEADING_RE.match(line)):
+            line = f"**{match.group(1).strip()}**"
+        out.append(line)
+    return "\n".join(out)
 
 
 def _split_oversized(block: str, budget: int) -> list[str]:

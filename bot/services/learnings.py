@@ -20,8 +20,10 @@ from bot.services.text import fts_query, normalise
 DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
 SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
 CLEAR_LEAD = 6.0
+SHORTLIST = 60  # names kept from the fast first pass
+SHORTLIST_SCORE = 40.0
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "\x02", "\x03"
-MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]()]")
+MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,20 @@ def learning_from_row(row: Entry) -> Learning:
         source_path=row.source_path,
         content_hash=row.content_hash,
     )
+
+
+def _name_score(key: str, name: str) -> float:
+    """How well the normalised query `key` names `name` (0-100; 200 for an exact match)."""
+    if name == key:
+        return 200.0
+    if name.startswith(key):
+        return 100.0 - 0.1 * (len(name) - len(key))
+    score = max(fuzz.ratio(key, name), fuzz.token_sort_ratio(key, name))
+    if len(key) >= 3:
+        score = max(score, 0.95 * fuzz.ratio(key, name[: len(key)]))
+    if len(key) >= 4 and " " not in key:
+        score = max(score, 0.9 * max(fuzz.ratio(key, word) for word in name.split()))
+    return score
 
 
 def _clean_snippet(raw: str) -> str:
@@ -158,21 +174,23 @@ class LearningsService:
     # -- matching --------------------------------------------------------------------------
 
     def _scores(self, query: str, kind: str | None) -> list[tuple[Learning, float]]:
-        """Best score per entry for `query`, best first."""
+        """Best score per entry for `query`, best first.
+
+        A fast C pass (WRatio, generous with partial matches) picks a shortlist; each name on
+        it is then scored by how well it matches as a whole, as a prefix being typed, or, for a
+        one-word query, word by word, all forgiving typos.
+        """
         key = normalise(query)
         best: dict[str, float] = {}
-        matches = process.extract(
-            key, self._names, scorer=fuzz.WRatio, limit=None, score_cutoff=SUGGEST_SCORE - 15
+        shortlist = process.extract(
+            key, self._names, scorer=fuzz.WRatio, limit=SHORTLIST, score_cutoff=SHORTLIST_SCORE
         )
-        for name, score, index in matches:
+        for name, _, index in shortlist:
             slug = self._name_slugs[index]
             entry = self._by_slug[slug]
             if kind is not None and entry.kind != kind:
                 continue
-            if name == key:
-                score = 200.0
-            elif name.startswith(key):
-                score = max(score, 100.0 - 0.1 * (len(name) - len(key)))
+            score = _name_score(key, name)
             if score > best.get(slug, 0.0):
                 best[slug] = score
         ranked = sorted(best.items(), key=lambda item: (-item[1], self._by_slug[item[0]].title))

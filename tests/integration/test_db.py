@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
+
+from bot.db.engine import Database
+from bot.db.migrate import current_revision, head_revision
+from bot.db.models import Base, BotState, GuildSettings
+
+
+def _is_fts(name: str | None) -> bool:
+    return bool(name) and "_fts" in str(name)
+
+
+def _diff(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_object": lambda obj, name, type_, *_: not _is_fts(name),
+        },
+    )
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrations_give_exactly_the_models_schema(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        differences = await conn.run_sync(_diff)
+    assert differences == []
+    assert await current_revision(db.engine) == head_revision()
+
+
+async def test_upgrade_is_idempotent(db: Database) -> None:
+    await db.upgrade()
+    assert await current_revision(db.engine) == head_revision()
+
+
+@pytest.mark.parametrize(
+    ("pragma", "expected"),
+    [("journal_mode", "wal"), ("foreign_keys", 1), ("busy_timeout", 5000), ("synchronous", 1)],
+)
+async def test_every_connection_is_tuned(db: Database, pragma: str, expected: object) -> None:
+    async with db.engine.connect() as conn:
+        value = (await conn.execute(text(f"PRAGMA {pragma}"))).scalar_one()
+    assert value == expected
+
+
+async def test_datetimes_come_back_aware_in_utc(db: Database) -> None:
+    nairobi = timezone(timedelta(hours=3))
+    stamp = datetime(2026, 3, 29, 9, 30, tzinfo=nairobi)
+    async with db.unit_of_work() as session:
+        session.add(BotState(key="k", value="v", updated_at=stamp))
+    async with db.read() as session:
+        row = await session.scalar(select(BotState).where(BotState.key == "k"))
+    assert row is not None
+    assert row.updated_at.tzinfo is UTC
+    assert row.updated_at == stamp
+
+
+async def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        async with db.unit_of_work() as session:
+            session.add(BotState(key="n", value="v", updated_at=datetime(2026, 1, 1)))
+
+
+async def test_unit_of_work_is_all_or_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.unit_of_work() as session:
+            session.add(GuildSettings(guild_id=2**63 - 1, timezone="UTC"))
+            await session.flush()
+            raise RuntimeError("fails half-way")
+    async with db.read() as session:
+        assert (await session.scalar(select(GuildSettings))) is None
+
+
+async def test_sqlite_file_and_folder_are_created(tmp_path: Any) -> None:
+    path = tmp_path / "deep" / "folder" / "nexus.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        await database.upgrade()
+        assert path.is_file()
+        assert await database.ping()
+    finally:
+        await database.close()

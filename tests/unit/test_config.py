@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
+from tests.helpers import CONTENT, TOKEN
+
+
+def env(**values: str) -> dict[str, str]:
+    return {"DISCORD_TOKEN": TOKEN, "CONTENT_DIR": str(CONTENT), **values}
+
+
+def test_defaults() -> None:
+    settings = load_settings(env(), env_file=None)
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.dev_guild_id is None
+    assert settings.log_level == "INFO"
+    assert settings.default_timezone == "UTC"
+
+
+def test_token_never_in_repr() -> None:
+    settings = load_settings(env(), env_file=None)
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings)
+
+
+@pytest.mark.parametrize(
+    ("values", "variable", "words"),
+    [
+        ({"DISCORD_TOKEN": ""}, "DISCORD_TOKEN", "missing"),
+        ({"DISCORD_TOKEN": "has a space in it, not a token"}, "DISCORD_TOKEN", "token"),
+        ({"DEV_GUILD_ID": "my-server"}, "DEV_GUILD_ID", "Discord id"),
+        ({"OWNER_IDS": "123456789012345678,abc"}, "OWNER_IDS", "Discord id"),
+        ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE", "IANA"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL", "URL"),
+        ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL", "driver"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL", "one of"),
+        ({"SYNC_COMMANDS": "maybe"}, "SYNC_COMMANDS", "true or false"),
+        ({"CONTENT_DIR": "/nonexistent/folder"}, "CONTENT_DIR", "folder"),
+    ],
+)
+def test_bad_values_name_the_variable(values: dict[str, str], variable: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(**values), env_file=None)
+    assert caught.value.variable == variable
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert words in str(caught.value)
+
+
+def test_parses_ids_and_flags() -> None:
+    settings = load_settings(
+        env(
+            DEV_GUILD_ID="123456789012345678",
+            OWNER_IDS="123456789012345678, 223456789012345678",
+            DEFAULT_TIMEZONE="Africa/Nairobi",
+            SYNC_COMMANDS="false",
+            LOG_LEVEL="debug",
+        ),
+        env_file=None,
+    )
+    assert settings.dev_guild_id == 123456789012345678
+    assert settings.owner_ids == {123456789012345678, 223456789012345678}
+    assert settings.default_timezone == "Africa/Nairobi"
+    assert settings.sync_commands is False
+    assert settings.log_level == "DEBUG"
+
+
+def test_dotenv_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"DISCORD_TOKEN={TOKEN}\nLOG_LEVEL=WARNING\nCONTENT_DIR={CONTENT}\n")
+    settings = load_settings({"LOG_LEVEL": "ERROR"}, env_file=dotenv)
+    assert settings.discord_token == TOKEN
+    assert settings.log_level == "ERROR"
+
+
+def test_settings_are_immutable() -> None:
+    settings = load_settings(env(), env_file=None)
+    with pytest.raises(AttributeError):
+        settings.log_level = "DEBUG"  # type: ignore[misc]
+
+
+def test_operator_commands_need_no_token() -> None:
+    settings = load_settings({"CONTENT_DIR": str(CONTENT)}, env_file=None, require_token=False)
+    assert settings.discord_token == ""
