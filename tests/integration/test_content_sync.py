@@ -11,7 +11,7 @@ from bot.content.check import check_content
 from bot.content.sync import sync_content
 from bot.db.engine import Database
 from bot.db.models import Entry
-from tests.helpers import write_entry
+from tests.helpers import CONTENT, write_entry
 
 
 @contextmanager
@@ -77,7 +77,7 @@ async def test_insert_update_delete_and_nothing_when_unchanged(
 
 
 async def test_real_content_syncs_and_is_searchable(db: Database) -> None:
-    report = check_content(Path(__file__).resolve().parents[2] / "content")
+    report = check_content(CONTENT)
     result = await sync_content(db, report.learnings)
     assert result.inserted == len(report.learnings) > 0
     async with db.read() as session:

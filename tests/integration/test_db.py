@@ -70,11 +70,14 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
 
 
 async def test_unit_of_work_is_all_or_nothing(db: Database) -> None:
-    with pytest.raises(RuntimeError):
+    async def half_written() -> None:
         async with db.unit_of_work() as session:
             session.add(GuildSettings(guild_id=2**63 - 1, timezone="UTC"))
             await session.flush()
             raise RuntimeError("fails half-way")
+
+    with pytest.raises(RuntimeError):
+        await half_written()
     async with db.read() as session:
         assert (await session.scalar(select(GuildSettings))) is None
 

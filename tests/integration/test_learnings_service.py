@@ -192,11 +192,10 @@ async def test_search_falls_back_to_any_word(service: LearningsService) -> None:
 
 async def test_search_paginates_and_filters_kinds(service: LearningsService) -> None:
     first = await service.search("python", per_page=5)
-    assert first.total == 40 and first.pages == 8
+    assert (first.total, first.pages) == (40, 8)
     last = await service.search("python", page=8, per_page=5)
-    assert len(last.hits) == 5 and {h.slug for h in last.hits}.isdisjoint(
-        {h.slug for h in first.hits}
-    )
+    assert len(last.hits) == 5
+    assert {h.slug for h in last.hits}.isdisjoint({h.slug for h in first.hits})
     tips = await service.search("redis", kinds=["tip"])
     assert [h.kind for h in tips.hits] == ["tip"]
 
@@ -215,6 +214,6 @@ async def test_rotation_covers_everything_before_repeating(service: LearningsSer
 
 async def test_index_pages(service: LearningsService) -> None:
     page = service.index("concept", None, 1, per_page=12)
-    assert page.total == 47 and page.pages == 4 and len(page.entries) == 12
+    assert (page.total, page.pages, len(page.entries)) == (47, 4, 12)
     assert service.index("concept", None, 99).page == page.pages
     assert service.index("concept", "async", 1).total == 2
