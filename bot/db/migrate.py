@@ -21,7 +21,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Upgrade the database behind `engine` to `revision`."""
 
     def run(connection: Connection) -> None:
@@ -32,10 +32,12 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at (None before the first migration)."""
+    """The revision(s) the database is at, e.g. "0002" (None before the first migration)."""
     async with engine.connect() as conn:
-        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+        heads = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())
+    return "+".join(sorted(heads)) or None
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision(s) the code knows, in the same form as `current_revision`."""
+    return "+".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads())) or None
