@@ -26,13 +26,16 @@ def kind_label(kind: str) -> str:
 def entry_pages(entry: Learning) -> list[discord.Embed]:
     """The entry as one or more embeds; code blocks are never cut across pages."""
     emoji, colour, label = KIND_STYLE.get(entry.kind, ("📄", 0x99AAB5, entry.kind.title()))
-    header = f"*{entry.summary}*"
-    if entry.why:
-        header += f"\n**Why:** {entry.why}"
-    bodies = paginate(entry.body, PAGE_BUDGET, first_budget=PAGE_BUDGET - len(header) - 2)
+    if entry.kind == "tip":
+        # A tip is its body; its summary serves lists and search, its "why" closes it.
+        header, body_text = "", f"{entry.body}\n\n**Why:** {entry.why}" if entry.why else entry.body
+    else:
+        header, body_text = f"*{entry.summary}*", entry.body
+    first_budget = PAGE_BUDGET - len(header) - 2
+    bodies = paginate(body_text, PAGE_BUDGET, first_budget=first_budget)
     pages: list[discord.Embed] = []
     for number, body in enumerate(bodies, start=1):
-        description = f"{header}\n\n{body}" if number == 1 else body
+        description = f"{header}\n\n{body}" if number == 1 and header else body
         embed = discord.Embed(
             title=clip(f"{emoji} {entry.title}", 256), description=description, colour=colour
         )
