@@ -1,0 +1,43 @@
+"""A local Discord emulator: fake REST + gateway on 127.0.0.1 that real discord.py talks to.
+
+async with FakeDiscord() as fake, patched_discord(fake):
+    bot = MyBot(..., **FAST_CLIENT_OPTIONS)
+    task = asyncio.create_task(bot.start(fake.token))
+    await asyncio.wait_for(bot.wait_until_ready(), 5)
+    result = await fake.slash("concept", {"name": "jwt"})
+"""
+
+from bot.emulator.faults import FaultRule
+from bot.emulator.interactions import InteractionResult, Upload
+from bot.emulator.limits import command_payload_problems, message_payload_problems
+from bot.emulator.patch import DiscordPatch, patched_discord
+from bot.emulator.server import DEFAULT_TOKEN, FAST_CLIENT_OPTIONS, FakeDiscord
+from bot.emulator.state import (
+    EmulatorTimeout,
+    FakeChannel,
+    FakeGuild,
+    FakeMember,
+    FakeRole,
+    FakeUser,
+    RecordedRequest,
+)
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "FAST_CLIENT_OPTIONS",
+    "DiscordPatch",
+    "EmulatorTimeout",
+    "FakeChannel",
+    "FakeDiscord",
+    "FakeGuild",
+    "FakeMember",
+    "FakeRole",
+    "FakeUser",
+    "FaultRule",
+    "InteractionResult",
+    "RecordedRequest",
+    "Upload",
+    "command_payload_problems",
+    "message_payload_problems",
+    "patched_discord",
+]

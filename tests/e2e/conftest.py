@@ -1,0 +1,103 @@
+"""End-to-end: the production bot (same factory, same cogs) against the local Discord emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.client import Nexus, create_bot
+from bot.config import Settings
+from bot.emulator import FAST_CLIENT_OPTIONS, FakeDiscord, patched_discord
+from tests.helpers import CONTENT
+
+READY_TIMEOUT = 15.0
+
+
+@dataclass
+class Harness:
+    bot: Nexus
+    fake: FakeDiscord
+    settings: Settings
+
+
+def nothing_pings(message: dict[str, Any]) -> bool:
+    mentions = message.get("allowed_mentions")
+    return (
+        mentions is not None
+        and not mentions.get("parse")
+        and not mentions.get("users")
+        and not mentions.get("roles")
+    )
+
+
+async def start_bot(fake: FakeDiscord, settings: Settings) -> tuple[Nexus, asyncio.Task[None]]:
+    bot = create_bot(settings, **FAST_CLIENT_OPTIONS)
+    task = asyncio.create_task(bot.start(fake.token), name="nexus-under-test")
+    ready = asyncio.create_task(bot.wait_until_ready())
+    done, _ = await asyncio.wait(
+        {task, ready}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+    )
+    if ready not in done:
+        ready.cancel()
+        if task.done():
+            task.result()  # raises what stopped the bot
+        raise TimeoutError("the bot did not become ready")
+    return bot, task
+
+
+async def stop_bot(bot: Nexus, task: asyncio.Task[None]) -> None:
+    await bot.close()
+    await asyncio.wait_for(task, READY_TIMEOUT)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as emulator, patched_discord(emulator):
+        yield emulator
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    return Settings(
+        discord_token=fake.token,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}",
+        dev_guild_id=fake.guild_id,
+        content_dir=CONTENT,
+        health_file=tmp_path / "heartbeat",
+    )
+
+
+@pytest.fixture
+async def nexus(
+    fake: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Harness]:
+    """The real bot, connected and ready; afterwards, checks that hold for every test."""
+    caplog.set_level(logging.WARNING)
+    bot, task = await start_bot(fake, settings)
+    try:
+        yield Harness(bot, fake, settings)
+    finally:
+        await stop_bot(bot, task)
+    pinging = [m for m in fake.all_sent_messages() if not nothing_pings(m)]
+    assert pinging == [], "every message must carry allowed_mentions that allow nothing"
+    assert fake.unknown_requests == [], "the bot called routes the emulator does not know"
+    # An unexpected error is a bug even when the user got a polite incident id; tests that
+    # provoke one on purpose clear caplog after asserting on it.
+    unexpected = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert unexpected == []
+
+
+@pytest.fixture
+def restart(fake: FakeDiscord) -> Callable[[Settings], Awaitable[tuple[Nexus, asyncio.Task[None]]]]:
+    """Start another bot process-alike on the same database (for restart scenarios)."""
+
+    async def start(settings: Settings) -> tuple[Nexus, asyncio.Task[None]]:
+        return await start_bot(fake, replace(settings))
+
+    return start

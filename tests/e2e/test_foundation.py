@@ -1,0 +1,108 @@
+"""The bot logs in, registers valid commands, answers, and never pings."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import Entry
+from bot.emulator import FakeDiscord, command_payload_problems
+from tests.e2e.conftest import Harness, start_bot, stop_bot
+
+
+async def test_ready_with_the_guild(nexus: Harness) -> None:
+    guild = nexus.bot.get_guild(nexus.fake.guild_id)
+    assert guild is not None
+    assert {c.name for c in guild.text_channels} >= {"general", "qa", "api-specs"}
+    assert nexus.bot.allowed_mentions is not None
+    assert nexus.bot.allowed_mentions.to_dict() == {"parse": []}
+
+
+async def test_registered_commands_fit_discords_limits(nexus: Harness) -> None:
+    registered = nexus.fake.commands(nexus.fake.guild_id)
+    names = {c["name"] for c in registered}
+    assert {"concept", "challenge", "tips", "search", "help", "about"} <= names
+    for command in registered:
+        assert command_payload_problems(command) == [], command["name"]
+
+
+async def test_content_is_synced_at_start(nexus: Harness) -> None:
+    async with nexus.bot.db.read() as session:
+        count = await session.scalar(select(func.count()).select_from(Entry))
+    assert count == len(nexus.bot.learnings) > 100
+
+
+async def test_unchanged_commands_are_not_synced_again(nexus: Harness) -> None:
+    puts = len(nexus.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands"))
+    assert puts == 1
+    await nexus.bot.close()
+    bot, task = await start_bot(nexus.fake, nexus.settings)
+    try:
+        assert bot.commands_synced is False
+        again = len(nexus.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands"))
+        assert again == 1
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_help_lists_every_command(nexus: Harness) -> None:
+    result = await nexus.fake.slash("help")
+    assert result.ephemeral
+    text = str(result.embeds[0])
+    for name in ("/concept", "/challenge", "/tips", "/search", "/about"):
+        assert name in text
+
+
+async def test_about_reports_health(nexus: Harness) -> None:
+    result = await nexus.fake.slash("about")
+    assert result.ephemeral
+    fields = {f["name"]: f["value"] for f in result.embeds[0]["fields"]}
+    assert "answering" in fields["Database"]
+    assert "concepts" in fields["Learnings"]
+    assert nexus.settings.discord_token not in str(result.embeds)
+
+
+async def test_sigterm_like_close_releases_the_database(fake: FakeDiscord, nexus: Harness) -> None:
+    await nexus.bot.close()
+    assert nexus.bot.is_closed()
+    # The engine is disposed: a new connection would have to be opened from scratch.
+    assert nexus.bot.db.engine.pool.checkedout() == 0
+
+
+async def test_an_unexpected_error_is_an_apology_with_an_incident_id(
+    nexus: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(nexus.bot.learnings, "lookup", explode)
+    result = await nexus.fake.slash("concept", {"name": "jwt"})
+    assert result.ephemeral
+    content = result.content or ""
+    assert "Incident `" in content
+    assert "database on fire" not in content
+    assert "Traceback" not in content
+    incident = content.split("`")[1]
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(logged) == 1
+    assert incident in logged[0].getMessage()
+    assert logged[0].exc_info is not None
+    caplog.clear()
+
+
+async def test_the_same_error_inside_a_button_is_handled_too(
+    nexus: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = await nexus.fake.slash("tips")
+    button = next(c for c in result.custom_ids() if c.startswith("tips:next:"))
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("rotation broke")
+
+    monkeypatch.setattr(nexus.bot.learnings, "rotation", explode)
+    clicked = await result.click(button)
+    assert clicked.ephemeral
+    assert "Incident `" in (clicked.content or "")
+    caplog.clear()
