@@ -15,6 +15,7 @@ from bot.errors import NotFound
 from bot.render import learnings as render
 from bot.render.limits import CHOICE_NAME, CHOICES
 from bot.services.learnings import Found, LearningsService, Suggestions
+from bot.services.qa import QaService
 from bot.ui import SafeView, run_safely, sanitize_label
 
 if TYPE_CHECKING:
@@ -253,7 +254,14 @@ class SearchPageButton(
         await run_safely(interaction, self._turn(interaction))
 
     async def _turn(self, interaction: Interaction) -> None:
-        embed, view = await search_message(service(interaction), self.query, self.kind, self.page)
+        embed, view = await search_message(
+            service(interaction),
+            self.query,
+            self.kind,
+            self.page,
+            QaService(interaction.client.db),
+            interaction.guild_id,
+        )
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -367,10 +375,19 @@ def tip_message(
 
 
 async def search_message(
-    learnings: LearningsService, query: str, kind_code: str, page: int
+    learnings: LearningsService,
+    query: str,
+    kind_code: str,
+    page: int,
+    qa: QaService | None = None,
+    guild_id: int | None = None,
 ) -> tuple[discord.Embed, SafeView]:
+    """Learnings found; searching everything in a server also shows its answered questions."""
     kind = KIND_CODES.get(kind_code)
     result = await learnings.search(query, page=page, kinds=[kind] if kind else None)
+    questions = []
+    if qa is not None and guild_id is not None and kind is None and result.page == 1:
+        questions = await qa.answered_matches(guild_id, query)
     view = SafeView(timeout=None)
     hits = [e for h in result.hits if (e := learnings.get(h.slug)) is not None]
     if hits:
@@ -390,7 +407,7 @@ async def search_message(
                 disabled=result.page == result.pages,
             )
         )
-    return render.search_results(result), view
+    return render.search_results(result, questions), view
 
 
 def choices_for(entries: list[Learning]) -> list[app_commands.Choice[str]]:
@@ -501,7 +518,14 @@ class Learnings(commands.Cog):
         kind: app_commands.Choice[str] | None = None,
     ) -> None:
         query = " ".join(query.split())
-        embed, view = await search_message(self.learnings, query, kind.value if kind else "a", 1)
+        embed, view = await search_message(
+            self.learnings,
+            query,
+            kind.value if kind else "a",
+            1,
+            QaService(self.bot.db),
+            interaction.guild_id,
+        )
         await interaction.response.send_message(embed=embed, view=view)
 
 

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.db.types import UTCDateTime, utcnow
@@ -55,4 +67,264 @@ class GuildSettings(Base):
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- peer Q&A ---------------------------------------------------------------------------------
+
+
+class QaSettings(Base):
+    """Where a server's questions are posted (None: in the channel where they are asked)."""
+
+    __tablename__ = "qa_settings"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class QaQuestion(Base):
+    """A member's question; `author_id` is None once its author asked to be anonymised."""
+
+    __tablename__ = "qa_questions"
+    __table_args__ = (
+        Index("ix_qa_questions_guild_created", "guild_id", "created_at"),
+        Index("ix_qa_questions_author", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    title: Mapped[str] = mapped_column(String(150))
+    details: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # No foreign key: answers already point at their question; the service keeps this in step.
+    accepted_answer_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class QaAnswer(Base):
+    """A peer's answer to a question; deleted with its question."""
+
+    __tablename__ = "qa_answers"
+    __table_args__ = (
+        Index("ix_qa_answers_question", "question_id"),
+        Index("ix_qa_answers_author", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    question_id: Mapped[int] = mapped_column(ForeignKey("qa_questions.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    body: Mapped[str] = mapped_column(Text)
+    # The channel message that told the asker (it shows the text: edited and deleted with it).
+    notice_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DailyTipSchedule(Base):
+    """A server's daily tip: where, at what local time in which IANA zone, and whether it is on.
+
+    Never deleted (`/dailytip stop` switches it off), so the server's tip rotation survives a pause.
+    """
+
+    __tablename__ = "daily_tip_schedules"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    hour: Mapped[int] = mapped_column(Integer)
+    minute: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Slots due before this instant are not owed: a schedule set after today's time starts
+    # tomorrow, while a restart later the same day still catches up.
+    active_from: Mapped[datetime] = mapped_column(default=utcnow)
+    rotation_seed: Mapped[int] = mapped_column(BigInteger)
+    log_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    disabled_reason: Mapped[str | None] = mapped_column(String(300), default=None)
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    notice_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DailyTipPost(Base):
+    """One server's tip for one local date: claimed (pending), then posted, or missed.
+
+    The unique (guild_id, local_date) row is claimed before anything is sent, so no restart,
+    reconnect or second process can post the same day twice.
+    """
+
+    __tablename__ = "daily_tip_posts"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "local_date", name="uq_daily_tip_posts_guild_date"),
+        Index("ix_daily_tip_posts_status", "status"),
+        Index("ix_daily_tip_posts_local_date", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    local_date: Mapped[date] = mapped_column(Date)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    tip_slug: Mapped[str] = mapped_column(String(60))
+    rotation_round: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    lease_owner: Mapped[str | None] = mapped_column(String(32), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column(default=None)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    last_error: Mapped[str | None] = mapped_column(String(300), default=None)
+
+
+# -- API specs --------------------------------------------------------------------------------
+
+
+class SpecSettings(Base):
+    """A server's spec channel (announcements) and the role allowed to import and add endpoints."""
+
+    __tablename__ = "spec_settings"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    editor_role_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Spec(Base):
+    """A named API of a server (`bookings-api`): its versions, endpoints, notes and followers."""
+
+    __tablename__ = "specs"
+    __table_args__ = (UniqueConstraint("guild_id", "name", name="uq_specs_guild_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SpecVersion(Base):
+    """One imported document: kept whole (zlib) for export, and reduced (`model`, zlib JSON of
+    its operations) for the next version's diff."""
+
+    __tablename__ = "spec_versions"
+    __table_args__ = (
+        UniqueConstraint("spec_id", "number", name="uq_spec_versions_number"),
+        UniqueConstraint("spec_id", "label", name="uq_spec_versions_label"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(64))
+    openapi: Mapped[str] = mapped_column(String(24))
+    source_format: Mapped[str] = mapped_column(String(8))
+    filename: Mapped[str] = mapped_column(String(200))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    endpoint_count: Mapped[int] = mapped_column(Integer, default=0)
+    breaking_count: Mapped[int] = mapped_column(Integer, default=0)
+    change_count: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpecEndpoint(Base):
+    """An endpoint of a spec: imported (its spec's current version) or hand-typed (no version).
+
+    `detail` is the endpoint as JSON text, serialised off the event loop when imported.
+    """
+
+    __tablename__ = "spec_endpoints"
+    __table_args__ = (
+        Index("ix_spec_endpoints_spec_key", "spec_id", "key"),
+        Index("ix_spec_endpoints_spec_hash", "spec_id", "key_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("spec_versions.id", ondelete="CASCADE"), default=None
+    )
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(400))
+    key: Mapped[str] = mapped_column(String(410))
+    key_hash: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deprecated: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpecChange(Base):
+    """One change a version brought, against the version before it."""
+
+    __tablename__ = "spec_changes"
+    __table_args__ = (Index("ix_spec_changes_version", "version_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("spec_versions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(8))
+    rule: Mapped[str] = mapped_column(String(48))
+    endpoint_key: Mapped[str] = mapped_column(String(410))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message: Mapped[str] = mapped_column(String(500))
+
+
+class SpecNote(Base):
+    """A peer's note on an endpoint ("404 when the listing is archived"); kept across versions."""
+
+    __tablename__ = "spec_notes"
+    __table_args__ = (
+        Index("ix_spec_notes_spec_key", "spec_id", "endpoint_key"),
+        Index("ix_spec_notes_author", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
+    endpoint_key: Mapped[str] = mapped_column(String(410))
+    author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpecFollow(Base):
+    """A member following a whole spec, one of its tags, or one endpoint (`scope`, `target`)."""
+
+    __tablename__ = "spec_follows"
+    __table_args__ = (
+        UniqueConstraint("spec_id", "user_id", "scope", "target", name="uq_spec_follows"),
+        Index("ix_spec_follows_user", "guild_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    scope: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(410), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

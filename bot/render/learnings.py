@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import discord
 
 from bot.content.model import TOPICS, Learning
-from bot.render.limits import EMBED_FIELD_VALUE, PAGE_BUDGET, clip
+from bot.render import qa as qa_render
+from bot.render.limits import EMBED_FIELD_VALUE, EMBED_TOTAL, PAGE_BUDGET, clip
 from bot.render.markdown import paginate
 from bot.services.learnings import IndexPage, SearchPage
+from bot.services.qa import QuestionHit
 
 KIND_STYLE: dict[str, tuple[str, int, str]] = {
     "concept": ("📘", 0x5865F2, "Concept"),
@@ -69,14 +71,17 @@ def not_found(query: str, kind: str) -> str:
     )
 
 
-def search_results(page: SearchPage) -> discord.Embed:
+def search_results(page: SearchPage, questions: Sequence[QuestionHit] = ()) -> discord.Embed:
+    """Learnings found, then the server's answered questions (each marked as a question)."""
     embed = discord.Embed(
         title=clip(f"🔎 Results for “{page.query}”", 256),
         colour=0x5865F2,
     )
-    if not page.hits:
+    if not page.hits and not questions:
         embed.description = "No learning mentions that. Try fewer or different words."
         return embed
+    if not page.hits:
+        embed.description = "No learning mentions that, but members answered these questions:"
     for hit in page.hits:
         emoji = KIND_STYLE.get(hit.kind, ("📄",))[0]
         command = COMMAND_FOR_KIND.get(hit.kind, "/search")
@@ -86,6 +91,11 @@ def search_results(page: SearchPage) -> discord.Embed:
             value=clip(value, EMBED_FIELD_VALUE),
             inline=False,
         )
+    for question in questions:
+        name, value = qa_render.hit_field(question, mark="🙋 Answered question · ")
+        if len(embed) + len(name) + len(value) > EMBED_TOTAL - 200:  # room for the footer
+            break
+        embed.add_field(name=name, value=value, inline=False)
     embed.set_footer(
         text=f"{page.total} result{'s' if page.total != 1 else ''} · page {page.page}/{page.pages}"
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.content.check import ContentReport, check_content
@@ -121,11 +119,11 @@ def report() -> ContentReport:
 
 
 @pytest.fixture
-async def learnings(db: Database, report: ContentReport) -> AsyncIterator[LearningsService]:
+async def learnings(db: Database, report: ContentReport) -> LearningsService:
     await sync_content(db, report.learnings)
     service = LearningsService(db)
     await service.refresh()
-    yield service
+    return service
 
 
 def test_content_is_valid(report: ContentReport) -> None:

@@ -1,0 +1,85 @@
+"""Time, injectable: the real clock in production, a controlled one in tests (no real waiting)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.db.types import utcnow
+
+# A long sleep is cut into pieces this long, so a wall-clock jump (NTP, a suspended host) or a
+# schedule edited by another process sharing the database is noticed within this time.
+MAX_SLEEP_SECONDS = 15 * 60
+
+
+class Clock(Protocol):
+    """Tells the time and waits for it."""
+
+    def now(self) -> datetime:
+        """The current time, aware, in UTC."""
+        ...
+
+    async def sleep_until(self, when: datetime | None, wake: asyncio.Event) -> None:
+        """Return at `when` (never, if None) or as soon as `wake` is set, whichever is first."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def __init__(self, max_sleep: float = MAX_SLEEP_SECONDS) -> None:
+        self.max_sleep = max_sleep
+
+    def now(self) -> datetime:
+        return utcnow()
+
+    async def sleep_until(self, when: datetime | None, wake: asyncio.Event) -> None:
+        delay = self.max_sleep
+        if when is not None:
+            delay = min(max((when - self.now()).total_seconds(), 0.0), self.max_sleep)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=delay)
+
+
+class ClockStopped(Exception):
+    """A ManualClock was asked to sleep past its end: the simulation is over."""
+
+
+class ManualClock:
+    """A clock that moves only when told, or by jumping to the end of each sleep.
+
+    For tests and simulations: a scheduler on it lives through a year in milliseconds, and each
+    instant it was asked to sleep until is kept in `sleeps` (so polling would show).
+    """
+
+    def __init__(self, start: datetime, *, stop_at: datetime | None = None) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs an aware start time")
+        self._now = start
+        self.stop_at = stop_at
+        self.sleeps: list[datetime | None] = []
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        if when < self._now:
+            raise ValueError("a ManualClock never goes back")
+        self._now = when
+
+    def advance(self, delta: timedelta) -> None:
+        self.set(self._now + delta)
+
+    async def sleep_until(self, when: datetime | None, wake: asyncio.Event) -> None:
+        self.sleeps.append(when)
+        await asyncio.sleep(0)  # let whatever is runnable run, as a real sleep would
+        if wake.is_set():
+            return
+        if when is None or (self.stop_at is not None and when > self.stop_at):
+            if self.stop_at is not None and self.stop_at > self._now:
+                self._now = self.stop_at
+            raise ClockStopped(f"asked to sleep until {when}, after the end {self.stop_at}")
+        if when > self._now:
+            self._now = when
