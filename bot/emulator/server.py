@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
@@ -202,8 +203,6 @@ class FakeDiscord:
         return [r for r in self.world.requests if r.unknown_route]
 
     def requests_to(self, method: str, path_regex: str) -> list[RecordedRequest]:
-        import re
-
         pattern = re.compile(path_regex)
         return [
             r for r in self.world.requests if r.method == method.upper() and pattern.search(r.path)
