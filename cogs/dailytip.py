@@ -159,13 +159,13 @@ def _check_channel(channel: TextLike, *, purpose: str) -> None:
 class DailyTip(commands.Cog, name=COG_NAME):
     """A tip a day, in each server's own time zone."""
 
-    # Manage Server is enforced by `_require_manage_guild` in every command. The matching
-    # `default_permissions` hint is left out while the emulator refuses the integer that
-    # discord.py sends for it (Discord itself accepts it).
+    # Manage Server is enforced by `_require_manage_guild` in every command; the
+    # `default_permissions` below only hides the commands from members in Discord's UI.
     group = app_commands.Group(
         name=GROUP,
         description="Post a tip every day in a channel (needs Manage Server)",
         guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
     )
 
     def __init__(self, bot: Nexus, clock: Clock | None = None) -> None:

@@ -12,7 +12,9 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.db.migrate import current_revision
+from bot.render.dailytip import about_value
 from bot.render.limits import EMBED_FIELD_VALUE, clip
+from cogs.dailytip import scheduler_status
 
 if TYPE_CHECKING:
     from bot.client import Nexus
@@ -81,6 +83,7 @@ class Meta(commands.Cog):
         )
         if report is not None:
             embed.add_field(name="Last content sync", value=str(report), inline=False)
+        embed.add_field(name="Daily tips", value=about_value(scheduler_status(bot)), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

@@ -307,7 +307,9 @@ def command_problems(payload: Any) -> list[Problem]:
         chat=chat,
     )
     perms = payload.get("default_member_permissions")
-    if perms is not None and not (isinstance(perms, str) and perms.isdigit()):
+    # Discord documents a string of digits; it also accepts the integer discord.py sends.
+    valid_int = isinstance(perms, int) and not isinstance(perms, bool) and perms >= 0
+    if perms is not None and not valid_int and not (isinstance(perms, str) and perms.isdigit()):
         problems.append(
             Problem(("default_member_permissions",), "must be a string of digits or null")
         )

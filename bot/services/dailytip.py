@@ -3,9 +3,10 @@
 How a day's tip goes out (one scheduler per process, any number of processes per database):
 
 1. The scheduler sleeps until the next due instant of any server (or until woken by a change).
-2. It CLAIMS the server's slot: it inserts the (guild_id, local_date) row, unique in the database,
-   before anything is sent, and picks the tip in the same transaction. A second process, or this
-   one after a restart, fails that insert and moves on: a day is never posted twice.
+2. It CLAIMS the server's slot before anything is sent: one conditional INSERT adds the
+   (guild_id, local_date) row, unique in the database, with the server's next tip, and only if the
+   schedule is still as planned. A second process, or this one after a restart, fails that
+   insert and moves on: a day is never posted twice.
 3. It posts. Success records the message id. A 5xx, 429 or network error keeps the claim and
    retries it with backoff (any process may take the retry); a 403/404 disables the schedule.
 4. A claim whose owner died mid-post is taken over once its short lease runs out; the retry first

@@ -78,7 +78,7 @@ def test_status_shows_when_where_last_and_next() -> None:
     status = GuildTipStatus(schedule(), datetime(2026, 6, 11, 7, 5, tzinfo=UTC), posted(), None)
     embed = render.status_embed(status, NOW)
     assert embed_problems(embed) == []
-    fields = {f.name: f.value for f in embed.fields}
+    fields = {f.name: f.value or "" for f in embed.fields}
     assert fields["State"] == "🟢 On"
     assert fields["When"] == "09:05 Europe/Berlin (UTC+02:00)"
     assert fields["Where"] == "<#22>"
@@ -90,14 +90,14 @@ def test_status_explains_a_switched_off_schedule_and_a_retry() -> None:
     off = schedule(enabled=False, disabled_reason="the channel <#22> no longer exists")
     retrying = posted(status="pending", last_error="Discord answered 503", posted_at=None)
     embed = render.status_embed(GuildTipStatus(off, None, None, retrying), NOW)
-    fields = {f.name: f.value for f in embed.fields}
+    fields = {f.name: f.value or "" for f in embed.fields}
     assert "Switched off" in fields["State"]
     assert "no longer exists" in fields["Why it stopped"]
     assert "/dailytip schedule" in fields["Why it stopped"]
     assert fields["Next tip"] == "none scheduled"
     assert "503" in fields["Today's tip"]
     stopped = render.status_embed(GuildTipStatus(schedule(enabled=False), None, None, None), NOW)
-    assert "Stopped" in {f.name: f.value for f in stopped.fields}["State"]
+    assert "Stopped" in {f.name: f.value or "" for f in stopped.fields}["State"]
 
 
 def test_the_schedule_answer_uses_discord_timestamps() -> None:
