@@ -319,18 +319,30 @@ class AddEndpointModal(discord.ui.Modal):
     """`/spec add`: one endpoint typed by hand (method, path, summary, two examples)."""
 
     def __init__(self, spec_name: str) -> None:
-        super().__init__(title=render.clip(f"Add an endpoint to {spec_name}", 45))
+        super().__init__(
+            title=render.clip(f"Add an endpoint to {spec_name}", 45), custom_id="spec:add"
+        )
         self.spec_name = spec_name
         self.method: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
-            label="Method", placeholder="GET, POST, PUT, PATCH or DELETE", max_length=7
+            custom_id="spec:add:method",
+            label="Method",
+            placeholder="GET, POST, PUT, PATCH or DELETE",
+            max_length=7,
         )
         self.path: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
-            label="Path", placeholder="/api/v1/bookings/{id}/", max_length=400
+            custom_id="spec:add:path",
+            label="Path",
+            placeholder="/api/v1/bookings/{id}/",
+            max_length=400,
         )
         self.summary: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
-            label="Summary", placeholder="What it does, in one line", max_length=SUMMARY_MAX
+            custom_id="spec:add:summary",
+            label="Summary",
+            placeholder="What it does, in one line",
+            max_length=SUMMARY_MAX,
         )
         self.request_example: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
+            custom_id="spec:add:request_example",
             label="Request example (optional)",
             style=discord.TextStyle.paragraph,
             placeholder='{"listing": 42, "check_in": "2026-07-10", "guests": 2}',
@@ -338,6 +350,7 @@ class AddEndpointModal(discord.ui.Modal):
             max_length=EXAMPLE_MAX,
         )
         self.response_example: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
+            custom_id="spec:add:response_example",
             label="Response example (optional)",
             style=discord.TextStyle.paragraph,
             placeholder='{"id": 981, "status": "pending"}',
@@ -455,15 +468,18 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         report = await self.specs.import_document(
             guild_id, who, spec_name, file.filename, data, version
         )
-        problem = await announce(interaction, report)
+        # The importer's answer replaces the "thinking" message first: a follow-up sent
+        # before it would take its place (and be ephemeral like it).
         embed = render.import_embed(report)
+        await interaction.edit_original_response(embed=embed, allowed_mentions=NO_PINGS)
+        problem = await announce(interaction, report)
         if problem:
             embed.add_field(
                 name="📣 Announcement",
                 value=f"Posted here instead of the spec channel: {problem}.",
                 inline=False,
             )
-        await interaction.edit_original_response(embed=embed, allowed_mentions=NO_PINGS)
+            await interaction.edit_original_response(embed=embed, allowed_mentions=NO_PINGS)
 
     @import_.autocomplete("name")
     async def import_names(

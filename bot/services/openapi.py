@@ -44,6 +44,7 @@ MAX_NODES = 1_500_000  # values in the document once YAML aliases are expanded
 MAX_NESTING = 150
 MAX_PATH_CHARS = 400
 MAX_ERRORS_SHOWN = 5
+MAX_MESSAGE_CHARS = 1900  # the rejection is one Discord message (2,000 at most)
 MAX_WARNINGS_KEPT = 50
 MAX_FIELDS = 80  # flattened schema fields kept per request or response body
 MAX_FIELD_DEPTH = 6
@@ -162,16 +163,19 @@ class DocumentRejected(BadInput):
     def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
         self.problems = problems
         self.hint = hint
-        shown = problems[:MAX_ERRORS_SHOWN]
-        lines = []
-        for problem in shown:
-            where = problem.where()
-            text = _clip(problem.message, 350)
-            lines.append(f"• {where}: {text}" if where else f"• {text}")
-        if len(problems) > len(shown):
-            lines.append(f"• …and {len(problems) - len(shown)} more.")
         head = "This document cannot be imported, and nothing was stored:"
         tail = f"\n{hint}" if hint else ""
+        budget = MAX_MESSAGE_CHARS - len(head) - len(tail) - 40
+        lines: list[str] = []
+        for problem in problems[:MAX_ERRORS_SHOWN]:
+            where = _clip(problem.where(), 160)
+            text = _clip(problem.message, 350)
+            line = f"• {where}: {text}" if where else f"• {text}"
+            if sum(len(x) + 1 for x in lines) + len(line) > budget:
+                break
+            lines.append(line)
+        if len(problems) > len(lines):
+            lines.append(f"• …and {len(problems) - len(lines)} more.")
         super().__init__(head + "\n" + "\n".join(lines) + tail)
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -484,7 +488,7 @@ def sanitize(doc: Any, root_node: yaml.Node | None = None) -> _Sanitized:
             if not data and not names and key.startswith("x-"):
                 continue  # opaque extension content: never checked, resolved or validated
             here = [*parts, key]
-            if not names and isinstance(item, str):
+            if isinstance(item, str) and (not names or container_key == "mapping"):
                 _check_keyword(key, item, here, data, container_key, result, fail)
             if data:
                 out[key] = copy(item, key, here, True)

@@ -1,0 +1,315 @@
+"""API specs through the real bot and the local Discord: import, announce, follow, browse."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.emulator import FakeDiscord, Upload
+from bot.emulator.interactions import InteractionResult
+from tests.e2e.conftest import Harness, nothing_pings, start_bot, stop_bot
+
+JSON = dict[str, Any]
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openapi"
+SPEC_CHANNEL = "api-specs"
+
+
+def upload(name: str) -> Upload:
+    return Upload(name, (FIXTURES / name).read_bytes())
+
+
+def is_follower_notice(message: JSON) -> bool:
+    """A follower notice pings exactly the members it names, nobody else, no role, no reply."""
+    mentions = message.get("allowed_mentions") or {}
+    users = sorted(str(u) for u in mentions.get("users") or [])
+    named = sorted(re.findall(r"<@(\d+)>", str(message.get("content") or "")))
+    return (
+        str(message.get("content") or "").startswith("🔔")
+        and not mentions.get("parse")
+        and not mentions.get("roles")
+        and not mentions.get("replied_user")
+        and bool(users)
+        and users == named
+    )
+
+
+@pytest.fixture
+async def nexus(
+    fake: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Harness]:
+    """The shared harness with the spec rule: only follower notices ping, and only followers."""
+    caplog.set_level(logging.WARNING)
+    bot, task = await start_bot(fake, settings)
+    try:
+        yield Harness(bot, fake, settings)
+    finally:
+        await stop_bot(bot, task)
+    pinging = [
+        m for m in fake.all_sent_messages() if not (nothing_pings(m) or is_follower_notice(m))
+    ]
+    assert pinging == [], "only follower notices may ping, and only their followers"
+    assert fake.unknown_requests == [], "the bot called routes the emulator does not know"
+    unexpected = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert unexpected == []
+
+
+async def setup_specs(fake: FakeDiscord) -> None:
+    done = await fake.slash(
+        "spec setup", {"channel": SPEC_CHANNEL, "role": "Moderator"}, user="owner"
+    )
+    assert done.ephemeral
+    assert "✅ Saved." in (done.content or "")
+
+
+async def import_spec(
+    fake: FakeDiscord, name: str, fixture: str, *, user: str = "moderator", **extra: Any
+) -> InteractionResult:
+    return await fake.slash(
+        "spec import", {"name": name, "file": upload(fixture), **extra}, user=user, timeout=30
+    )
+
+
+async def until(fake: FakeDiscord, check: Any, what: str) -> Any:
+    """Wait (bounded) for what the bot does after answering, e.g. an announcement (an empty
+    result means "not yet")."""
+    return await fake.world.wait_for(lambda: check() or None, what, 10.0)
+
+
+def spec_channel_messages(fake: FakeDiscord, needle: str) -> list[JSON]:
+    return [m for m in fake.channel_messages(SPEC_CHANNEL) if needle in embed_text(m)]
+
+
+def embed_text(message: JSON) -> str:
+    parts = []
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields") or []]
+    return "\n".join(parts)
+
+
+# -- import, announce, follow -----------------------------------------------------------------
+
+
+async def test_two_versions_announce_and_mention_only_followers(nexus: Harness) -> None:
+    fake = nexus.fake
+    await setup_specs(fake)
+    first = await import_spec(fake, "bookings-api", "bookings-v1.yaml")
+    assert first.ephemeral
+    assert first.embeds[0]["title"] == "✅ Imported bookings-api · 1.0.0"
+    [announced] = await until(
+        fake, lambda: spec_channel_messages(fake, "New API spec"), "the first announcement"
+    )
+    assert announced["embeds"][0]["title"] == "📘 New API spec: bookings-api · 1.0.0"
+    assert fake.pings(announced) == {"users": [], "roles": [], "everyone": False}
+
+    # member follows one endpoint (picked through autocomplete); member2 the whole spec;
+    # admin follows another spec only and must hear nothing about this one.
+    await import_spec(fake, "payments", "payments-swagger2.json")
+    choices = await fake.autocomplete(
+        "spec follow",
+        {"spec": "bookings-api", "endpoint": "bookings id"},
+        focused="endpoint",
+        user="member",
+    )
+    value = next(c["value"] for c in choices if c["value"] == "GET /api/v1/bookings/{id}/")
+    followed = await fake.slash(
+        "spec follow", {"spec": "bookings-api", "endpoint": value}, user="member"
+    )
+    assert followed.ephemeral
+    assert "You follow: `GET /api/v1/bookings/{id}/`" in (followed.content or "")
+    await fake.slash("spec follow", {"spec": "bookings-api"}, user="member2")
+    await fake.slash("spec follow", {"spec": "payments"}, user="admin")
+
+    second = await import_spec(fake, "bookings-api", "bookings-v2.yaml")
+    assert second.ephemeral
+    assert second.embeds[0]["title"] == "✅ Imported bookings-api · 2.0.0"
+    assert "Since `1.0.0`: 🔴" in second.embeds[0]["description"]
+
+    await until(
+        fake,
+        lambda: any(
+            (m.get("content") or "").startswith("🔔") for m in fake.channel_messages(SPEC_CHANNEL)
+        ),
+        "the follower notice",
+    )
+    messages = fake.channel_messages(SPEC_CHANNEL)
+    announcement = next(m for m in messages if "1.0.0 → 2.0.0" in embed_text(m))
+    description = announcement["embeds"][0]["description"]
+    change_lines = [line for line in description.split("\n") if line[:1] in "🔴🟡🔵"]
+    assert change_lines[0].startswith("🔴")
+    assert "`DELETE /api/v1/bookings/{id}/` — removed" in description
+    assert fake.pings(announcement) == {"users": [], "roles": [], "everyone": False}
+
+    [notice] = [m for m in messages if (m.get("content") or "").startswith("🔔")]
+    users = fake.users
+    pinged = fake.pings(notice)
+    assert sorted(pinged["users"]) == sorted([users["member"], users["member2"]])
+    assert (pinged["roles"], pinged["everyone"]) == ([], False)
+    assert users["admin"] not in pinged["users"]
+    assert notice["message_reference"]["message_id"] == announcement["id"]
+    assert "`GET /api/v1/bookings/{id}/`" in notice["content"]
+
+
+async def test_without_a_spec_channel_the_announcement_goes_where_the_import_ran(
+    nexus: Harness,
+) -> None:
+    fake = nexus.fake
+    result = await import_spec(fake, "payments", "payments-swagger2.json", user="owner")
+    assert result.ephemeral
+    [announced] = await until(fake, lambda: result.followups, "the announcement follow-up")
+    assert not announced["flags"] & 64
+    assert announced["embeds"][0]["title"] == "📘 New API spec: payments · 1.4.2"
+
+
+# -- refusals ---------------------------------------------------------------------------------
+
+
+async def test_bad_documents_are_refused_clearly_and_store_nothing(nexus: Harness) -> None:
+    fake = nexus.fake
+    await setup_specs(fake)
+    remote = await import_spec(fake, "reviews", "remote-ref-https.yaml")
+    assert remote.ephemeral
+    text = remote.content or (remote.followups[-1]["content"] if remote.followups else "")
+    assert "points to a remote URL" in text
+    assert "properties/price_paid/$ref`, line 29" in text
+
+    wrong = await fake.slash(
+        "spec import",
+        {"name": "reviews", "file": Upload("notes.txt", b"GET /reviews")},
+        user="moderator",
+    )
+    assert wrong.ephemeral
+    assert "`notes.txt` is not a JSON or YAML file" in (wrong.content or "")
+
+    huge = await fake.slash(
+        "spec import",
+        {"name": "reviews", "file": Upload("big.json", b" " * (5 * 1024 * 1024 + 1))},
+        user="moderator",
+    )
+    assert huge.ephemeral
+    assert "the limit is 5 MB" in (huge.content or "")
+
+    latin = await fake.slash(
+        "spec import",
+        {"name": "reviews", "file": Upload("api.yaml", "title: Café".encode("latin-1"))},
+        user="moderator",
+    )
+    assert "not UTF-8 text" in (latin.content or latin.followups[-1]["content"])
+
+    denied = await import_spec(fake, "reviews", "bookings-v1.yaml", user="member")
+    assert denied.ephemeral
+    assert "can change specs" in (denied.content or "")
+
+    missing = await fake.slash("spec list", {"spec": "reviews"})
+    assert missing.ephemeral
+    assert "no spec `reviews` here yet" in (missing.content or "")
+    assert fake.channel_messages(SPEC_CHANNEL) == []
+
+
+# -- browsing ---------------------------------------------------------------------------------
+
+
+async def test_browse_note_and_export(nexus: Harness) -> None:
+    fake = nexus.fake
+    await setup_specs(fake)
+    await import_spec(fake, "bookings-api", "bookings-v1.yaml")
+
+    specs = await fake.autocomplete("spec endpoint", {"spec": "book"}, focused="spec")
+    assert [c["value"] for c in specs] == ["bookings-api"]
+    shown = await fake.slash(
+        "spec endpoint", {"spec": "bookings-api", "endpoint": "POST /api/v1/bookings/"}
+    )
+    assert not shown.ephemeral
+    embed = shown.embeds[0]
+    assert embed["title"] == "🟩 POST /api/v1/bookings/"
+    names = [f["name"] for f in embed["fields"]]
+    assert "Request body (required)" in names
+    assert "Request example" in names
+
+    listing = await fake.slash("spec list", {"spec": "bookings-api"})
+    assert listing.embeds[0]["title"] == "📚 bookings-api — listings"
+    assert "spec:tags:" in str(listing.custom_ids())
+    turned = await fake.click(listing, next(c for c in listing.custom_ids() if c.endswith(":2")))
+    assert turned.message is not None
+    assert turned.message["embeds"][0]["title"] == "📚 bookings-api — bookings"
+    tags = next(c for c in listing.custom_ids() if c.startswith("spec:tags:"))
+    jumped = await fake.select(listing, tags, ["4"])
+    assert jumped.message is not None
+    assert jumped.message["embeds"][0]["title"] == "📚 bookings-api — auth"
+
+    noted = await fake.slash(
+        "spec note",
+        {
+            "spec": "bookings-api",
+            "endpoint": "GET /api/v1/listings/{id}/",
+            "text": "404 when the listing is archived",
+        },
+        user="member2",
+    )
+    assert "📝 Notes from peers (1)" in embed_text(noted.message or {})
+
+    exported = await fake.slash("spec export", {"spec": "bookings-api"})
+    assert exported.ephemeral
+    [attachment] = (exported.message or {})["attachments"]
+    assert attachment["filename"] == "bookings-api-1.0.0.yaml"
+    assert fake.file_bytes(attachment) == (FIXTURES / "bookings-v1.yaml").read_bytes()
+
+
+async def test_changes_are_paginated(nexus: Harness) -> None:
+    fake = nexus.fake
+    await import_spec(fake, "bookings-api", "bookings-v1.yaml", user="owner")
+    await import_spec(fake, "bookings-api", "bookings-v2.yaml", user="owner")
+    versions = await fake.autocomplete(
+        "spec changes", {"spec": "bookings-api", "from": ""}, focused="from"
+    )
+    assert [c["value"] for c in versions] == ["2", "1"]
+    page = await fake.slash("spec changes", {"spec": "bookings-api", "from": "1", "to": "2"})
+    assert page.embeds[0]["title"] == "🔁 bookings-api: 1.0.0 → 2.0.0"
+    assert page.embeds[0]["description"].split("\n")[1].startswith("🔴")
+    following = await fake.click(page, next(c for c in page.custom_ids() if c.endswith(":2")))
+    assert following.message is not None
+    assert "page 2/" in following.message["embeds"][0]["footer"]["text"]
+
+
+async def test_hand_typed_endpoint_through_the_modal(nexus: Harness) -> None:
+    fake = nexus.fake
+    await setup_specs(fake)
+    refused = await fake.slash("spec add", {"spec": "bookings-api"}, user="member")
+    assert refused.ephemeral
+    assert refused.modal is None
+    opened = await fake.slash("spec add", {"spec": "bookings-api"}, user="moderator")
+    assert opened.modal is not None
+    saved = await opened.submit_modal(
+        {
+            "spec:add:method": "post",
+            "spec:add:path": "/api/v1/payments/mpesa/",
+            "spec:add:summary": "Start an M-Pesa payment",
+            "spec:add:request_example": '{"booking": 981, "phone": "+254700000000"}',
+            "spec:add:response_example": "",
+        }
+    )
+    assert not saved.ephemeral
+    assert "`POST /api/v1/payments/mpesa/`" in (saved.content or "")
+    assert '"phone": "+254700000000"' in embed_text(saved.message or {})
+    reopened = await fake.slash("spec add", {"spec": "bookings-api"}, user="moderator")
+    bad = await reopened.submit_modal(
+        {
+            "spec:add:method": "FETCH",
+            "spec:add:path": "/x",
+            "spec:add:summary": "x",
+            "spec:add:request_example": "",
+            "spec:add:response_example": "",
+        }
+    )
+    assert bad.ephemeral
+    assert "not an HTTP method" in (bad.content or "")
+    found = await fake.autocomplete(
+        "spec endpoint", {"spec": "bookings-api", "endpoint": "mpesa"}, focused="endpoint"
+    )
+    assert [c["value"] for c in found] == ["POST /api/v1/payments/mpesa/"]
