@@ -126,6 +126,48 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sqlite_file(database_url: str | None) -> Path:
+    from bot.backup import sqlite_path
+
+    if database_url is None:
+        database_url = load_settings(require_token=False).database_url
+    return sqlite_path(database_url)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup_database
+
+    try:
+        source = _sqlite_file(args.database_url)
+        result = backup_database(source, Path(args.path), force=args.force)
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", 2)
+    except BackupError as exc:
+        return _fail(f"backup failed: {exc}", 1)
+    print(f"backup written to {result.path} ({result.size_bytes} bytes, {result.tables} tables)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, restore_database
+
+    try:
+        target = _sqlite_file(args.database_url)
+        result = restore_database(Path(args.path), target, force=args.force)
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", 2)
+    except BackupError as exc:
+        return _fail(f"restore failed: {exc}", 1)
+    print(f"restored {args.path} into {result.path} ({result.tables} tables); start the bot again")
+    return 0
+
+
+def cmd_playground(args: argparse.Namespace) -> int:
+    from bot.playground.app import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nexus", description="Nexus, the ProDev community bot.")
     sub = parser.add_subparsers(dest="command")
@@ -146,6 +188,27 @@ def build_parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="exit 0 when the running bot's heartbeat is fresh")
     health.add_argument("--max-age", type=float, default=120.0, help="seconds (default 120)")
     health.set_defaults(func=cmd_health)
+    backup = sub.add_parser(
+        "backup", help="copy the database to PATH while the bot runs (SQLite backup API)"
+    )
+    backup.add_argument("path", help="the file to write, e.g. backups/nexus-2026-11-23.db")
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    backup.add_argument("--database-url", help="default: DATABASE_URL")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="replace the database by the backup at PATH (stop the bot first)"
+    )
+    restore.add_argument("path", help="a file written by `backup`")
+    restore.add_argument("--force", action="store_true", help="replace the existing database")
+    restore.add_argument("--database-url", help="default: DATABASE_URL")
+    restore.set_defaults(func=cmd_restore)
+    from bot.playground.cli import add_arguments
+
+    playground = sub.add_parser(
+        "playground", help="try Nexus in a terminal: the real bot on a local fake Discord"
+    )
+    add_arguments(playground)
+    playground.set_defaults(func=cmd_playground)
     return parser
 
 

@@ -40,6 +40,8 @@ class Settings:
     content_dir: Path = Path("content")
     sync_commands: bool = True
     health_file: Path = Path("data/heartbeat")
+    backup_dir: Path | None = None
+    backup_keep: int = 7
 
     @property
     def database(self) -> URL:
@@ -130,6 +132,12 @@ def load_settings(
             "CONTENT_DIR", f"expected a folder of learnings, {str(content_dir)!r} is not one"
         )
     sync = get("SYNC_COMMANDS")
+    keep_raw = get("BACKUP_KEEP") or "7"
+    if not re.fullmatch(r"\d{1,4}", keep_raw) or int(keep_raw) < 1:
+        raise ConfigError(
+            "BACKUP_KEEP", f"expected a number of backups (1 or more), got {keep_raw!r}"
+        )
+    backup_dir = get("BACKUP_DIR")
 
     return Settings(
         discord_token=token,
@@ -145,4 +153,6 @@ def load_settings(
         content_dir=content_dir,
         sync_commands=_bool("SYNC_COMMANDS", sync) if sync else True,
         health_file=Path(get("HEALTH_FILE") or "data/heartbeat"),
+        backup_dir=Path(backup_dir) if backup_dir else None,
+        backup_keep=int(keep_raw),
     )

@@ -1,0 +1,223 @@
+"""Online backups of the SQLite database (SQLite's backup API), restore, and daily retention.
+
+`backup_database` copies a consistent snapshot while the bot keeps running: the backup API
+reads every page inside one read transaction, so writers in WAL mode are not blocked and the
+copy never holds half of a transaction. The copy is written to a temporary file next to the
+destination, checked with `PRAGMA integrity_check`, then renamed into place, so a crash never
+leaves a truncated file under the destination's name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+BACKUP_INTERVAL = timedelta(days=1)
+BACKUP_NAME = re.compile(r"^nexus-(\d{8}T\d{6}Z)\.db$")
+BUSY_TIMEOUT_S = 30.0
+
+
+class BackupError(RuntimeError):
+    """A backup or restore cannot be made; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class BackupResult:
+    path: Path
+    size_bytes: int
+    tables: int
+
+
+def sqlite_path(database_url: str) -> Path:
+    """The file behind a `sqlite+aiosqlite:///...` URL (backups are for SQLite only)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        raise BackupError(
+            f"backups here use SQLite's backup API; {url.drivername} has its own tools "
+            "(for PostgreSQL: pg_dump)"
+        )
+    if not url.database or url.database == ":memory:":
+        raise BackupError("the database is in memory; there is no file to back up")
+    return Path(url.database)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    return conn
+
+
+def _check(conn: sqlite3.Connection, what: str) -> int:
+    result = conn.execute("PRAGMA integrity_check").fetchall()
+    if result != [("ok",)]:
+        problems = "; ".join(str(row[0]) for row in result[:5])
+        raise BackupError(f"{what} fails PRAGMA integrity_check: {problems}")
+    return int(conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0])
+
+
+def _copy(source: Path, destination: Path, *, check_source: bool) -> int:
+    """Copy `source` into a fresh file at `destination` (through a temp file); return tables."""
+    partial = destination.with_name(f".{destination.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        src = _connect(source)
+        try:
+            if check_source:
+                _check(src, str(source))
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)  # all pages in one step: one consistent snapshot
+                dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+                tables = _check(dst, "the copy")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, destination)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return tables
+
+
+def backup_database(source: Path, destination: Path, *, force: bool = False) -> BackupResult:
+    """Copy the live database at `source` to `destination` (refuses to overwrite unless forced)."""
+    if not source.is_file():
+        raise BackupError(f"no database at {source}")
+    if destination.is_dir():
+        raise BackupError(f"{destination} is a folder; give a file name such as nexus-backup.db")
+    if destination.exists() and not force:
+        raise BackupError(f"{destination} already exists; pass --force to overwrite it")
+    if destination.resolve() == source.resolve():
+        raise BackupError("the backup must not be the database itself")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        tables = _copy(source, destination, check_source=False)
+    except sqlite3.Error as exc:
+        raise BackupError(f"SQLite could not copy {source}: {exc}") from exc
+    return BackupResult(destination, destination.stat().st_size, tables)
+
+
+def restore_database(backup: Path, target: Path, *, force: bool = False) -> BackupResult:
+    """Replace the database at `target` by `backup` (stop the bot first).
+
+    The backup is integrity-checked before anything is touched; the old database's WAL and
+    shared-memory files are removed so SQLite cannot replay them over the restored copy.
+    """
+    if not backup.is_file():
+        raise BackupError(f"no backup at {backup}")
+    if target.exists() and not force:
+        raise BackupError(
+            f"{target} exists; stop the bot, then pass --force to replace it with {backup}"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        tables = _copy(backup, target, check_source=True)
+    except sqlite3.Error as exc:
+        raise BackupError(f"{backup} is not a readable SQLite database: {exc}") from exc
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    return BackupResult(target, target.stat().st_size, tables)
+
+
+# -- scheduled backups with retention --------------------------------------------------------
+
+
+def backup_name(when: datetime) -> str:
+    return f"nexus-{when.astimezone(UTC):%Y%m%dT%H%M%SZ}.db"
+
+
+def scheduled_backups(folder: Path) -> list[tuple[datetime, Path]]:
+    """The scheduled backups in `folder` (only files named by `backup_name`), oldest first."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = BACKUP_NAME.match(path.name)
+        if match and path.is_file():
+            stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            found.append((stamp, path))
+    return sorted(found)
+
+
+def prune_backups(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` scheduled backups; other files are never touched."""
+    backups = scheduled_backups(folder)
+    doomed = [path for _, path in backups[: max(0, len(backups) - keep)]]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed
+
+
+def next_backup_due(folder: Path, now: datetime) -> datetime:
+    """One interval after the newest backup (now, when there is none): restarts skip nothing."""
+    backups = scheduled_backups(folder)
+    if not backups:
+        return now
+    return max(now, backups[-1][0] + BACKUP_INTERVAL) if backups[-1][0] <= now else now
+
+
+def run_scheduled_backup(source: Path, folder: Path, keep: int, now: datetime) -> BackupResult:
+    """Write today's backup into `folder`, then keep only the newest `keep`."""
+    result = backup_database(source, folder / backup_name(now), force=True)
+    removed = prune_backups(folder, keep)
+    log.info(
+        "backup written to %s (%d bytes); %d old backup(s) removed",
+        result.path,
+        result.size_bytes,
+        len(removed),
+    )
+    return result
+
+
+class BackupScheduler:
+    """Backs the database up once a day into `folder`, keeping the newest `keep` copies."""
+
+    def __init__(self, database_url: str, folder: Path, keep: int) -> None:
+        self.source = sqlite_path(database_url)
+        self.folder = folder
+        self.keep = keep
+        self.last: BackupResult | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="nexus-backups")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run_once(self, now: datetime | None = None) -> BackupResult:
+        when = now or datetime.now(UTC)
+        self.last = await asyncio.to_thread(
+            run_scheduled_backup, self.source, self.folder, self.keep, when
+        )
+        return self.last
+
+    async def _loop(self) -> None:
+        while True:
+            now = datetime.now(UTC)
+            due = next_backup_due(self.folder, now)
+            await asyncio.sleep(max(0.0, (due - now).total_seconds()))
+            try:
+                await self.run_once()
+            except (BackupError, OSError, sqlite3.Error):
+                # The bot keeps serving; the next attempt is in an hour, not in a day.
+                log.exception("scheduled backup failed; retrying in an hour")
+                await asyncio.sleep(3600)
