@@ -8,8 +8,11 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from sqlalchemy.exc import OperationalError
 
 from bot.errors import NexusError
+
+DATABASE_BUSY = "Nexus is busy saving other changes right now; please try again in a few seconds."
 
 log = logging.getLogger("bot.errors")
 
@@ -41,6 +44,10 @@ def user_message(error: BaseException) -> str | None:
             error = inner
     if isinstance(error, NexusError):
         return error.message
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        # Another writer held SQLite's lock past the busy timeout; nothing was written.
+        log.warning("database locked past the busy timeout; the user was asked to retry")
+        return DATABASE_BUSY
     if isinstance(error, app_commands.CheckFailure):
         return _describe_check_failure(error)
     return None

@@ -19,10 +19,36 @@ class RedactSecrets(logging.Filter):
             return True
         message = record.getMessage()
         if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "[redacted]")
-            record.msg, record.args = message, None
+            record.msg, record.args = self.redact(message), None
+        # A traceback can quote the secret too (an exception's message, a local in a repr).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Wraps a handler's formatter and redacts its whole output, tracebacks included.
+
+    discord.py's colour formatter re-formats `exc_info` itself, so a filter alone cannot reach
+    a secret quoted in an exception message.
+    """
+
+    def __init__(self, inner: logging.Formatter | None, redact: RedactSecrets) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact.redact(self.inner.format(record))
 
 
 def setup_logging(level: str, *secrets: str) -> None:
@@ -31,4 +57,5 @@ def setup_logging(level: str, *secrets: str) -> None:
     redact = RedactSecrets(*secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+        handler.setFormatter(RedactingFormatter(handler.formatter, redact))
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import (
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5000
+# Below Discord's 3 s to answer an interaction: a writer that waits this long for the lock and
+# gives up still has time to tell the user to retry.
+BUSY_TIMEOUT_MS = 2000
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

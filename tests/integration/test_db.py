@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
-from bot.db.engine import Database
+from bot.db.engine import BUSY_TIMEOUT_MS, Database
 from bot.db.migrate import current_revision, head_revision
 from bot.db.models import Base, BotState, GuildSettings
 
@@ -43,7 +43,12 @@ async def test_upgrade_is_idempotent(db: Database) -> None:
 
 @pytest.mark.parametrize(
     ("pragma", "expected"),
-    [("journal_mode", "wal"), ("foreign_keys", 1), ("busy_timeout", 5000), ("synchronous", 1)],
+    [
+        ("journal_mode", "wal"),
+        ("foreign_keys", 1),
+        ("busy_timeout", BUSY_TIMEOUT_MS),
+        ("synchronous", 1),
+    ],
 )
 async def test_every_connection_is_tuned(db: Database, pragma: str, expected: object) -> None:
     async with db.engine.connect() as conn:

@@ -1,0 +1,210 @@
+"""Hostile text through every slash command's string options and every autocomplete, end to end.
+
+The commands and their options are discovered from what the bot registered, so a new command
+is fuzzed the day it appears. For every example: Discord accepts every request the bot makes
+(sizes and limits: `result.errors == []`), nothing is logged at ERROR, and nothing pings.
+
+CI runs a few hundred examples; `NEXUS_FUZZ_EXAMPLES=5000 pytest tests/e2e/test_fuzz.py` runs
+the long mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.emulator import FakeDiscord
+from bot.emulator.limits import walk_components
+from tests.e2e.conftest import Harness, pings_nobody_but_an_asker
+from tests.e2e.test_permissions import (
+    a_world_with_content,
+    option_values,
+    registered_commands,
+)
+from tests.e2e.test_qa import relax_cooldowns
+
+JSON = dict[str, Any]
+EXAMPLES = int(os.environ.get("NEXUS_FUZZ_EXAMPLES", "250"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+FRAGMENTS = [
+    "@everyone",
+    "@here",
+    "<@&{role}>",
+    "<@{user}>",
+    "<@!{user}>",
+    "<#{channel}>",
+    "```py\nprint('x')\n```",
+    "```",
+    "**bold** __u__ ~~s~~ ||spoiler|| `code` > quote",
+    "# heading\n- item",
+    "[link](https://example.com)",
+    "\u200b",
+    "\u200d\u2060\ufeff",
+    "\u202e\u2066RTL\u2069",
+    "مرحبا",
+    "שָׁלוֹם",
+    "👩🏽‍💻🏳️‍🌈",
+    '"',
+    "NEAR(",
+    "*",
+    " AND ",
+    " OR ",
+    " NOT ",
+    "^",
+    "title:",
+    "{title}",
+    "-",
+    "'; DROP TABLE questions; --",
+    "1 OR 1=1",
+    "%s %d {0}",
+    "../../etc/passwd",
+    "C:\\Windows\\system32\\",
+    "file:///etc/passwd",
+    "http://127.0.0.1:1/x",
+    "\x00",
+    "\n\n\n",
+    "   ",
+]
+
+
+@st.composite
+def hostile_text(draw: st.DrawFn) -> str:
+    pieces = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(FRAGMENTS),
+                st.text(st.characters(codec="utf-8"), max_size=40),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    return "".join(pieces)
+
+
+def fit(text: str, spec: JSON, *, fill: bool) -> str:
+    """What Discord's client would let through: within min/max length (filled to max if asked)."""
+    lo, hi = int(spec.get("min_length") or 0), int(spec.get("max_length") or 6000)
+    if fill and text:
+        text = (text * (hi // len(text) + 1))[:hi]
+    text = text[:hi]
+    if len(text) < lo:
+        text = text + "x" * (lo - len(text))
+    return text
+
+
+def targets(fake: FakeDiscord) -> list[tuple[str, list[JSON], JSON]]:
+    """(command path, its options, one string option) for every string option registered."""
+    found = []
+    for path, options in sorted(registered_commands(fake).items()):
+        found += [(path, options, o) for o in options if o["type"] == 3 and not o.get("choices")]
+    return found
+
+
+_world: dict[int, dict[str, dict[str, Any]]] = {}
+
+
+async def base_values(nexus: Harness) -> dict[str, dict[str, Any]]:
+    """Valid values for every command's required options (built once per bot)."""
+    key = id(nexus.bot)
+    if key not in _world:
+        await a_world_with_content(nexus)
+        commands = registered_commands(nexus.fake)
+        _world[key] = {p: await option_values(nexus.fake, p, o) for p, o in commands.items()}
+    return _world[key]
+
+
+def substitute(text: str, fake: FakeDiscord) -> str:
+    return (
+        text.replace("{role}", str(fake.roles["Moderator"]))
+        .replace("{user}", str(fake.users["member2"]))
+        .replace("{channel}", str(fake.channels["general"]))
+    )
+
+
+@pytest.mark.timeout(max(60, EXAMPLES // 4))
+@FUZZ
+@given(data=st.data())
+async def test_hostile_text_everywhere(
+    nexus: Harness, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    fake = nexus.fake
+    base = await base_values(nexus)
+    path, _, option = data.draw(st.sampled_from(targets(fake)), label="option")
+    text = fit(
+        substitute(data.draw(hostile_text(), label="text"), fake),
+        option,
+        fill=data.draw(st.booleans(), label="fill to max_length"),
+    )
+    user = data.draw(st.sampled_from(["member", "admin"]), label="user")
+    values = {**base[path], option["name"]: text}
+    relax_cooldowns(nexus.bot)
+    sent_before = len(fake.all_sent_messages())
+
+    if option.get("autocomplete"):
+        choices = await fake.autocomplete(path, values, focused=option["name"], user=user)
+        assert len(choices) <= 25
+        for choice in choices:
+            assert 1 <= len(choice["name"]) <= 100
+    result = await fake.slash(path, values, user=user)
+    assert result.errors == [], f"/{path} {option['name']}={text!r}: {result.errors}"
+
+    pinging = [
+        m for m in fake.all_sent_messages()[sent_before:] if not pings_nobody_but_an_asker(m)
+    ]
+    assert pinging == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    caplog.clear()
+    assert errors == [], f"/{path} {option['name']}={text!r} was logged as an error"
+
+
+MODAL_FORMS = ["ask", "spec add"]
+
+
+@pytest.mark.timeout(max(60, EXAMPLES // 4))
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 3))
+@given(data=st.data())
+async def test_hostile_text_in_every_form(
+    nexus: Harness, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    """The forms (modals) that take free text: every text input gets hostile text."""
+    fake = nexus.fake
+    base = await base_values(nexus)
+    command = data.draw(st.sampled_from(MODAL_FORMS), label="form")
+    relax_cooldowns(nexus.bot)
+    sent_before = len(fake.all_sent_messages())
+    opened = await fake.slash(command, base[command], user="admin")
+    assert opened.modal is not None, opened
+    values = {}
+    for field in walk_components(opened.modal["components"]):
+        if field.get("type") == 4:
+            text = substitute(data.draw(hostile_text(), label=field["custom_id"]), fake)
+            fill = data.draw(st.booleans(), label="fill")
+            value = fit(text, field, fill=fill)
+            values[field["custom_id"]] = value or ("x" if field.get("required", True) else "")
+    submitted = await opened.submit_modal(values)
+    assert submitted.errors == [], f"{command} {values!r}: {submitted.errors}"
+    pinging = [
+        m for m in fake.all_sent_messages()[sent_before:] if not pings_nobody_but_an_asker(m)
+    ]
+    assert pinging == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    caplog.clear()
+    assert errors == [], f"{command} {values!r} was logged as an error"
+
+
+async def test_every_string_option_is_a_target(nexus: Harness) -> None:
+    """The fuzz above reaches every command that takes free text (none is forgotten)."""
+    paths = {path for path, _, _ in targets(nexus.fake)}
+    assert {"concept", "search", "qa search", "spec import", "dailytip schedule"} <= paths
+    assert len(targets(nexus.fake)) >= 20
