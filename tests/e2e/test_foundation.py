@@ -106,3 +106,20 @@ async def test_the_same_error_inside_a_button_is_handled_too(
     assert clicked.ephemeral
     assert "Incident `" in (clicked.content or "")
     caplog.clear()
+
+
+async def test_the_gateway_drops_and_the_bot_resumes(nexus: Harness) -> None:
+    before = await nexus.fake.slash("concept", {"name": "jwt"})
+    assert before.embeds
+    await nexus.fake.drop_connection()
+    await nexus.fake.wait_until_connected(timeout=10)
+    after = await nexus.fake.slash("concept", {"name": "redis"})
+    assert after.embeds
+    assert after.errors == []
+
+
+async def test_a_reconnect_request_is_followed(nexus: Harness) -> None:
+    await nexus.fake.send_reconnect()
+    await nexus.fake.wait_until_connected(timeout=10)
+    result = await nexus.fake.slash("help")
+    assert result.embeds
