@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,3 +119,32 @@ def check_content(root: Path) -> ContentReport:
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     learnings = tuple(p.learning for p in by_slug.values())
     return ContentReport(learnings, tuple(problems))
+
+
+# The code whose verdict `check_content` is: a change to it may change what is valid.
+_VALIDATORS = (
+    "content/check.py",
+    "content/loader.py",
+    "content/model.py",
+    "render/learnings.py",
+    "render/markdown.py",
+    "render/limits.py",
+)
+
+
+def content_fingerprint(root: Path) -> tuple[str, int]:
+    """A digest of every content file and of the code that validates them, and the number of
+    files.
+
+    Two equal fingerprints mean `check_content` would give the same verdict and the same
+    learnings, so a start-up on content that was checked and synced before can skip both.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for name in _VALIDATORS:
+        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
+    files = content_files(root) if root.is_dir() else []
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest(), len(files)

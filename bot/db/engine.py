@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 # Below Discord's 3 s to answer an interaction: a writer that waits this long for the lock and
 # gives up still has time to tell the user to retry.
 BUSY_TIMEOUT_MS = 2000
+# SQLite connections are threads with their own page cache (up to 2 MB each): a few readers
+# keep two cores busy; fifteen (SQLAlchemy's default 5 + 10) only cost memory under load.
+SQLITE_POOL_SIZE = 4
+SQLITE_POOL_OVERFLOW = 2
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -44,7 +48,10 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url)
+        options: dict[str, Any] = {}
+        if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
+            options = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
+        self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

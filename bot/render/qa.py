@@ -187,10 +187,12 @@ def search_embed(page: SearchPage) -> discord.Embed:
     for hit in page.hits:
         name, value = hit_field(hit)
         embed.add_field(name=name, value=value, inline=False)
-    embed.set_footer(
-        text=f"{page.total} question{'s' if page.total != 1 else ''} · "
-        f"page {page.page}/{page.pages}"
+    count = (
+        f"{page.total}+ questions (the newest {page.total} ranked)"
+        if page.more
+        else (f"{page.total} question{'s' if page.total != 1 else ''}")
     )
+    embed.set_footer(text=f"{count} · page {page.page}/{page.pages}")
     return embed
 
 

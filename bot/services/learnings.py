@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import random
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select, text
@@ -24,6 +25,10 @@ SHORTLIST = 60  # names kept from the fast first pass
 SHORTLIST_SCORE = 40.0
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "\x02", "\x03"
 MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]]")
+# A one-word query this short that starts >= `need` names scoring PREFIX_SURE: no other name
+# can outscore them (see `_prefix_only`), so the fuzzy pass is skipped.
+PREFIX_ONLY_MAX_CHARS = 8
+PREFIX_SURE = 95.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +110,31 @@ def _name_score(key: str, name: str) -> float:
     return score
 
 
+@dataclass(slots=True)
+class _NameIndex:
+    """The distinct normalised names of some entries (a slug and a title often normalise to
+    the same name), each with the entries it names, also in sorted order for prefix lookups."""
+
+    names: list[str] = field(default_factory=list)
+    slugs: list[list[str]] = field(default_factory=list)
+    sorted_names: list[str] = field(default_factory=list)
+    sorted_slugs: list[list[str]] = field(default_factory=list)
+
+    def add(self, key: str, slug: str, positions: dict[str, int]) -> None:
+        at = positions.get(key)
+        if at is None:
+            positions[key] = len(self.names)
+            self.names.append(key)
+            self.slugs.append([slug])
+        elif slug not in self.slugs[at]:
+            self.slugs[at].append(slug)
+
+    def seal(self) -> None:
+        order = sorted(range(len(self.names)), key=self.names.__getitem__)
+        self.sorted_names = [self.names[i] for i in order]
+        self.sorted_slugs = [self.slugs[i] for i in order]
+
+
 def _clean_snippet(raw: str) -> str:
     """FTS5 snippet -> one safe line of Markdown with the matched words in bold."""
     flat = " ".join(raw.split())
@@ -118,8 +148,8 @@ class LearningsService:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._by_slug: dict[str, Learning] = {}
-        self._names: list[str] = []  # normalised names, parallel to _name_slugs
-        self._name_slugs: list[str] = []
+        # Per kind (None: every kind), so a /concept lookup never scores tips and challenges.
+        self._indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
         self._exact: dict[str, str] = {}
 
     async def refresh(self) -> None:
@@ -130,17 +160,21 @@ class LearningsService:
 
     def load(self, learnings: Iterable[Learning]) -> None:
         by_slug: dict[str, Learning] = {}
-        names: list[str] = []
-        slugs: list[str] = []
+        indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
+        positions: dict[str | None, dict[str, int]] = {None: {}}
         exact: dict[str, str] = {}
         for entry in learnings:
             by_slug[entry.slug] = entry
+            kind_index = indexes.setdefault(entry.kind, _NameIndex())
+            kind_positions = positions.setdefault(entry.kind, {})
             for name in entry.names:
                 key = normalise(name)
-                names.append(key)
-                slugs.append(entry.slug)
+                indexes[None].add(key, entry.slug, positions[None])
+                kind_index.add(key, entry.slug, kind_positions)
                 exact.setdefault(key, entry.slug)
-        self._by_slug, self._names, self._name_slugs, self._exact = by_slug, names, slugs, exact
+        for index in indexes.values():
+            index.seal()
+        self._by_slug, self._indexes, self._exact = by_slug, indexes, exact
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -173,34 +207,70 @@ class LearningsService:
 
     # -- matching --------------------------------------------------------------------------
 
-    def _scores(self, query: str, kind: str | None) -> list[tuple[Learning, float]]:
-        """Best score per entry for `query`, best first.
-
-        A fast C pass (WRatio, generous with partial matches) picks a shortlist; each name on
-        it is then scored by how well it matches as a whole, as a prefix being typed, or, for a
-        one-word query, word by word, all forgiving typos.
-        """
-        key = normalise(query)
-        best: dict[str, float] = {}
-        shortlist = process.extract(
-            key, self._names, scorer=fuzz.WRatio, limit=SHORTLIST, score_cutoff=SHORTLIST_SCORE
-        )
-        for name, _, index in shortlist:
-            slug = self._name_slugs[index]
-            entry = self._by_slug[slug]
-            if kind is not None and entry.kind != kind:
-                continue
-            score = _name_score(key, name)
-            if score > best.get(slug, 0.0):
-                best[slug] = score
+    def _ranked(self, best: dict[str, float]) -> list[tuple[Learning, float]]:
         ranked = sorted(best.items(), key=lambda item: (-item[1], self._by_slug[item[0]].title))
         return [(self._by_slug[slug], score) for slug, score in ranked]
+
+    def _prefix_only(self, key: str, index: _NameIndex, need: int) -> dict[str, float] | None:
+        """The entries whose names start with `key`, when that settles the top `need`.
+
+        Another name can only score PREFIX_SURE or more against a one-word key of at most
+        PREFIX_ONLY_MAX_CHARS characters by starting with it (`_name_score`: a whole-name or
+        token ratio that high needs the same letters in the same order, the partial scores are
+        capped at 95 and 90). So once `need` entries are named that well by a prefix, they are
+        the best `need`, found by a binary search instead of a fuzzy pass over every name.
+        """
+        if " " in key or len(key) > PREFIX_ONLY_MAX_CHARS:
+            return None
+        best: dict[str, float] = {}
+        names = index.sorted_names
+        for at in range(bisect_left(names, key), len(names)):
+            name = names[at]
+            if not name.startswith(key):
+                break
+            score = _name_score(key, name)
+            for slug in index.sorted_slugs[at]:
+                if score > best.get(slug, 0.0):
+                    best[slug] = score
+        if sum(1 for score in best.values() if score >= PREFIX_SURE) < need:
+            return None
+        return best
+
+    def _scores(
+        self, query: str, kind: str | None, need: int = SHORTLIST
+    ) -> list[tuple[Learning, float]]:
+        """Best score per entry for `query`, best first (at least the best `need` of them).
+
+        Typing the start of a common word is answered from the sorted names alone. Otherwise
+        a fast C pass (WRatio, generous with partial matches) picks a shortlist of names of
+        `kind`; each is then scored by how well it matches as a whole, as a prefix being typed,
+        or, for a one-word query, word by word, all forgiving typos.
+        """
+        key = normalise(query)
+        index = self._indexes.get(kind)
+        if index is None:
+            return []
+        prefixed = self._prefix_only(key, index, need)
+        if prefixed is not None:
+            return self._ranked(prefixed)
+        best: dict[str, float] = {}
+        shortlist = process.extract(
+            key, index.names, scorer=fuzz.WRatio, limit=SHORTLIST, score_cutoff=SHORTLIST_SCORE
+        )
+        for name, _, at in shortlist:
+            score = _name_score(key, name)
+            for slug in index.slugs[at]:
+                if score > best.get(slug, 0.0):
+                    best[slug] = score
+        return self._ranked(best)
 
     def suggest(self, query: str, kind: str | None = None, limit: int = 25) -> list[Learning]:
         """Autocomplete: entries whose names start with, or resemble, what was typed."""
         if not query.strip():
             return self.all(kind)[:limit]
-        return [e for e, score in self._scores(query, kind)[:limit] if score >= SUGGEST_SCORE]
+        return [
+            e for e, score in self._scores(query, kind, limit)[:limit] if score >= SUGGEST_SCORE
+        ]
 
     def lookup(self, query: str, kind: str) -> LookupResult:
         """An exact or clearly-best entry, else close candidates, else nothing."""
@@ -210,7 +280,7 @@ class LearningsService:
         slug = self._exact.get(key)
         if slug is not None:
             return Found(self._by_slug[slug])
-        scored = [(e, s) for e, s in self._scores(query, kind) if s >= SUGGEST_SCORE]
+        scored = [(e, s) for e, s in self._scores(query, kind, 5) if s >= SUGGEST_SCORE]
         if scored:
             top, top_score = scored[0]
             runner_up = scored[1][1] if len(scored) > 1 else 0.0

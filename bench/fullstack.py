@@ -1,0 +1,408 @@
+"""The full stack: the real bot in its own process, the emulator here, users' interactions
+timed from the INTERACTION_CREATE being sent to the bot's answer arriving."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bench.stats import Summary
+from bench.workload import Workload
+from bot.emulator import FakeDiscord, InteractionResult, Upload
+from bot.emulator.state import PendingInteraction
+
+REPO = Path(__file__).resolve().parent.parent
+DISCORD_DEADLINE_S = 3.0
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class AnswerClock:
+    """When the bot's answers reach the emulator: the first interaction callback, follow-up
+    and edit of each interaction (by token), stamped as the request arrives."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.callback: dict[str, float] = {}
+        self.followup: dict[str, float] = {}
+        self.edit: dict[str, float] = {}
+        rest = fake.rest  # routes are bound when the emulator starts: wrap before that
+        rest.interaction_callback = self._wrap(rest.interaction_callback, self.callback)  # type: ignore[method-assign]
+        rest.execute_webhook = self._wrap(rest.execute_webhook, self.followup)  # type: ignore[method-assign]
+        rest.edit_webhook_message = self._wrap(rest.edit_webhook_message, self.edit)  # type: ignore[method-assign]
+
+    @staticmethod
+    def _wrap(original: Handler, stamps: dict[str, float]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            stamps.setdefault(request.match_info.get("token", ""), time.monotonic())
+            return await original(request)
+
+        return handler
+
+    def clear(self) -> None:
+        self.callback.clear()
+        self.followup.clear()
+        self.edit.clear()
+
+
+def _proc_status(pid: int) -> dict[str, int]:
+    out: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0]) // 1024
+    except OSError:
+        pass
+    return out
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            raw = (task / "children").read_text().split()
+            found += [int(p) for p in raw]
+    except OSError:
+        return found
+    return found + [g for c in found for g in _children(c)]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "?"
+    return raw.strip()[:120]
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class BotProcess:
+    """The bot under test (bench/botproc.py), driven over its stdin/stdout."""
+
+    proc: asyncio.subprocess.Process
+    spawned: float
+    ready: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    async def start(cls, config: dict[str, Any], log: Path, within: float = 120) -> BotProcess:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
+        spawned = time.monotonic()
+        with log.open("ab") as stderr:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bench.botproc",
+                json.dumps(config),
+                cwd=REPO,
+                env=env,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=stderr,
+            )
+        bot = cls(proc, spawned)
+        try:
+            bot.ready = await asyncio.wait_for(bot._event("ready"), within)
+        except (TimeoutError, EOFError):
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(
+                f"the bot did not become ready; its log ends with:\n{tail}"
+            ) from None
+        bot.ready["seen"] = time.monotonic()
+        return bot
+
+    async def _event(self, name: str) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                raise EOFError("the bot process exited")
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # something printed by a library; not ours
+            if event.get("event") == name:
+                return dict(event)
+
+    async def _send(self, cmd: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps({"cmd": cmd}) + "\n").encode())
+        await self.proc.stdin.drain()
+
+    async def stalls(self) -> dict[str, Any]:
+        """The longest event-loop stall since the last call (and resets it)."""
+        await self._send("stalls")
+        return await asyncio.wait_for(self._event("stalls"), 30)
+
+    def startup(self) -> dict[str, Any]:
+        r = self.ready
+        return {
+            "spawn_to_ready_s": round(r["seen"] - self.spawned, 3),
+            "interpreter_and_imports_s": round(r["imported"] - self.spawned, 3),
+            "setup_hook_s": round(r.get("setup_hook_s", 0.0), 3),
+            "content": r.get("content_report"),
+            "commands_synced": r.get("commands_synced"),
+            "max_stall_ms": round(r["startup_stall"]["max_stall_ms"], 1),
+            "rss_after_imports_mb": r.get("rss_after_imports_mb"),
+            "rss_when_ready_mb": r.get("rss_when_ready_mb"),
+        }
+
+    def memory(self) -> dict[str, Any]:
+        status = _proc_status(self.proc.pid)
+        helpers = []
+        for child in _children(self.proc.pid):
+            info = _proc_status(child)
+            if info:
+                helpers.append({"cmd": _cmdline(child), "peak_rss_mb": info.get("VmHWM")})
+        return {
+            "rss_mb": status.get("VmRSS"),
+            "peak_rss_mb": status.get("VmHWM"),
+            "helper_processes": helpers,
+        }
+
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(self.proc.pid)
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            with contextlib.suppress(ConnectionError):
+                await self._send("quit")
+            try:
+                await asyncio.wait_for(self.proc.wait(), 30)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+class Driver:
+    """Members using the bot through the emulator; each call returns its latency in ms."""
+
+    def __init__(self, fake: FakeDiscord, clock: AnswerClock, work: Workload) -> None:
+        self.fake = fake
+        self.clock = clock
+        self.work = work
+        self.outcomes: dict[str, dict[str, int]] = {}
+        self.users = itertools.cycle(["member", "member2", "moderator", "owner", "admin"])
+
+    def _count(self, op: str, outcome: str) -> None:
+        bucket = self.outcomes.setdefault(op, {})
+        bucket[outcome] = bucket.get(outcome, 0) + 1
+
+    def _answered(self, op: str, result: InteractionResult) -> float:
+        if result.errors:
+            self._count(op, "rejected by Discord rules")
+        self._count(op, "ephemeral" if result.ephemeral else "public")
+        return _ms(self.clock.callback[result.token] - result.pending.created)
+
+    async def _autocomplete(
+        self, command: str, options: dict[str, Any], focused: str
+    ) -> PendingInteraction:
+        # `fake.autocomplete` returns only the choices; the pending interaction (its token and
+        # when it was sent) comes from the same driver steps it takes.
+        d = self.fake.driver
+        who, where, home, member = d._where("member", "general", None)
+        data = d._command_data(command, options, home, where, member, focused=focused, strict=False)
+        pending = d._payload(4, data, who, where, home, member)
+        result = await d._run(pending, f"autocomplete of /{command}", None, False)
+        if result.type != 8:
+            raise AssertionError(f"autocomplete of /{command} answered with type {result.type}")
+        return pending
+
+    def _choices(self, op: str, pending: PendingInteraction) -> float:
+        choices = (pending.callback_data or {}).get("choices") or []
+        self._count(op, "choices" if choices else "no choices")
+        return _ms(self.clock.callback[pending.token] - pending.created)
+
+    async def concept(self, i: int) -> float:
+        name = self.work.concept_names[i % len(self.work.concept_names)]
+        return self._answered("concept", await self.fake.slash("concept", {"name": name}))
+
+    async def concept_ac(self, i: int) -> float:
+        typed = self.work.concept_typed[i % len(self.work.concept_typed)]
+        pending = await self._autocomplete("concept", {"name": typed}, "name")
+        return self._choices("concept autocomplete", pending)
+
+    async def search(self, i: int) -> float:
+        query = self.work.searches[i % len(self.work.searches)]
+        return self._answered("search", await self.fake.slash("search", {"query": query}))
+
+    async def qa_search(self, i: int) -> float:
+        query = self.work.qa_searches[i % len(self.work.qa_searches)]
+        return self._answered("qa search", await self.fake.slash("qa search", {"query": query}))
+
+    async def qa_ac(self, i: int) -> float:
+        typed = self.work.qa_typed[i % len(self.work.qa_typed)]
+        pending = await self._autocomplete("qa show", {"question": typed}, "question")
+        return self._choices("qa autocomplete", pending)
+
+    async def ask_similar(self, i: int) -> float:
+        """/ask opens the modal; the timed step is the modal's submission up to the follow-up
+        showing similar answered questions (the bot defers first, then searches)."""
+        draft = self.work.drafts[i % len(self.work.drafts)]
+        for _ in range(5):
+            opened = await self.fake.slash("ask", user=next(self.users))
+            if opened.type == 9:
+                break
+            self._count("ask similar", "on cooldown, next member")
+        else:
+            raise RuntimeError("every member is on /ask cooldown: similar questions not found")
+        values = {
+            "qa:input:title": draft.title,
+            "qa:input:details": draft.details,
+            "qa:input:tags": draft.tags,
+        }
+        submitted = await self.fake.submit_modal(opened, values)
+        content = str((submitted.message or {}).get("content") or "")
+        self._count("ask similar", "posted (nothing similar)" if "📨" in content else "similar")
+        return _ms(self.clock.followup[submitted.token] - submitted.pending.created)
+
+    async def spec_endpoint(self, i: int) -> float:
+        spec, ref = self.work.spec_refs[i % len(self.work.spec_refs)]
+        result = await self.fake.slash("spec endpoint", {"spec": spec, "endpoint": ref[:200]})
+        return self._answered("spec endpoint", result)
+
+    async def spec_ac(self, i: int) -> float:
+        spec, typed = self.work.spec_typed[i % len(self.work.spec_typed)]
+        pending = await self._autocomplete(
+            "spec endpoint", {"spec": spec, "endpoint": typed}, "endpoint"
+        )
+        return self._choices("spec autocomplete", pending)
+
+    def operations(self) -> dict[str, Callable[[int], Awaitable[float]]]:
+        ops: dict[str, Callable[[int], Awaitable[float]]] = {
+            "concept": self.concept,
+            "concept autocomplete": self.concept_ac,
+            "search": self.search,
+            "qa search": self.qa_search,
+            "qa autocomplete": self.qa_ac,
+            "ask similar": self.ask_similar,
+        }
+        if self.work.spec_refs:
+            ops["spec endpoint"] = self.spec_endpoint
+            ops["spec autocomplete"] = self.spec_ac
+        return ops
+
+    async def spec_import(self, name: str, filename: str, data: bytes) -> dict[str, Any]:
+        result = await self.fake.slash(
+            "spec import",
+            {"name": name, "file": Upload(filename, data)},
+            user="admin",
+            timeout=300,
+        )
+        embeds = result.embeds
+        stamp = self.clock.edit.get(result.token) or self.clock.followup.get(result.token)
+        return {
+            "seconds": round((stamp or time.monotonic()) - result.pending.created, 3),
+            "deferred_ms": round(
+                _ms(self.clock.callback[result.token] - result.pending.created), 2
+            ),
+            "title": embeds[0].get("title") if embeds else result.content,
+            "errors": result.errors,
+        }
+
+    def forget(self) -> None:
+        """Drop what the emulator keeps of finished interactions (it keeps everything)."""
+        world = self.fake.world
+        world.requests.clear()
+        world.sent_bodies.clear()
+        world.interactions.clear()
+        for messages in world.messages.values():
+            messages.clear()
+        world.message_index.clear()
+        self.clock.clear()
+
+
+async def run_scenario(
+    bot: BotProcess, call: Callable[[int], Awaitable[float]], runs: int, warmup: int
+) -> dict[str, Any]:
+    for i in range(warmup):
+        await call(i)
+    await bot.stalls()  # resets the maximum: only the measured runs count
+    samples = [await call(warmup + i) for i in range(runs)]
+    stall = await bot.stalls()
+    return {
+        **Summary.of(samples).as_dict(),
+        "over_3s": sum(1 for s in samples if s > DISCORD_DEADLINE_S * 1000),
+        "max_stall_ms": round(stall["max_stall_ms"], 2),
+        "gc": {k: v for k, v in stall.items() if k.startswith("gc_")},
+        "longest_step_ms": stall.get("longest_step_ms"),
+        "longest_step": stall.get("longest_step"),
+    }
+
+
+async def run_throughput(
+    bot: BotProcess,
+    ops: dict[str, Callable[[int], Awaitable[float]]],
+    total: int,
+    in_flight: int,
+) -> dict[str, Any]:
+    """`in_flight` members at once, each sending its next interaction as soon as the last one
+    was answered, over a mix of lookups, searches and autocompletes."""
+    weights = {
+        "concept": 3,
+        "concept autocomplete": 5,
+        "search": 1,
+        "qa search": 2,
+        "qa autocomplete": 3,
+        "spec endpoint": 1,
+        "spec autocomplete": 2,
+    }
+    mix = [name for name, weight in weights.items() if name in ops for _ in range(weight)]
+    counter = itertools.count()
+    samples: list[float] = []
+
+    async def member() -> None:
+        while (i := next(counter)) < total:
+            samples.append(await ops[mix[i % len(mix)]](1000 + i))
+
+    await bot.stalls()
+    cpu_bot, cpu_self = bot.cpu_seconds(), _self_cpu()
+    begin = time.monotonic()
+    await asyncio.gather(*(member() for _ in range(in_flight)))
+    elapsed = time.monotonic() - begin
+    stall = await bot.stalls()
+    return {
+        "in_flight": in_flight,
+        "interactions": len(samples),
+        "seconds": round(elapsed, 3),
+        "per_second": round(len(samples) / elapsed, 1),
+        "latency": Summary.of(samples).as_dict(),
+        "over_3s": sum(1 for s in samples if s > DISCORD_DEADLINE_S * 1000),
+        "max_stall_ms": round(stall["max_stall_ms"], 2),
+        "gc": {k: v for k, v in stall.items() if k.startswith("gc_")},
+        "longest_step_ms": stall.get("longest_step_ms"),
+        "longest_step": stall.get("longest_step"),
+        "bot_cpu_share": round((bot.cpu_seconds() - cpu_bot) / elapsed, 2),
+        "emulator_cpu_share": round((_self_cpu() - cpu_self) / elapsed, 2),
+        "mix": {name: weights[name] for name in weights if name in ops},
+    }

@@ -1,0 +1,81 @@
+"""The in-memory name index of the learnings: per kind, distinct names, prefix fast path.
+
+These guard the changes that keep /concept and its autocomplete fast with thousands of
+learnings (bench/: 4,500 of them): results must be what the fuzzy pass alone would give.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from bot.content.model import Learning
+from bot.db.engine import Database
+from bot.services.learnings import Found, LearningsService, _name_score
+from bot.services.text import normalise
+
+
+def entry(slug: str, title: str, kind: str = "concept", aliases: tuple[str, ...] = ()) -> Learning:
+    return Learning(slug, kind, title, "python", "A summary of it.", "Body.", aliases=aliases)
+
+
+def service(db: Database, entries: list[Learning]) -> LearningsService:
+    learnings = LearningsService(db)
+    learnings.load(entries)
+    return learnings
+
+
+def brute_force(entries: list[Learning], query: str, kind: str) -> list[tuple[str, float]]:
+    """Every name of `kind` scored by `_name_score`, best per entry: what the index must find."""
+    key = normalise(query)
+    best: dict[str, float] = {}
+    titles = {e.slug: e.title for e in entries}
+    for e in entries:
+        if e.kind != kind:
+            continue
+        for name in e.names:
+            score = _name_score(key, normalise(name))
+            best[e.slug] = max(best.get(e.slug, 0.0), score)
+    return sorted(best.items(), key=lambda item: (-item[1], titles[item[0]]))
+
+
+async def test_other_kinds_never_crowd_out_the_asked_kind(db: Database) -> None:
+    # 80 tips whose names resemble the query: a shortlist over every kind (60 names) held only
+    # tips, and the one concept was lost.
+    entries = [entry(f"celery-tip-{i}", f"Celery tip number {i}", "tip") for i in range(80)]
+    entries.append(entry("celery-beat", "Celery beat scheduler"))
+    learnings = service(db, entries)
+    assert [e.slug for e in learnings.suggest("celery tip", "concept")] == ["celery-beat"]
+    assert learnings.suggest("celery tip", "tip")[0].kind == "tip"
+
+
+async def test_typing_a_prefix_gives_what_the_fuzzy_scores_rank_first(db: Database) -> None:
+    entries = [entry(f"cache-{i}", f"Cache strategy {i:02d}") for i in range(40)]
+    entries += [entry(f"cached-{i}", f"Cached views, part {i}") for i in range(10)]
+    entries += [entry("caching", "Caching", aliases=("cache aside",)), entry("jwt", "JWT")]
+    entries += [entry(f"tip-cache-{i}", f"Cache tip {i}", "tip") for i in range(30)]
+    learnings = service(db, entries)
+    # Over 25 concept names start with these: the binary search alone answers, and must give
+    # exactly the top 25 of scoring every name.
+    for typed in ("c", "ca", "cach", "cache"):
+        expected = [slug for slug, score in brute_force(entries, typed, "concept") if score >= 60]
+        got = [e.slug for e in learnings.suggest(typed, "concept")]
+        assert got == expected[:25], typed
+    assert [e.slug for e in learnings.suggest("j", "concept")] == ["jwt"]
+    assert learnings.suggest("cx", "concept") == []
+
+
+async def test_slug_and_title_that_read_alike_are_scored_once(db: Database) -> None:
+    learnings = service(db, [entry("api-pagination", "API pagination")])
+    index = learnings._indexes["concept"]
+    assert index.names.count("api pagination") == 1
+    assert index.slugs[index.names.index("api pagination")] == ["api-pagination"]
+
+
+async def test_typos_still_find_the_entry(db: Database) -> None:
+    entries = [entry("decorators", "Decorators"), entry("descriptors", "Descriptors")]
+    entries += [entry(f"filler-{i}", f"Filler topic {i}") for i in range(50)]
+    learnings = service(db, entries)
+    found = learnings.lookup("decoratrs", "concept")
+    assert isinstance(found, Found)
+    assert found.entry.slug == "decorators"
+    assert fuzz.ratio("decoratrs", "decorators") > 90  # the premise of the test

@@ -1,0 +1,107 @@
+"""Q&A search that stays fast at 100,000 questions (see bench/): bounded ranking windows, the
+autocomplete index of titles, and /ask pairing the draft's rarest keywords."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+import bot.services.qa as qa_module
+from bot.db.engine import Database
+from bot.render.qa import search_embed
+from bot.services.qa import Actor, QaService, make_draft, pairs_query
+from tests.integration.test_qa_service import GUILD, HELPER, Clock, answer, ask
+
+ASKER = Actor(1)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def qa(db: Database, clock: Clock) -> QaService:
+    return QaService(db, clock=clock)
+
+
+async def test_within_the_window_ranking_and_count_are_exact(qa: QaService, clock: Clock) -> None:
+    weak = await ask(qa, clock, "Something about deployment pipelines", "Mentions celery once.")
+    strong = await ask(qa, clock, "Celery retries with celery beat", "celery celery celery")
+    page = await qa.search(GUILD, "celery")
+    assert [h.question.id for h in page.hits] == [strong, weak]
+    assert (page.total, page.more) == (2, False)
+
+
+async def test_past_the_window_the_newest_are_ranked_and_it_says_so(
+    qa: QaService, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(qa_module, "RANK_WINDOW", 3)
+    ids = [await ask(qa, clock, f"Redis question number {i}") for i in range(5)]
+    page = await qa.search(GUILD, "redis")
+    assert page.more
+    assert page.total == 3
+    assert {h.question.id for h in page.hits} == set(ids[-3:])  # the newest three
+    footer = search_embed(page).footer.text or ""
+    assert footer.startswith("3+ questions (the newest 3 ranked)")
+
+
+async def test_autocomplete_index_follows_every_change(
+    qa: QaService, clock: Clock, db: Database
+) -> None:
+    qid = await ask(qa, clock, "Pgbouncer transaction pooling", tags="postgres")
+    assert [q.id for q in await qa.suggest(GUILD, "pgbo")] == [qid]
+    assert [q.id for q in await qa.suggest(GUILD, "postg")] == [qid]  # tags count
+    assert [q.id for q in await qa.suggest(GUILD, "p")] == [qid]  # one letter: prefix index
+
+    await qa.edit_question(GUILD, qid, ASKER, make_draft("Connection limits in Postgres", "x"))
+    assert await qa.suggest(GUILD, "pgbo") == []
+    assert [q.id for q in await qa.suggest(GUILD, "limi")] == [qid]
+
+    await qa.delete_question(GUILD, qid, ASKER)
+    assert await qa.suggest(GUILD, "limi") == []
+    async with db.read() as session:
+        rows = await session.scalar(text("SELECT count(*) FROM qa_titles_fts"))
+    assert rows == 0
+
+
+async def test_details_do_not_make_autocomplete_choices(qa: QaService, clock: Clock) -> None:
+    await ask(qa, clock, "Slow listing endpoint", "We use pgbouncer in front of Postgres.")
+    assert await qa.suggest(GUILD, "pgbo") == []  # the choices show titles: match titles
+    assert len((await qa.search(GUILD, "pgbouncer")).hits) == 1  # search still reads details
+
+
+async def test_two_common_words_are_not_enough_when_rarer_pairs_match(
+    qa: QaService, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(qa_module, "COMMON_MIN", 2)
+    monkeypatch.setattr(qa_module, "COMMON_SHARE", 0.0)
+    # "django" and "models" are in every question: common words.
+    for i in range(4):
+        qid = await ask(qa, clock, f"Django models question {i}", "About django models.")
+        await answer(qa, clock, qid, "An answer.", HELPER)
+    rare = await ask(qa, clock, "Django models with polymorphic inheritance")
+    await answer(qa, clock, rare, "Use django-polymorphic.", HELPER)
+
+    expressions = await qa.similarity_expressions(
+        make_draft("Polymorphic inheritance in Django models", "x")
+    )
+    assert expressions is not None
+    distinctive, common_pairs, _ = expressions
+    assert '("django" "models")' not in distinctive
+    assert common_pairs is not None
+    assert '("django" "models")' in common_pairs
+    hits = await qa.similar(GUILD, make_draft("Polymorphic inheritance in Django models", "x"))
+    assert hits[0].question.id == rare
+    # Only common words: the pairs of common words are tried (among the newest matches).
+    plain = await qa.similar(GUILD, make_draft("Django models help", "x"))
+    assert len(plain) == 3
+
+
+def test_pairs_query_drops_only_pairs_of_two_common_words() -> None:
+    expression = pairs_query(["django", "models", "polymorphic"], frozenset({"django", "models"}))
+    assert expression == (
+        '{title details tags} : (("django" "polymorphic") OR ("models" "polymorphic"))'
+    )
+    assert pairs_query(["django", "models"], frozenset({"django", "models"})) is None
+    assert pairs_query(["celery"]) == '{title details tags} : ("celery")'

@@ -1,0 +1,111 @@
+"""Start-up loads content/ without re-checking files the database was last synced with.
+
+Checking every file is most of a start-up (bench/: ~1.2 s for 4,500 learnings of the 2 s
+budget); a start on the same files and the same checking code skips it, any change checks all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import bot.client
+import bot.content.check
+from bot.client import ContentInvalid, Nexus, create_bot
+from bot.config import Settings
+from bot.content.check import content_fingerprint
+from tests.helpers import TOKEN, write_entry
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    write_entry(root, "generators", body="Lazy sequences with yield.")
+    write_entry(root, "decorators", body="Wrapping functions.")
+    return root
+
+
+async def loaded(tmp_path: Path, content: Path) -> Nexus:
+    nexus = create_bot(
+        Settings(
+            discord_token=TOKEN,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}",
+            content_dir=content,
+            health_file=tmp_path / "heartbeat",
+        )
+    )
+    await nexus.db.upgrade()
+    try:
+        await nexus.load_content()
+    finally:
+        await nexus.db.close()
+    return nexus
+
+
+def refuse_checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    calls: list[Path] = []
+    real = bot.client.check_content
+
+    def counted(root: Path) -> bot.content.check.ContentReport:
+        calls.append(root)
+        return real(root)
+
+    monkeypatch.setattr(bot.client, "check_content", counted)
+    return calls
+
+
+async def test_unchanged_content_is_not_checked_again(
+    tmp_path: Path, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await loaded(tmp_path, content)
+    assert str(first.content_report) == "2 added, 0 updated, 0 removed, 0 unchanged"
+
+    checks = refuse_checks(monkeypatch)
+    again = await loaded(tmp_path, content)
+    assert checks == []
+    assert str(again.content_report) == "0 added, 0 updated, 0 removed, 2 unchanged"
+    assert again.learnings.get("generators") is not None
+
+    write_entry(content, "generators", body="Lazy sequences with yield from.")
+    changed = await loaded(tmp_path, content)
+    assert checks == [content]
+    assert str(changed.content_report) == "0 added, 1 updated, 0 removed, 1 unchanged"
+
+
+async def test_invalid_content_is_still_refused(tmp_path: Path, content: Path) -> None:
+    await loaded(tmp_path, content)
+    (content / "concepts" / "broken.md").write_text("no front matter\n")
+    with pytest.raises(ContentInvalid):
+        await loaded(tmp_path, content)
+    (content / "concepts" / "broken.md").unlink()
+    assert str((await loaded(tmp_path, content)).content_report).endswith("2 unchanged")
+
+
+async def test_new_checking_code_checks_everything(
+    tmp_path: Path, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await loaded(tmp_path, content)
+    before = content_fingerprint(content)
+    # The validating code is part of the fingerprint: a release that changes it checks again.
+    validators = (*bot.content.check._VALIDATORS, "render/qa.py")
+    monkeypatch.setattr(bot.content.check, "_VALIDATORS", validators)
+    assert content_fingerprint(content) != before
+    checks = refuse_checks(monkeypatch)
+    await loaded(tmp_path, content)
+    assert checks == [content]
+
+
+async def test_a_database_that_lost_its_entries_is_synced_again(
+    tmp_path: Path, content: Path
+) -> None:
+    first = await loaded(tmp_path, content)
+    await first.db.upgrade()  # reopens the engine
+    async with first.db.unit_of_work() as session:
+        await session.execute(text("DELETE FROM entries_fts"))
+        await session.execute(text("DELETE FROM entries"))
+    await first.db.close()
+    again = await loaded(tmp_path, content)
+    assert str(again.content_report) == "2 added, 0 updated, 0 removed, 0 unchanged"
+    assert len(again.learnings) == 2
