@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -110,6 +111,7 @@ async def keep_similar(bench: Bench, drafts: list[Any]) -> list[Any]:
 
 async def run_tier(tier: Tier, cfg: Config, vocab: Vocabulary, work_root: Path) -> dict[str, Any]:
     started = time.monotonic()
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     work = work_root / tier.name
     work.mkdir(parents=True, exist_ok=True)
     content = work / "content"  # named like the real folder: entries record "content/..." paths
@@ -154,10 +156,13 @@ async def run_tier(tier: Tier, cfg: Config, vocab: Vocabulary, work_root: Path) 
         },
         "sizes": sizes,
         "workload": workload.mix,
+        # Other work on the machine skews every number: 1-minute load at the start of the tier.
+        "load_average_at_start": load_at_start,
     }
     say(f"[{tier.name}] full stack")
     result.update(await full_stack(tier, cfg, workload, work, content, db_path, vocab))
     result["seconds"] = round(time.monotonic() - started, 1)
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
 

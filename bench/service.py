@@ -170,17 +170,27 @@ class Bench:
             process.extract(w.qa_searches[i % len(w.qa_searches)], titles, scorer=fuzz.WRatio,
                             limit=5)  # fmt: skip
 
-        async def like_search(i: int) -> None:
+        def search_sql(i: int, newest: bool) -> tuple[list[str], dict[str, Any]]:
             words = _words(w.searches[i % len(w.searches)])
             where, params = where_words(words, ["title", "summary", "body"])
-            await self._rows(f"SELECT slug, title FROM entries WHERE {where} LIMIT 5", params)
             qwhere, qparams = qa_where(words)
-            await self._rows(
-                f"SELECT q.id FROM qa_questions q WHERE q.guild_id = :g AND {qwhere} AND "
-                "EXISTS (SELECT 1 FROM qa_answers a WHERE a.question_id = q.id) "
-                "ORDER BY q.created_at DESC LIMIT 3",
-                {**qparams, "g": guild},
-            )
+            tail = " ORDER BY q.created_at DESC LIMIT 3" if newest else ""
+            return [
+                f"SELECT slug, title FROM entries WHERE {where}" + (" LIMIT 5" if newest else ""),
+                f"SELECT q.id, q.created_at FROM qa_questions q WHERE q.guild_id = :g AND "
+                f"{qwhere} AND EXISTS (SELECT 1 FROM qa_answers a WHERE a.question_id = q.id)"
+                + tail,
+            ], {**params, **qparams, "g": guild}
+
+        async def like_search(i: int) -> None:
+            statements, params = search_sql(i, newest=False)
+            for sql in statements:
+                await self._rows(sql, params)
+
+        async def like_newest_search(i: int) -> None:
+            statements, params = search_sql(i, newest=True)
+            for sql in statements:
+                await self._rows(sql, params)
 
         async def like_concept(i: int) -> None:
             query = w.concept_names[i % len(w.concept_names)].lower()
@@ -212,13 +222,17 @@ class Bench:
             process.extract(w.concept_typed[i % len(w.concept_typed)], [r.title for r in rows],
                             scorer=fuzz.WRatio, limit=25)  # fmt: skip
 
-        async def like_qa_ac(i: int) -> None:
+        async def like_qa_ac(i: int, newest: bool = False) -> None:
             typed = w.qa_typed[i % len(w.qa_typed)]
             await self._rows(
-                "SELECT id, title FROM qa_questions WHERE guild_id = :g AND "
-                "title LIKE :q ESCAPE '\\' ORDER BY created_at DESC LIMIT 25",
+                "SELECT id, title, created_at FROM qa_questions WHERE guild_id = :g AND "
+                "title LIKE :q ESCAPE '\\'"
+                + (" ORDER BY created_at DESC LIMIT 25" if newest else ""),
                 {"g": guild, "q": _like(typed)},
             )
+
+        async def like_newest_qa_ac(i: int) -> None:
+            await like_qa_ac(i, newest=True)
 
         async def fuzzy_qa_ac(i: int) -> None:
             rows = await self._rows(
@@ -227,17 +241,22 @@ class Bench:
             process.extract(w.qa_typed[i % len(w.qa_typed)], [r.title for r in rows],
                             scorer=fuzz.WRatio, limit=25)  # fmt: skip
 
-        async def like_similar(i: int) -> None:
+        async def like_similar(i: int, newest: bool = False) -> None:
+            """Answered questions whose title has two of the draft's keywords."""
             d = w.drafts[i % len(w.drafts)]
             keywords = [k for k in _words(d.title) if len(k) > 3][:4] or _words(d.title)[:1]
             params = {f"k{n}": _like(k) for n, k in enumerate(keywords)}
-            alts = " OR ".join(f"q.title LIKE :k{n} ESCAPE '\\'" for n in range(len(keywords)))
+            hits = " + ".join(f"(q.title LIKE :k{n} ESCAPE '\\')" for n in range(len(keywords)))
             await self._rows(
-                f"SELECT q.id, q.title FROM qa_questions q WHERE q.guild_id = :g AND ({alts}) "
-                "AND EXISTS (SELECT 1 FROM qa_answers a WHERE a.question_id = q.id) "
-                "ORDER BY q.created_at DESC LIMIT 3",
+                f"SELECT q.id, q.title FROM qa_questions q WHERE q.guild_id = :g "
+                f"AND {hits} >= {min(2, len(keywords))} "
+                "AND EXISTS (SELECT 1 FROM qa_answers a WHERE a.question_id = q.id)"
+                + (" ORDER BY q.created_at DESC LIMIT 3" if newest else ""),
                 {**params, "g": guild},
             )
+
+        async def like_newest_similar(i: int) -> None:
+            await like_similar(i, newest=True)
 
         async def fuzzy_similar(i: int) -> None:
             rows = await self._rows(
@@ -287,10 +306,18 @@ class Bench:
         ops: dict[str, dict[str, Callable[[int], Awaitable[Any]]]] = {
             "concept": {"like": like_concept, "fuzzy": fuzzy_concept},
             "concept autocomplete": {"like": like_concept_ac, "fuzzy": fuzzy_concept_ac},
-            "search": {"like": like_search},
+            "search": {"like": like_search, "like newest": like_newest_search},
             "qa search": {"like": like_qa_search, "fuzzy": fuzzy_qa_search},
-            "qa autocomplete": {"like": like_qa_ac, "fuzzy": fuzzy_qa_ac},
-            "ask similar": {"like": like_similar, "fuzzy": fuzzy_similar},
+            "qa autocomplete": {
+                "like": like_qa_ac,
+                "like newest": like_newest_qa_ac,
+                "fuzzy": fuzzy_qa_ac,
+            },
+            "ask similar": {
+                "like": like_similar,
+                "like newest": like_newest_similar,
+                "fuzzy": fuzzy_similar,
+            },
         }
         if w.spec_refs:
             ops["spec endpoint"] = {"like": like_spec, "fuzzy": fuzzy_spec}
