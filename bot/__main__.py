@@ -49,7 +49,7 @@ def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: b
         settings = load_settings()
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}", 2)
-    setup_logging(settings.log_level, settings.discord_token)
+    setup_logging(settings.log_level, settings.discord_token, fmt=settings.log_format)
     try:
         asyncio.run(_run(settings, force_sync=force_sync, login_only=login_only))
     except discord.LoginFailure:

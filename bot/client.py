@@ -24,6 +24,7 @@ from bot.db.engine import Database
 from bot.db.models import BotState
 from bot.db.types import utcnow
 from bot.errors_ui import reply_error
+from bot.logs import install_context_factory, with_interaction_context
 from bot.services.learnings import LearningsService
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ class Nexus(commands.Bot):
             tree_cls=NexusTree,
             **options,
         )
+        install_context_factory()
+        parsers = self._connection.parsers
+        parsers["INTERACTION_CREATE"] = with_interaction_context(parsers["INTERACTION_CREATE"])
         self.settings = settings
         self.db = Database(settings.database_url)
         self.learnings = LearningsService(self.db)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nexus.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -36,6 +37,7 @@ class Settings:
     dev_guild_id: int | None = None
     owner_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    log_format: str = "text"
     default_timezone: str = "UTC"
     content_dir: Path = Path("content")
     sync_commands: bool = True
@@ -119,6 +121,11 @@ def load_settings(
     level = (get("LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL", f"expected one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(
+            "LOG_FORMAT", f"expected one of {', '.join(LOG_FORMATS)}, got {log_format!r}"
+        )
     zone = get("DEFAULT_TIMEZONE") or "UTC"
     try:
         ZoneInfo(zone)
@@ -149,6 +156,7 @@ def load_settings(
         if owners
         else frozenset(),
         log_level=level,
+        log_format=log_format,
         default_timezone=zone,
         content_dir=content_dir,
         sync_commands=_bool("SYNC_COMMANDS", sync) if sync else True,

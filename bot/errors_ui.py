@@ -11,6 +11,7 @@ from discord import app_commands
 from sqlalchemy.exc import OperationalError
 
 from bot.errors import NexusError
+from bot.logs import log_context
 
 DATABASE_BUSY = "Nexus is busy saving other changes right now; please try again in a few seconds."
 
@@ -58,17 +59,20 @@ async def reply_error(interaction: discord.Interaction[Any], error: BaseExceptio
     message = user_message(error)
     if message is None:
         incident = secrets.token_hex(4)
+        # The guild, user and command are on the record already (bot.logs binds them per
+        # interaction); they are named in the message too for a reader of plain messages.
         command = interaction.command.qualified_name if interaction.command else None
         custom_id = (interaction.data or {}).get("custom_id") if interaction.data else None
-        log.error(
-            "incident %s: unexpected error (guild=%s user=%s command=%s component=%s)",
-            incident,
-            interaction.guild_id,
-            interaction.user.id if interaction.user else None,
-            command,
-            custom_id,
-            exc_info=error,
-        )
+        with log_context(incident=incident):
+            log.error(
+                "incident %s: unexpected error (guild=%s user=%s command=%s component=%s)",
+                incident,
+                interaction.guild_id,
+                interaction.user.id if interaction.user else None,
+                command,
+                custom_id,
+                exc_info=error,
+            )
         message = (
             f"Something went wrong on my side, sorry. Incident `{incident}` was logged "
             "for the maintainers; please try again in a moment."

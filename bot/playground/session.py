@@ -24,6 +24,7 @@ from bot.db.types import utcnow
 from bot.emulator import FAST_CLIENT_OPTIONS, FakeDiscord, InteractionResult, Upload
 from bot.emulator.patch import DiscordPatch
 from bot.emulator.state import JSON, EmulatorTimeout, snowflake_time
+from bot.logs import TextFormatter
 from bot.playground import render
 from bot.playground.clock import WarpClock, caught_up, next_due, wake_all, warp_services
 from bot.playground.forms import FormSource, ModalForm
@@ -143,7 +144,7 @@ def bot_log(path: Path | None) -> Iterator[list[logging.LogRecord]]:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         to_file = logging.FileHandler(path, encoding="utf-8")
-        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        to_file.setFormatter(TextFormatter())
         handlers.append(to_file)
     saved = root.level
     quiet = logging.getLogger("sqlalchemy.engine")

@@ -37,6 +37,7 @@ from bot.content.model import Learning
 from bot.db.engine import Database
 from bot.db.models import DailyTipPost, DailyTipSchedule
 from bot.errors import NotFound
+from bot.logs import log_context
 from bot.services.clock import Clock, SystemClock
 from bot.services.learnings import LearningsService
 from bot.services.localtime import first_due_on_or_after, local_due, zone_info
@@ -889,16 +890,17 @@ class TipScheduler:
     async def _guarded(self, guild_id: int, work: Awaitable[datetime | None]) -> datetime | None:
         """One server's work: its failure pauses that server only."""
         async with self._limit:
-            try:
-                outcome = await work
-            except Exception as error:
-                now = self.clock.now()
-                until = self._faults.hold(guild_id, now)
-                self._record_error(f"server {guild_id}: {_short(error)}", now)
-                log.exception("daily tips: server %s failed; paused until %s", guild_id, until)
-                return until
-            self._faults.clear(guild_id)
-            return outcome
+            with log_context(guild=guild_id, command="daily tip"):
+                try:
+                    outcome = await work
+                except Exception as error:
+                    now = self.clock.now()
+                    until = self._faults.hold(guild_id, now)
+                    self._record_error(f"server {guild_id}: {_short(error)}", now)
+                    log.exception("daily tips: server %s failed; paused until %s", guild_id, until)
+                    return until
+                self._faults.clear(guild_id)
+                return outcome
 
     # -- one server --------------------------------------------------------------------------
 

@@ -89,7 +89,44 @@ async def test_an_unexpected_error_is_an_apology_with_an_incident_id(
     assert len(logged) == 1
     assert incident in logged[0].getMessage()
     assert logged[0].exc_info is not None
+    # The structured fields: the incident id the user saw and the interaction it belongs to.
+    record = logged[0]
+    assert record.incident == incident  # type: ignore[attr-defined]
+    assert record.command == "/concept"  # type: ignore[attr-defined]
+    assert record.guild == str(nexus.fake.guild.id)  # type: ignore[attr-defined]
+    assert record.user == str(nexus.fake.user("member").id)  # type: ignore[attr-defined]
     caplog.clear()
+
+
+async def test_every_line_logged_while_answering_names_the_interaction(
+    nexus: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    service_log = logging.getLogger("bot.services.learnings")
+    lookup = nexus.bot.learnings.lookup
+
+    def logged_lookup(*args: object, **kwargs: object) -> object:
+        service_log.warning("looking up %s", args)
+        return lookup(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nexus.bot.learnings, "lookup", logged_lookup)
+    await nexus.fake.slash("concept", {"name": "jwt"}, user="admin")
+    result = await nexus.fake.slash("tips")
+    button = next(c for c in result.custom_ids() if c.startswith("tips:next:"))
+    service_log.warning("between interactions")
+    records = [r for r in caplog.records if r.name == "bot.services.learnings"]
+    inside, outside = records[0], records[-1]
+    assert inside.command == "/concept"  # type: ignore[attr-defined]
+    assert inside.user == str(nexus.fake.user("admin").id)  # type: ignore[attr-defined]
+    assert inside.guild == str(nexus.fake.guild.id)  # type: ignore[attr-defined]
+    assert inside.interaction  # type: ignore[attr-defined]
+    assert not hasattr(outside, "guild"), "nothing leaks out of an interaction"
+
+    monkeypatch.setattr(nexus.bot.learnings, "lookup", lookup)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="bot.interactions"):
+        await result.click(button)
+    (received,) = [r for r in caplog.records if r.name == "bot.interactions"]
+    assert received.command == f"component {button}"  # type: ignore[attr-defined]
 
 
 async def test_the_same_error_inside_a_button_is_handled_too(

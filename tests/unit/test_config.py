@@ -37,6 +37,7 @@ def test_token_never_in_repr() -> None:
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL", "URL"),
         ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL", "driver"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL", "one of"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "text, json"),
         ({"SYNC_COMMANDS": "maybe"}, "SYNC_COMMANDS", "true or false"),
         ({"CONTENT_DIR": "/nonexistent/folder"}, "CONTENT_DIR", "folder"),
     ],
@@ -57,6 +58,7 @@ def test_parses_ids_and_flags() -> None:
             DEFAULT_TIMEZONE="Africa/Nairobi",
             SYNC_COMMANDS="false",
             LOG_LEVEL="debug",
+            LOG_FORMAT="JSON",
         ),
         env_file=None,
     )
@@ -65,6 +67,7 @@ def test_parses_ids_and_flags() -> None:
     assert settings.default_timezone == "Africa/Nairobi"
     assert settings.sync_commands is False
     assert settings.log_level == "DEBUG"
+    assert settings.log_format == "json"
 
 
 def test_dotenv_file_is_read_and_environment_wins(tmp_path: Path) -> None:
