@@ -107,7 +107,10 @@ def backup_database(source: Path, destination: Path, *, force: bool = False) -> 
     try:
         tables = _copy(source, destination, check_source=False)
     except sqlite3.Error as exc:
-        raise BackupError(f"SQLite could not copy {source}: {exc}") from exc
+        hint = " (is the disk where the backup goes full?)" if "disk" in str(exc) else ""
+        raise BackupError(f"SQLite could not copy {source} to {destination}: {exc}{hint}") from exc
+    except OSError as exc:  # no space left, a read-only or vanished folder
+        raise BackupError(f"could not write {destination}: {exc.strerror or exc}") from exc
     return BackupResult(destination, destination.stat().st_size, tables)
 
 
@@ -128,6 +131,8 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> Back
         tables = _copy(backup, target, check_source=True)
     except sqlite3.Error as exc:
         raise BackupError(f"{backup} is not a readable SQLite database: {exc}") from exc
+    except OSError as exc:
+        raise BackupError(f"could not write {target}: {exc.strerror or exc}") from exc
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     return BackupResult(target, target.stat().st_size, tables)

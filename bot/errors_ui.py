@@ -14,6 +14,10 @@ from bot.errors import NexusError
 from bot.logs import log_context
 
 DATABASE_BUSY = "Nexus is busy saving other changes right now; please try again in a few seconds."
+STORAGE_FULL = (
+    "Nexus cannot save anything right now: its storage is full. Nothing was saved; reading "
+    "and searching still work. The maintainers have been told — please try again later."
+)
 
 log = logging.getLogger("bot.errors")
 
@@ -49,6 +53,10 @@ def user_message(error: BaseException) -> str | None:
         # Another writer held SQLite's lock past the busy timeout; nothing was written.
         log.warning("database locked past the busy timeout; the user was asked to retry")
         return DATABASE_BUSY
+    if isinstance(error, OperationalError) and "database or disk is full" in str(error.orig):
+        # SQLITE_FULL: the transaction was rolled back whole. An operator has to free space.
+        log.error("the database cannot grow: the disk (or its quota) is full; writes refused")
+        return STORAGE_FULL
     if isinstance(error, app_commands.CheckFailure):
         return _describe_check_failure(error)
     return None

@@ -804,7 +804,8 @@ class _OptionContext:
                     (lo is not None and len(value) < lo) or (hi is not None and len(value) > hi)
                 ):
                     raise AssertionError(
-                        f"text input {custom_id!r} must be {lo}-{hi} characters long"
+                        f"text input {custom_id!r} must be {lo or 0}-{hi or 4000} characters "
+                        f"long; got {len(value)}"
                     )
             return {"type": 4, "id": component.get("id"), "custom_id": custom_id, "value": value}
         if ctype in SELECT_TYPES:

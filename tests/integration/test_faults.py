@@ -7,6 +7,7 @@ SIGKILL tests run a real child process on a real SQLite file; every write the ch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -15,10 +16,13 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.config import Settings
 from bot.content.check import check_content
@@ -358,3 +362,155 @@ async def test_a_failed_announcement_loses_no_version(
     )
     assert len(versions) == 2, "the new version is stored although its announcement failed"
     assert error_lines(caplog) == []
+
+
+# -- the disk full -----------------------------------------------------------------------------
+# SQLite reports a write that finds no space (ENOSPC) as SQLITE_FULL, "database or disk is full".
+# `PRAGMA max_page_count` makes SQLite itself refuse to grow the file with that same error, on
+# the bot's real connections, without filling the machine's disk.
+
+
+async def fill_the_disk(harness: Harness) -> Callable[[], Awaitable[None]]:
+    """From now on the database cannot grow by a page; returns what frees the space again."""
+    path = db_path(harness)
+    engine = harness.bot.db.engine.sync_engine
+
+    def capped(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA page_count")
+        (pages,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA max_page_count={pages}")
+        cursor.close()
+
+    def take_the_free_pages() -> sqlite3.Connection:
+        """The free pages inside the file are space too: a filler table takes every one."""
+        filler = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        (pages,) = filler.execute("PRAGMA page_count").fetchone()
+        filler.execute("CREATE TABLE IF NOT EXISTS disk_filler (b BLOB)")
+        filler.execute(f"PRAGMA max_page_count={pages + 1}")
+        with contextlib.suppress(sqlite3.OperationalError):
+            while True:
+                filler.execute("INSERT INTO disk_filler VALUES (zeroblob(512))")
+        return filler
+
+    # In a thread: the bot's own transactions need the event loop to commit meanwhile.
+    await harness.bot.db.engine.dispose()
+    filler = await asyncio.to_thread(take_the_free_pages)
+    event.listen(engine, "connect", capped)
+    await harness.bot.db.engine.dispose()  # every connection from now on is capped
+
+    async def free_the_space() -> None:
+        event.remove(engine, "connect", capped)
+        await asyncio.to_thread(filler.execute, "DELETE FROM disk_filler")
+        filler.close()
+        await harness.bot.db.engine.dispose()
+
+    return free_the_space
+
+
+async def ask_until_refused(fake: FakeDiscord, limit: int) -> tuple[list[str], InteractionResult]:
+    """Members keep asking while the disk fills: the replies acknowledged, then the refusal."""
+    acknowledged: list[str] = []
+    for n in range(limit):
+        opened = await fake.slash("ask", user="member")
+        result = await opened.submit_modal(
+            {
+                "qa:input:title": f"How do I make Celery retry failed task number {n}?",
+                "qa:input:details": "My task calls a flaky API and I want retries. " * 40,
+                "qa:input:tags": "celery",
+            }
+        )
+        assert result.errors == []
+        if "is posted" not in (result.content or ""):
+            return acknowledged, result
+        acknowledged.append(result.content or "")
+    raise AssertionError(f"{limit} questions fitted on a full disk")
+
+
+async def test_a_full_disk_refuses_writes_kindly_and_keeps_reads_going(
+    running: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = running.fake
+    qa_cog = next(cog for cog in running.bot.cogs.values() if hasattr(cog, "qa"))
+    qa_cog.qa.ask_cooldown = timedelta(0)
+    await fake.slash("qa setup", {"channel": "qa"}, user="admin")
+    path = db_path(running)
+    free_the_space = await fill_the_disk(running)
+
+    # The pages already allocated still take a row or two; then nothing fits.
+    acknowledged, refused = await ask_until_refused(fake, limit=20)
+    print(f"\ndisk full: {len(acknowledged)} questions fitted, then refused")
+    assert refused.ephemeral
+    assert "storage is full" in (refused.content or ""), refused
+    assert "Traceback" not in (refused.content or "")
+    errors = error_lines(caplog)
+    assert len(errors) == 1, errors
+    assert "disk" in errors[0]
+    caplog.clear()
+
+    # Reading and searching go on.
+    looked_up = await fake.slash("concept", {"name": "jwt"})
+    assert looked_up.embeds
+    searched = await fake.slash("qa search", {"query": "celery retry"})
+    assert searched.errors == []
+
+    conn = integrity(path)
+    try:
+        stored = conn.execute("SELECT count(*) FROM qa_questions").fetchone()[0]
+        indexed = conn.execute("SELECT count(*) FROM qa_fts").fetchone()[0]
+    finally:
+        conn.close()
+    assert stored == len(acknowledged), "every acknowledged question, and nothing half-written"
+    assert indexed == stored
+    assert len(fake.channel_messages("qa")) == stored, "only stored questions were posted"
+
+    await free_the_space()
+    opened = await fake.slash("ask", user="member")
+    asked = await opened.submit_modal(
+        {
+            "qa:input:title": "After the clean-up: how do I retry a Celery task?",
+            "qa:input:details": "The disk had space again.",
+            "qa:input:tags": "celery",
+        }
+    )
+    assert "is posted" in (asked.content or ""), asked
+    assert error_lines(caplog) == []
+
+
+BACKUP_ON_A_FULL_DISK = """
+import resource, signal, sys
+from bot.__main__ import main
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the quota fails, as on a full disk
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.exit(main(["backup", sys.argv[2], "--database-url", sys.argv[3]]))
+"""
+
+
+async def test_a_backup_onto_a_full_disk_fails_cleanly(tmp_path: Path) -> None:
+    source = tmp_path / "nexus.db"
+    db = Database(f"sqlite+aiosqlite:///{source}")
+    try:
+        await db.upgrade()
+        report = check_content(CONTENT)
+        await sync_content(db, report.learnings)
+    finally:
+        await db.close()
+    size = source.stat().st_size
+    destination = tmp_path / "backups" / "nexus-backup.db"
+    destination.parent.mkdir()
+    url = f"sqlite+aiosqlite:///{source}"
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", BACKUP_ON_A_FULL_DISK, str(size // 2), str(destination), url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "backup failed: SQLite could not copy" in done.stderr
+    assert "is the disk where the backup goes full?" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(destination.parent.iterdir()) == [], "no partial copy is left behind"
+    integrity(source).close()
