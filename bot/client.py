@@ -9,6 +9,7 @@ import json
 import logging
 import pkgutil
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import discord
@@ -47,6 +48,20 @@ def extension_names() -> list[str]:
     )
 
 
+@dataclass
+class GatewayHealth:
+    """What `/about` says of the connection to Discord (monotonic times)."""
+
+    connected: bool = False
+    changed_at: float = field(default_factory=time.monotonic)
+    disconnects: int = 0
+    resumes: int = 0
+
+    def mark(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected, self.changed_at = connected, time.monotonic()
+
+
 class NexusTree(app_commands.CommandTree["Nexus"]):
     async def on_error(
         self, interaction: discord.Interaction[Nexus], error: app_commands.AppCommandError
@@ -80,6 +95,7 @@ class Nexus(commands.Bot):
         self.content_report: SyncReport | None = None
         self.force_command_sync = force_command_sync
         self.commands_synced: bool | None = None
+        self.gateway = GatewayHealth()
 
     async def setup_hook(self) -> None:
         await self.db.upgrade()
@@ -147,6 +163,18 @@ class Nexus(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("ready as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
+
+    async def on_connect(self) -> None:
+        self.gateway.mark(True)
+
+    async def on_resumed(self) -> None:
+        self.gateway.resumes += 1
+        self.gateway.mark(True)
+
+    async def on_disconnect(self) -> None:
+        if self.gateway.connected:
+            self.gateway.disconnects += 1
+        self.gateway.mark(False)
 
     @tasks.loop(seconds=30)
     async def heartbeat(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import platform
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -27,6 +28,34 @@ def _duration(seconds: float) -> str:
     parts = [f"{days}d"] if days else []
     parts += [f"{hours}h"] if hours or days else []
     return " ".join([*parts, f"{minutes}m", f"{secs}s"])
+
+
+LOW_DISK_BYTES = 200 * 1024 * 1024  # below this, /about warns before writes start failing
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    value, unit = n / 1024, "KB"
+    for bigger in ("MB", "GB", "TB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}"
+
+
+def _gateway(bot: Nexus, latency_text: str) -> str:
+    health = bot.gateway
+    since = _duration(time.monotonic() - health.changed_at)
+    if not health.connected:
+        return f"⚠️ reconnecting (for {since})"
+    line = f"✅ connected · {latency_text}"
+    if health.disconnects or health.resumes:
+        line += (
+            f"\n{health.disconnects} drop(s), {health.resumes} resume(s) since start; "
+            f"up {since} since the last"
+        )
+    return line
 
 
 class Meta(commands.Cog):
@@ -69,11 +98,14 @@ class Meta(commands.Cog):
         embed = discord.Embed(title="About Nexus", colour=0x5865F2)
         embed.add_field(name="Version", value=f"{__version__} (Python {platform.python_version()})")
         embed.add_field(name="Uptime", value=_duration(bot.uptime_seconds))
-        embed.add_field(name="Gateway latency", value=latency_text)
-        embed.add_field(
-            name="Database",
-            value=f"{'✅ answering' if db_ok else '❌ not answering'} · schema {revision or '?'}",
-        )
+        embed.add_field(name="Gateway", value=_gateway(bot, latency_text))
+        database = f"{'✅ answering' if db_ok else '❌ not answering'} · schema {revision or '?'}"
+        usage = bot.db.storage()
+        if usage is not None:
+            used, free = usage
+            warn = " ⚠️" if free < LOW_DISK_BYTES else ""
+            database += f"\n{_size(used)} · {_size(free)} free on its disk{warn}"
+        embed.add_field(name="Database", value=database)
         embed.add_field(
             name="Learnings",
             value=(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -55,6 +56,11 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.file = (
+            Path(parsed.database)
+            if self.is_sqlite and parsed.database not in (None, "", ":memory:")
+            else None
+        )
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -67,6 +73,18 @@ class Database:
         """A session for reads only."""
         async with self.sessions() as session:
             yield session
+
+    def storage(self) -> tuple[int, int] | None:
+        """Bytes the SQLite file takes (with its write-ahead log) and bytes free on its disk."""
+        if self.file is None:
+            return None
+        try:
+            used = sum(
+                p.stat().st_size for p in (self.file, Path(f"{self.file}-wal")) if p.exists()
+            )
+            return used, shutil.disk_usage(self.file.parent).free
+        except OSError:
+            return None
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""

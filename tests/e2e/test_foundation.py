@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -60,7 +61,11 @@ async def test_about_reports_health(nexus: Harness) -> None:
     assert result.ephemeral
     fields = {f["name"]: f["value"] for f in result.embeds[0]["fields"]}
     assert "answering" in fields["Database"]
+    assert re.search(r"\d+\.\d MB · [\d.]+ [KMGT]B free on its disk", fields["Database"])
+    assert fields["Gateway"].startswith("✅ connected")
+    assert "drop" not in fields["Gateway"]
     assert "concepts" in fields["Learnings"]
+    assert "Daily tips" in fields
     assert nexus.settings.discord_token not in str(result.embeds)
 
 
@@ -153,6 +158,10 @@ async def test_the_gateway_drops_and_the_bot_resumes(nexus: Harness) -> None:
     after = await nexus.fake.slash("concept", {"name": "redis"})
     assert after.embeds
     assert after.errors == []
+    about = await nexus.fake.slash("about")
+    gateway = next(f["value"] for f in about.embeds[0]["fields"] if f["name"] == "Gateway")
+    assert gateway.startswith("✅ connected")
+    assert "1 drop(s), 1 resume(s) since start" in gateway
 
 
 async def test_a_reconnect_request_is_followed(nexus: Harness) -> None:
