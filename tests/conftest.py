@@ -15,3 +15,14 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.upgrade()
     yield database
     await database.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The hardening suites' figures (examples tried, faults injected, interactions held)."""
+    from tests.figures import summary
+
+    lines = summary()
+    if lines:
+        terminalreporter.section("hardening figures")
+        for line in lines:
+            terminalreporter.line(line)

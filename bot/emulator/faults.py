@@ -73,6 +73,7 @@ class Faults:
 
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
+        self.fired = 0  # failures served since the emulator started
 
     def add(self, rule: FaultRule) -> FaultRule:
         self.rules.append(rule)
@@ -83,6 +84,7 @@ class Faults:
             if rule.matches(method, path):
                 rule.remaining -= 1
                 rule.hits += 1
+                self.fired += 1
                 return rule
         return None
 

@@ -14,6 +14,7 @@ import pytest
 from bot.client import Nexus, create_bot
 from bot.config import Settings
 from bot.emulator import FAST_CLIENT_OPTIONS, FakeDiscord, patched_discord
+from tests.figures import report
 from tests.helpers import CONTENT
 
 READY_TIMEOUT = 15.0
@@ -99,6 +100,8 @@ async def nexus(
         yield Harness(bot, fake, settings)
     finally:
         await stop_bot(bot, task)
+        if fake.faults.fired:
+            report("faults", discord_errors_injected=fake.faults.fired)
     pinging = [m for m in fake.all_sent_messages() if not pings_nobody_but_an_asker(m)]
     assert pinging == [], "only an answer notice may ping, and only its asker"
     assert fake.unknown_requests == [], "the bot called routes the emulator does not know"

@@ -27,6 +27,7 @@ from tests.e2e.test_permissions import (
     registered_commands,
 )
 from tests.e2e.test_qa import relax_cooldowns
+from tests.figures import report
 
 JSON = dict[str, Any]
 EXAMPLES = int(os.environ.get("NEXUS_FUZZ_EXAMPLES", "250"))
@@ -166,6 +167,7 @@ async def test_hostile_text_everywhere(
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     caplog.clear()
     assert errors == [], f"/{path} {option['name']}={text!r} was logged as an error"
+    report("fuzz", slash_examples=1, autocompletes=int(bool(option.get("autocomplete"))))
 
 
 MODAL_FORMS = ["ask", "spec add"]
@@ -201,6 +203,7 @@ async def test_hostile_text_in_every_form(
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     caplog.clear()
     assert errors == [], f"{command} {values!r} was logged as an error"
+    report("fuzz", form_examples=1, form_fields=len(values))
 
 
 async def test_every_string_option_is_a_target(nexus: Harness) -> None:
@@ -208,3 +211,4 @@ async def test_every_string_option_is_a_target(nexus: Harness) -> None:
     paths = {path for path, _, _ in targets(nexus.fake)}
     assert {"concept", "search", "qa search", "spec import", "dailytip schedule"} <= paths
     assert len(targets(nexus.fake)) >= 20
+    report("fuzz", string_options=str(len(targets(nexus.fake))))

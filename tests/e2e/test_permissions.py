@@ -15,6 +15,7 @@ from typing import Any
 from bot.emulator import FakeDiscord, InteractionResult, Upload
 from tests.e2e.conftest import Harness
 from tests.e2e.test_qa import answer_by_button, ask, posted_id, relax_cooldowns
+from tests.figures import report
 from tests.helpers import REPO
 
 JSON = dict[str, Any]
@@ -174,6 +175,8 @@ async def test_every_command_times_every_member(nexus: Harness) -> None:
                 mismatches.append(f"/{path} by {user}: {verdict}: {text_of(result)[:120]!r}")
     assert mismatches == [], "\n".join(mismatches)
     assert tried == 5 * len(commands)
+    refusals = sum(len(EVERYONE - RESTRICTED.get(p, EVERYONE)) for p in commands)
+    report("permissions", commands=len(commands), command_cells=tried, refusals_checked=refusals)
 
 
 async def test_persistent_buttons_times_every_member(nexus: Harness) -> None:
@@ -214,6 +217,7 @@ async def test_persistent_buttons_times_every_member(nexus: Harness) -> None:
     assert len(clicked) >= 6, f"buttons of several kinds were clicked: {clicked}"
     assert clicks >= len(clicked) + len(EVERYONE)
     assert accept_clicks == len(EVERYONE), "the accept button was tried by every member"
+    report("permissions", button_kinds=len(clicked), button_clicks=clicks)
 
 
 def button_ids(components: list[JSON]) -> Iterator[str]:

@@ -30,6 +30,7 @@ from bot.content.sync import sync_content
 from bot.db.engine import Database
 from bot.emulator import FakeDiscord, InteractionResult, patched_discord
 from tests.e2e.conftest import Harness, start_bot, stop_bot
+from tests.figures import report
 from tests.helpers import CONTENT, REPO
 
 CHILD_TIMEOUT = 20.0
@@ -105,6 +106,7 @@ async def test_sigkill_during_a_burst_of_asks_loses_nothing_acknowledged(migrate
     child = start_child(ASK_BURST, migrated)
     acks = await asyncio.to_thread(acks_then_kill, child, 40)
     acknowledged = {int(a) for a in acks}
+    report("faults", sigkills=1, acknowledged_writes_checked=len(acknowledged))
     conn = integrity(migrated)
     try:
         stored = {r[0] for r in conn.execute("SELECT id FROM qa_questions")}
@@ -158,7 +160,8 @@ asyncio.run(main())
 async def test_sigkill_during_content_sync_leaves_one_whole_version(migrated: Path) -> None:
     everything = check_content(CONTENT).learnings
     child = start_child(CONTENT_SYNC, migrated)
-    await asyncio.to_thread(acks_then_kill, child, 9)
+    syncs = await asyncio.to_thread(acks_then_kill, child, 9)
+    report("faults", sigkills=1, acknowledged_writes_checked=len(syncs))
     conn = integrity(migrated)
     try:
         slugs = {r[0] for r in conn.execute("SELECT slug FROM entries")}
@@ -172,8 +175,8 @@ async def test_sigkill_during_content_sync_leaves_one_whole_version(migrated: Pa
     db = Database(f"sqlite+aiosqlite:///{migrated}")
     try:
         await sync_content(db, everything)
-        report = await sync_content(db, everything)
-        assert not report.changed, "a sync after the crash converges"
+        again = await sync_content(db, everything)
+        assert not again.changed, "a sync after the crash converges"
     finally:
         await db.close()
 
@@ -200,6 +203,8 @@ async def running(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIter
             yield Harness(bot, fake, settings)
         finally:
             await stop_bot(bot, task)
+            if fake.faults.fired:
+                report("faults", discord_errors_injected=fake.faults.fired)
         assert fake.unknown_requests == []
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert fake.token not in logged
@@ -251,6 +256,7 @@ async def test_refused_replies_are_logged_once_and_the_bot_carries_on(
 
 def hold_write_lock(path: Path) -> sqlite3.Connection:
     """Another process-alike writer holding SQLite's write lock (an open write transaction)."""
+    report("faults", write_locks_held=1)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('lock', 'x', 'now')")
@@ -439,7 +445,7 @@ async def test_a_full_disk_refuses_writes_kindly_and_keeps_reads_going(
 
     # The pages already allocated still take a row or two; then nothing fits.
     acknowledged, refused = await ask_until_refused(fake, limit=20)
-    print(f"\ndisk full: {len(acknowledged)} questions fitted, then refused")
+    report("faults", disk_full_refusals=1, acknowledged_writes_checked=len(acknowledged))
     assert refused.ephemeral
     assert "storage is full" in (refused.content or ""), refused
     assert "Traceback" not in (refused.content or "")
@@ -492,8 +498,7 @@ async def test_a_backup_onto_a_full_disk_fails_cleanly(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{source}")
     try:
         await db.upgrade()
-        report = check_content(CONTENT)
-        await sync_content(db, report.learnings)
+        await sync_content(db, check_content(CONTENT).learnings)
     finally:
         await db.close()
     size = source.stat().st_size
@@ -513,4 +518,5 @@ async def test_a_backup_onto_a_full_disk_fails_cleanly(tmp_path: Path) -> None:
     assert "is the disk where the backup goes full?" in done.stderr
     assert "Traceback" not in done.stderr
     assert list(destination.parent.iterdir()) == [], "no partial copy is left behind"
+    report("faults", disk_full_backups=1)
     integrity(source).close()
