@@ -30,6 +30,8 @@ from bot.services.specs import (
     FollowList,
     ImportReport,
     ListingPage,
+    PersonalData,
+    SpecContents,
     SpecSettingsView,
     StoredChange,
 )
@@ -521,3 +523,43 @@ def follows_text(follows: FollowList, *, followed: bool | None) -> str:
 def choice_names(choices: Sequence[Choice]) -> list[tuple[str, str]]:
     """(name, value) pairs for autocomplete: plain one-line text inside Discord's limit."""
     return [(clip(" ".join(c.label.split()), CHOICE_NAME), c.value[:100]) for c in choices[:25]]
+
+
+def _contents_line(contents: SpecContents) -> str:
+    return ", ".join(
+        [
+            plural(contents.versions, "version"),
+            plural(contents.endpoints, "endpoint"),
+            plural(contents.notes, "note"),
+            plural(contents.follows, "follow"),
+        ]
+    )
+
+
+def delete_prompt(contents: SpecContents) -> str:
+    return (
+        f"Delete the spec {code(contents.name)} and everything in it — "
+        f"{_contents_line(contents)}? Members following it will no longer hear about it. "
+        "Export a version first (`/spec export`) if you may need it again.\n\n"
+        "This cannot be undone."
+    )
+
+
+def deleted_text(contents: SpecContents) -> str:
+    return f"🗑️ The spec {code(contents.name)} is deleted ({_contents_line(contents)})."
+
+
+def forget_prompt(data: PersonalData) -> str:
+    return (
+        f"You wrote **{plural(data.notes, 'note')}** on API specs and follow "
+        f"**{plural(data.follows, 'thing')}**, in every server we share.\n\n"
+        "**Forget me** deletes your notes and follows. Specs and endpoints you imported or "
+        "typed stay for the others, with nothing linking them to you.\n\nThis cannot be undone."
+    )
+
+
+def forgotten_text(data: PersonalData) -> str:
+    text = f"🗑️ Done: {plural(data.notes, 'note')} and {plural(data.follows, 'follow')} deleted."
+    if data.anonymised:
+        text += f" Your name was removed from {plural(data.anonymised, 'other record')}."
+    return text

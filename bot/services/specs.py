@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -456,6 +456,26 @@ def _like(word: str) -> str:
 def _pages(total: int, per_page: int, page: int) -> tuple[int, int]:
     pages = max(1, math.ceil(total / per_page))
     return pages, min(max(page, 1), pages)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecContents:
+    """What a spec holds (and what deleting it removes)."""
+
+    name: str
+    versions: int
+    endpoints: int
+    notes: int
+    follows: int
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalData:
+    """A member's notes and follows; `anonymised` counts rows that keep their content."""
+
+    notes: int
+    follows: int
+    anonymised: int = 0
 
 
 class SpecsService:
@@ -1333,6 +1353,76 @@ class SpecsService:
                     "`/spec follow` shows what you follow."
                 )
             return await self._follow_list(session, spec, user_id, changed=True)
+
+    # -- deleting ----------------------------------------------------------------------------
+
+    async def _contents(self, session: AsyncSession, spec: Spec) -> SpecContents:
+        async def count(model: Any) -> int:
+            return int(
+                await session.scalar(
+                    select(func.count()).select_from(model).where(model.spec_id == spec.id)
+                )
+                or 0
+            )
+
+        return SpecContents(
+            spec.name,
+            versions=await count(SpecVersion),
+            endpoints=await count(SpecEndpoint),
+            notes=await count(SpecNote),
+            follows=await count(SpecFollow),
+        )
+
+    async def contents(self, guild_id: int, actor: Actor, spec_name: str) -> SpecContents:
+        """What deleting `spec_name` would remove (editors only: the same right as importing)."""
+        await self.require_editor(guild_id, actor)
+        async with self._db.read() as session:
+            return await self._contents(session, await self._spec(session, guild_id, spec_name))
+
+    async def delete_spec(self, guild_id: int, actor: Actor, spec_name: str) -> SpecContents:
+        """Delete a spec with its versions, endpoints, changes, notes and follows, at once."""
+        await self.require_editor(guild_id, actor)
+        async with self._db.unit_of_work() as session:
+            spec = await self._spec(session, guild_id, spec_name)
+            removed = await self._contents(session, spec)
+            # Rows of a spec reference it with ON DELETE CASCADE (foreign keys are on).
+            await session.execute(delete(Spec).where(Spec.id == spec.id))
+            return removed
+
+    async def written_by(self, user_id: int) -> PersonalData:
+        """The notes and follows of `user_id`, in every server (for /spec forget-me)."""
+        async with self._db.read() as session:
+            notes = await session.scalar(
+                select(func.count()).select_from(SpecNote).where(SpecNote.author_id == user_id)
+            )
+            follows = await session.scalar(
+                select(func.count()).select_from(SpecFollow).where(SpecFollow.user_id == user_id)
+            )
+        return PersonalData(notes=int(notes or 0), follows=int(follows or 0))
+
+    async def forget(self, user_id: int) -> PersonalData:
+        """Delete `user_id`'s notes and follows; keep what they imported or typed for the
+        others, without their name on it."""
+        async with self._db.unit_of_work() as session:
+            notes = await session.execute(delete(SpecNote).where(SpecNote.author_id == user_id))
+            follows = await session.execute(delete(SpecFollow).where(SpecFollow.user_id == user_id))
+            anonymised = 0
+            named: tuple[tuple[Any, Any], ...] = (
+                (SpecEndpoint, SpecEndpoint.author_id),
+                (Spec, Spec.created_by),
+                (SpecVersion, SpecVersion.imported_by),
+                (SpecSettings, SpecSettings.updated_by),
+            )
+            for model, column in named:
+                done = await session.execute(
+                    update(model).where(column == user_id).values({column: None})
+                )
+                anonymised += _rowcount(done)
+        return PersonalData(_rowcount(notes), _rowcount(follows), anonymised)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def _insert_chunks(

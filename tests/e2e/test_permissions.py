@@ -41,6 +41,7 @@ RESTRICTED: dict[str, frozenset[str]] = {
     "spec import": MANAGE_SERVER,  # or the editor role, once an admin picks one
     "spec add": MANAGE_SERVER,
     "spec setup": MANAGE_SERVER,
+    "spec delete": MANAGE_SERVER,  # or the editor role, as import
     "button qa:accept": QUESTION_AUTHOR_OR_MOD,
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -313,3 +314,97 @@ async def test_hand_typed_endpoint_through_the_modal(nexus: Harness) -> None:
         "spec endpoint", {"spec": "bookings-api", "endpoint": "mpesa"}, focused="endpoint"
     )
     assert [c["value"] for c in found] == ["POST /api/v1/payments/mpesa/"]
+
+
+# -- deleting a spec, forgetting a member -------------------------------------------------------
+
+
+async def test_an_editor_deletes_a_spec_after_confirming(nexus: Harness) -> None:
+    fake = nexus.fake
+    await setup_specs(fake)
+    await import_spec(fake, "bookings-api", "bookings-v1.yaml")
+    await import_spec(fake, "bookings-api", "bookings-v2.yaml")
+    await fake.slash(
+        "spec note",
+        {"spec": "bookings-api", "endpoint": "GET /api/v1/listings/", "text": "paged by 20"},
+        user="member2",
+    )
+    await fake.slash("spec follow", {"spec": "bookings-api"}, user="member")
+
+    refused = await fake.slash("spec delete", {"spec": "bookings-api"}, user="member")
+    assert refused.ephemeral
+    assert "Moderator" in (refused.content or "") or "role" in (refused.content or "")
+
+    prompt = await fake.slash("spec delete", {"spec": "bookings-api"}, user="moderator")
+    assert prompt.ephemeral
+    assert "2 versions" in (prompt.content or "")
+    assert "1 note, 1 follow" in (prompt.content or "")
+    kept = await prompt.click("spec:delete:no")
+    assert "Nothing was deleted" in (kept.content or "")
+    assert await fake.autocomplete("spec endpoint", {"spec": "book"}, focused="spec")
+
+    prompt = await fake.slash("spec delete", {"spec": "bookings-api"}, user="moderator")
+    done = await prompt.click("spec:delete:yes")
+    assert "is deleted (2 versions" in (done.content or ""), done
+    assert await fake.autocomplete("spec endpoint", {"spec": "book"}, focused="spec") == []
+    gone = await fake.slash("spec list", {"spec": "bookings-api"})
+    assert gone.ephemeral
+    assert "no spec `bookings-api`" in (gone.content or "")
+    path = nexus.settings.database_url.removeprefix("sqlite+aiosqlite:///")
+    conn = sqlite3.connect(path)
+    try:
+        left = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("spec_versions", "spec_endpoints", "spec_changes", "spec_notes")
+        }
+        left["spec_follows"] = conn.execute("SELECT count(*) FROM spec_follows").fetchone()[0]
+    finally:
+        conn.close()
+    assert set(left.values()) == {0}, left
+
+    # The same name starts a fresh spec.
+    again = await import_spec(fake, "bookings-api", "bookings-v1.yaml")
+    assert again.errors == []
+    assert again.embeds
+
+
+async def test_forget_me_deletes_notes_and_follows_and_unnames_the_rest(nexus: Harness) -> None:
+    fake = nexus.fake
+    await setup_specs(fake)
+    await import_spec(fake, "bookings-api", "bookings-v1.yaml", user="admin")
+    note = {"spec": "bookings-api", "endpoint": "GET /api/v1/listings/", "text": "paged by 20"}
+    await fake.slash("spec note", note, user="admin")
+    await fake.slash("spec note", {**note, "text": "sorted by date"}, user="member2")
+    await fake.slash("spec follow", {"spec": "bookings-api"}, user="admin")
+
+    nothing = await fake.slash("spec forget-me", user="member")
+    assert "nothing to forget" in (nothing.content or "")
+
+    prompt = await fake.slash("spec forget-me", user="admin")
+    assert "**1 note**" in (prompt.content or "")
+    assert "**1 thing**" in (prompt.content or "")
+    stranger = await fake.click(prompt, "spec:forget:yes", user="member2")
+    assert "belong to the member who ran the command" in (stranger.content or "")
+    done = await prompt.click("spec:forget:yes")
+    assert "1 note and 1 follow deleted" in (done.content or ""), done
+    assert "Your name was removed from" in (done.content or "")
+
+    shown = await fake.slash(
+        "spec endpoint", {"spec": "bookings-api", "endpoint": "GET /api/v1/listings/"}
+    )
+    text = embed_text(shown.message or {})
+    assert "sorted by date" in text, "the others' notes stay"
+    assert "paged by 20" not in text
+    path = nexus.settings.database_url.removeprefix("sqlite+aiosqlite:///")
+    conn = sqlite3.connect(path)
+    try:
+        admin = nexus.fake.user("admin").id
+        named = conn.execute(
+            "SELECT (SELECT count(*) FROM specs WHERE created_by = ?)"
+            " + (SELECT count(*) FROM spec_versions WHERE imported_by = ?)"
+            " + (SELECT count(*) FROM spec_follows WHERE user_id = ?)",
+            (admin, admin, admin),
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert named == 0
