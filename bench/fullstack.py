@@ -1,29 +1,24 @@
 """The full stack: the real bot in its own process, the emulator here, users' interactions
-timed from the INTERACTION_CREATE being sent to the bot's answer arriving."""
+timed from the INTERACTION_CREATE being sent to the bot's answer arriving (the bot is
+launched by bench/launcher.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import json
-import os
 import resource
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from bench.launcher import BotProcess
 from bench.stats import Summary
 from bench.workload import Workload
 from bot.emulator import FakeDiscord, InteractionResult, Upload
 from bot.emulator.state import PendingInteraction
 
-REPO = Path(__file__).resolve().parent.parent
 DISCORD_DEADLINE_S = 3.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -55,149 +50,9 @@ class AnswerClock:
         self.edit.clear()
 
 
-def _proc_status(pid: int) -> dict[str, int]:
-    out: dict[str, int] = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                out[key] = int(value.split()[0]) // 1024
-    except OSError:
-        pass
-    return out
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            raw = (task / "children").read_text().split()
-            found += [int(p) for p in raw]
-    except OSError:
-        return found
-    return found + [g for c in found for g in _children(c)]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return "?"
-    return raw.strip()[:120]
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _self_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-@dataclass
-class BotProcess:
-    """The bot under test (bench/botproc.py), driven over its stdin/stdout."""
-
-    proc: asyncio.subprocess.Process
-    spawned: float
-    ready: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    async def start(cls, config: dict[str, Any], log: Path, within: float = 120) -> BotProcess:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
-        spawned = time.monotonic()
-        with log.open("ab") as stderr:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bench.botproc",
-                json.dumps(config),
-                cwd=REPO,
-                env=env,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=stderr,
-            )
-        bot = cls(proc, spawned)
-        try:
-            bot.ready = await asyncio.wait_for(bot._event("ready"), within)
-        except (TimeoutError, EOFError):
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-            tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(
-                f"the bot did not become ready; its log ends with:\n{tail}"
-            ) from None
-        bot.ready["seen"] = time.monotonic()
-        return bot
-
-    async def _event(self, name: str) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        while True:
-            line = await self.proc.stdout.readline()
-            if not line:
-                raise EOFError("the bot process exited")
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # something printed by a library; not ours
-            if event.get("event") == name:
-                return dict(event)
-
-    async def _send(self, cmd: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps({"cmd": cmd}) + "\n").encode())
-        await self.proc.stdin.drain()
-
-    async def stalls(self) -> dict[str, Any]:
-        """The longest event-loop stall since the last call (and resets it)."""
-        await self._send("stalls")
-        return await asyncio.wait_for(self._event("stalls"), 30)
-
-    def startup(self) -> dict[str, Any]:
-        r = self.ready
-        return {
-            "spawn_to_ready_s": round(r["seen"] - self.spawned, 3),
-            "interpreter_and_imports_s": round(r["imported"] - self.spawned, 3),
-            "setup_hook_s": round(r.get("setup_hook_s", 0.0), 3),
-            "content": r.get("content_report"),
-            "commands_synced": r.get("commands_synced"),
-            "max_stall_ms": round(r["startup_stall"]["max_stall_ms"], 1),
-            "rss_after_imports_mb": r.get("rss_after_imports_mb"),
-            "rss_when_ready_mb": r.get("rss_when_ready_mb"),
-        }
-
-    def memory(self) -> dict[str, Any]:
-        status = _proc_status(self.proc.pid)
-        helpers = []
-        for child in _children(self.proc.pid):
-            info = _proc_status(child)
-            if info:
-                helpers.append({"cmd": _cmdline(child), "peak_rss_mb": info.get("VmHWM")})
-        return {
-            "rss_mb": status.get("VmRSS"),
-            "peak_rss_mb": status.get("VmHWM"),
-            "helper_processes": helpers,
-        }
-
-    def cpu_seconds(self) -> float:
-        return _cpu_seconds(self.proc.pid)
-
-    async def stop(self) -> None:
-        if self.proc.returncode is None:
-            with contextlib.suppress(ConnectionError):
-                await self._send("quit")
-            try:
-                await asyncio.wait_for(self.proc.wait(), 30)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
 
 
 def _ms(seconds: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from bot.errors import NotFound
 from bot.render import learnings as render
 from bot.render.limits import CHOICE_NAME, CHOICES
 from bot.services.learnings import Found, LearningsService, Suggestions
-from bot.services.qa import QaService
+from bot.services.qa import QaService, QuestionHit
 from bot.ui import SafeView, run_safely, sanitize_label
 
 if TYPE_CHECKING:
@@ -384,10 +385,25 @@ async def search_message(
 ) -> tuple[discord.Embed, SafeView]:
     """Learnings found; searching everything in a server also shows its answered questions."""
     kind = KIND_CODES.get(kind_code)
-    result = await learnings.search(query, page=page, kinds=[kind] if kind else None)
-    questions = []
-    if qa is not None and guild_id is not None and kind is None and result.page == 1:
-        questions = await qa.answered_matches(guild_id, query)
+    kinds = [kind] if kind else None
+    questions: list[QuestionHit] = []
+    if qa is None or guild_id is None or kind is not None:
+        result = await learnings.search(query, page=page, kinds=kinds)
+    elif page == 1:
+        # Independent reads, asked together: under load each waits for a database
+        # connection, and one after the other /search would wait twice.
+        matched = asyncio.ensure_future(qa.answered_matches(guild_id, query))
+        try:
+            result = await learnings.search(query, page=page, kinds=kinds)
+        except BaseException:
+            matched.cancel()
+            matched.add_done_callback(lambda task: task.cancelled() or task.exception())
+            raise
+        questions = await matched
+    else:
+        result = await learnings.search(query, page=page, kinds=kinds)
+        if result.page == 1:  # the page asked for is past the last one
+            questions = await qa.answered_matches(guild_id, query)
     view = SafeView(timeout=None)
     hits = [e for h in result.hits if (e := learnings.get(h.slug)) is not None]
     if hits:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,9 @@ BUSY_TIMEOUT_MS = 2000
 # keep two cores busy; fifteen (SQLAlchemy's default 5 + 10) only cost memory under load.
 SQLITE_POOL_SIZE = 4
 SQLITE_POOL_OVERFLOW = 2
+
+# Whether this task (or the task that started it) holds a turn at the database already.
+_in_turn: ContextVar[bool] = ContextVar("nexus_db_turn", default=False)
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -50,8 +55,11 @@ class Database:
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {}
+        self._turns = 0  # sessions at a time, when the pool is bounded (see `_turn`)
+        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             options = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
+            self._turns = SQLITE_POOL_SIZE + SQLITE_POOL_OVERFLOW
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
@@ -63,15 +71,40 @@ class Database:
         )
 
     @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Wait for a connection in arrival order.
+
+        The pool's own wait is an asyncio queue, which is not fair: a connection handed back is
+        taken by whoever asks next, before the session woken for it runs, and that session goes
+        to the back of the line again. Under load most sessions wait a little and a few wait
+        many times as long (seconds: past Discord's 3 s for an interaction). A semaphore with
+        as many places as the pool has connections queues sessions first come, first served,
+        so the pool never makes anyone wait. A session opened inside another (same task)
+        goes straight to the pool: waiting for a second place could wait forever.
+        """
+        if not self._turns or _in_turn.get():
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate[0] is not loop:
+            self._gate = (loop, asyncio.Semaphore(self._turns))
+        async with self._gate[1]:
+            token = _in_turn.set(True)
+            try:
+                yield
+            finally:
+                _in_turn.reset(token)
+
+    @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error."""
-        async with self.sessions() as session, session.begin():
+        async with self._turn(), self.sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only."""
-        async with self.sessions() as session:
+        async with self._turn(), self.sessions() as session:
             yield session
 
     def storage(self) -> tuple[int, int] | None:

@@ -463,6 +463,16 @@ class DailyTipService:
 
     async def take_notice(self, guild_id: int) -> DisabledNotice | None:
         """The pending "your daily tip was switched off" notice, marked as delivered."""
+        # Asked after every admin command: mostly there is none, and finding that out takes
+        # no write lock (under load, writers queue for SQLite's one lock).
+        async with self.db.read() as session:
+            pending = await session.scalar(
+                select(DailyTipSchedule.guild_id).where(
+                    DailyTipSchedule.guild_id == guild_id, DailyTipSchedule.notice_pending
+                )
+            )
+        if pending is None:
+            return None
         async with self.db.unit_of_work() as session:
             taken = await session.execute(
                 update(DailyTipSchedule)

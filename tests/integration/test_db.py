@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -96,3 +97,30 @@ async def test_sqlite_file_and_folder_are_created(tmp_path: Any) -> None:
         assert await database.ping()
     finally:
         await database.close()
+
+
+async def test_sessions_get_a_connection_in_arrival_order(db: Database) -> None:
+    """A member who waited for the database is not overtaken by one who just arrived."""
+    from bot.db.engine import SQLITE_POOL_OVERFLOW, SQLITE_POOL_SIZE
+
+    release = asyncio.Event()
+    served: list[str] = []
+
+    async def hold() -> None:
+        async with db.read() as session:
+            await session.execute(text("SELECT 1"))
+            await release.wait()
+
+    async def use(name: str) -> None:
+        async with db.read() as session:
+            served.append(name)
+            await session.execute(text("SELECT 1"))
+
+    holders = [asyncio.create_task(hold()) for _ in range(SQLITE_POOL_SIZE + SQLITE_POOL_OVERFLOW)]
+    await asyncio.sleep(0.05)
+    waiting = [asyncio.create_task(use(f"waited {n}")) for n in range(10)]
+    await asyncio.sleep(0.05)
+    release.set()  # the connections come back while someone new asks for one
+    late = asyncio.create_task(use("late"))
+    await asyncio.wait_for(asyncio.gather(*holders, *waiting, late), 10)
+    assert served == [f"waited {n}" for n in range(10)] + ["late"]
