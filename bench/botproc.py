@@ -106,7 +106,7 @@ class CallbackClock:
                 clock.longest = spent
                 clock.what = describe(handle)
 
-        asyncio.events.Handle._run = timed_run  # type: ignore[method-assign]
+        asyncio.events.Handle._run = timed_run  # type: ignore[method-assign,assignment]
 
     def take(self) -> dict[str, Any]:
         out = {"longest_step_ms": round(self.longest * 1000, 2), "longest_step": self.what}

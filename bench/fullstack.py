@@ -32,9 +32,9 @@ class AnswerClock:
         self.followup: dict[str, float] = {}
         self.edit: dict[str, float] = {}
         rest = fake.rest  # routes are bound when the emulator starts: wrap before that
-        rest.interaction_callback = self._wrap(rest.interaction_callback, self.callback)  # type: ignore[method-assign]
-        rest.execute_webhook = self._wrap(rest.execute_webhook, self.followup)  # type: ignore[method-assign]
-        rest.edit_webhook_message = self._wrap(rest.edit_webhook_message, self.edit)  # type: ignore[method-assign]
+        rest.interaction_callback = self._wrap(rest.interaction_callback, self.callback)  # type: ignore[method-assign,assignment]
+        rest.execute_webhook = self._wrap(rest.execute_webhook, self.followup)  # type: ignore[method-assign,assignment]
+        rest.edit_webhook_message = self._wrap(rest.edit_webhook_message, self.edit)  # type: ignore[method-assign,assignment]
 
     @staticmethod
     def _wrap(original: Handler, stamps: dict[str, float]) -> Handler:

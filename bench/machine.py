@@ -57,7 +57,7 @@ def commit(repo: Path) -> str:
 
 
 def describe(repo: Path) -> dict[str, Any]:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)

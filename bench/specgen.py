@@ -184,7 +184,7 @@ def document(title: str, ops: list[dict[str, Any]], version: str = "1.0.0") -> d
             {"name": q, "in": "query", "required": True, "schema": {"type": "string"}}
             for q in op["required_query"]
         ]
-        body_ok = {"application/json": {"schema": ref}}
+        body_ok: dict[str, Any] = {"application/json": {"schema": ref}}
         if op["kind"] in ("list", "nested"):
             body_ok = {"application/json": {"schema": {"type": "array", "items": ref}}}
         operation: dict[str, Any] = {
