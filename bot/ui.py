@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import discord
@@ -39,6 +40,45 @@ class OwnedView(SafeView):
             ephemeral=True,
         )
         return False
+
+
+class Confirm(OwnedView):
+    """One member's yes-or-cancel before something that cannot be undone.
+
+    `action` runs on yes and returns the text that replaces the prompt; `custom_id` names the
+    pair (`<custom_id>:yes`, `<custom_id>:no`).
+    """
+
+    def __init__(
+        self,
+        owner_id: int,
+        *,
+        label: str,
+        custom_id: str,
+        action: Callable[[discord.Interaction[Any]], Awaitable[str]],
+        cancelled: str,
+    ) -> None:
+        super().__init__(owner_id, timeout=300)
+        self.action, self.cancelled = action, cancelled
+        yes: discord.ui.Button[Confirm] = discord.ui.Button(
+            label=label, style=discord.ButtonStyle.danger, custom_id=f"{custom_id}:yes"
+        )
+        no: discord.ui.Button[Confirm] = discord.ui.Button(
+            label="Cancel", style=discord.ButtonStyle.secondary, custom_id=f"{custom_id}:no"
+        )
+        yes.callback = self._confirm  # type: ignore[method-assign]
+        no.callback = self._cancel  # type: ignore[method-assign]
+        self.add_item(yes)
+        self.add_item(no)
+
+    async def _confirm(self, interaction: discord.Interaction[Any]) -> None:
+        done = await self.action(interaction)
+        self.stop()
+        await interaction.response.edit_message(content=done, view=None)
+
+    async def _cancel(self, interaction: discord.Interaction[Any]) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=self.cancelled, view=None)
 
 
 async def run_safely(interaction: discord.Interaction[Any], coro: Any) -> None:

@@ -25,7 +25,7 @@ from bot.services.specs import (
     make_manual_draft,
     parse_spec_name,
 )
-from bot.ui import OwnedView, SafeView, run_safely
+from bot.ui import Confirm, SafeView, run_safely
 
 if TYPE_CHECKING:
     from bot.client import Nexus
@@ -393,59 +393,6 @@ class AddEndpointModal(discord.ui.Modal):
 
 
 @app_commands.guild_only()
-class ConfirmSpecDelete(OwnedView):
-    def __init__(self, specs: SpecsService, owner_id: int, spec_name: str) -> None:
-        super().__init__(owner_id, timeout=300)
-        self.specs, self.spec_name = specs, spec_name
-
-    @discord.ui.button(
-        label="Delete the spec", style=discord.ButtonStyle.danger, custom_id="spec:delete:yes"
-    )
-    async def confirm(
-        self, interaction: Interaction, _: discord.ui.Button[ConfirmSpecDelete]
-    ) -> None:
-        removed = await self.specs.delete_spec(
-            server(interaction), actor(interaction), self.spec_name
-        )
-        self.stop()
-        log.info("spec %s deleted by %s", removed.name, interaction.user.id)
-        await interaction.response.edit_message(content=render.deleted_text(removed), view=None)
-
-    @discord.ui.button(
-        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="spec:delete:no"
-    )
-    async def cancel(
-        self, interaction: Interaction, _: discord.ui.Button[ConfirmSpecDelete]
-    ) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Nothing was deleted.", view=None)
-
-
-class ConfirmSpecForget(OwnedView):
-    def __init__(self, specs: SpecsService, owner_id: int) -> None:
-        super().__init__(owner_id, timeout=300)
-        self.specs = specs
-
-    @discord.ui.button(
-        label="Forget me", style=discord.ButtonStyle.danger, custom_id="spec:forget:yes"
-    )
-    async def confirm(
-        self, interaction: Interaction, _: discord.ui.Button[ConfirmSpecForget]
-    ) -> None:
-        done = await self.specs.forget(interaction.user.id)
-        self.stop()
-        await interaction.response.edit_message(content=render.forgotten_text(done), view=None)
-
-    @discord.ui.button(
-        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="spec:forget:no"
-    )
-    async def cancel(
-        self, interaction: Interaction, _: discord.ui.Button[ConfirmSpecForget]
-    ) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Nothing was changed.", view=None)
-
-
 class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     """Share API specs (OpenAPI), browse endpoints, and follow their changes."""
 
@@ -808,10 +755,21 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     @app_commands.describe(spec="The spec to delete (editors and Manage Server only)")
     async def delete(self, interaction: Interaction, spec: app_commands.Range[str, 1, 40]) -> None:
         contents = await self.specs.contents(server(interaction), actor(interaction), spec)
+
+        async def delete(pressed: Interaction) -> str:
+            removed = await self.specs.delete_spec(server(pressed), actor(pressed), contents.name)
+            log.info("spec %s deleted by %s", removed.name, pressed.user.id)
+            return render.deleted_text(removed)
+
+        confirm = Confirm(
+            interaction.user.id,
+            label="Delete the spec",
+            custom_id="spec:delete",
+            action=delete,
+            cancelled="Nothing was deleted.",
+        )
         await interaction.response.send_message(
-            render.delete_prompt(contents),
-            view=ConfirmSpecDelete(self.specs, interaction.user.id, contents.name),
-            ephemeral=True,
+            render.delete_prompt(contents), view=confirm, ephemeral=True
         )
 
     @delete.autocomplete("spec")
@@ -831,10 +789,19 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
                 ephemeral=True,
             )
             return
+
+        async def forget(pressed: Interaction) -> str:
+            return render.forgotten_text(await self.specs.forget(pressed.user.id))
+
+        confirm = Confirm(
+            interaction.user.id,
+            label="Forget me",
+            custom_id="spec:forget",
+            action=forget,
+            cancelled="Nothing was changed.",
+        )
         await interaction.response.send_message(
-            render.forget_prompt(data),
-            view=ConfirmSpecForget(self.specs, interaction.user.id),
-            ephemeral=True,
+            render.forget_prompt(data), view=confirm, ephemeral=True
         )
 
     # -- settings --------------------------------------------------------------------------

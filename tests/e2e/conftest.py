@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -78,15 +79,33 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield emulator
 
 
-@pytest.fixture
-def settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+def bot_settings(fake: FakeDiscord, folder: Path, **overrides: Any) -> Settings:
+    """Settings for the bot under test: its database and heartbeat in `folder`."""
     return Settings(
         discord_token=fake.token,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}",
+        database_url=f"sqlite+aiosqlite:///{folder / 'nexus.db'}",
         dev_guild_id=fake.guild_id,
         content_dir=CONTENT,
-        health_file=tmp_path / "heartbeat",
+        health_file=folder / "heartbeat",
+        **overrides,
     )
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeDiscord, settings: Settings) -> AsyncIterator[Harness]:
+    """The production bot connected to `fake` for the block; the faults it met are reported."""
+    bot, task = await start_bot(fake, settings)
+    try:
+        yield Harness(bot, fake, settings)
+    finally:
+        await stop_bot(bot, task)
+        if fake.faults.fired:
+            report("faults", discord_errors_injected=fake.faults.fired)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    return bot_settings(fake, tmp_path)
 
 
 @pytest.fixture
@@ -95,13 +114,8 @@ async def nexus(
 ) -> AsyncIterator[Harness]:
     """The real bot, connected and ready; afterwards, checks that hold for every test."""
     caplog.set_level(logging.WARNING)
-    bot, task = await start_bot(fake, settings)
-    try:
-        yield Harness(bot, fake, settings)
-    finally:
-        await stop_bot(bot, task)
-        if fake.faults.fired:
-            report("faults", discord_errors_injected=fake.faults.fired)
+    async with running_bot(fake, settings) as harness:
+        yield harness
     pinging = [m for m in fake.all_sent_messages() if not pings_nobody_but_an_asker(m)]
     assert pinging == [], "only an answer notice may ping, and only its asker"
     assert fake.unknown_requests == [], "the bot called routes the emulator does not know"

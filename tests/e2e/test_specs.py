@@ -14,7 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.emulator import FakeDiscord, Upload
 from bot.emulator.interactions import InteractionResult
-from tests.e2e.conftest import Harness, nothing_pings, start_bot, stop_bot
+from tests.e2e.conftest import Harness, nothing_pings, running_bot
 
 JSON = dict[str, Any]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openapi"
@@ -46,11 +46,8 @@ async def nexus(
 ) -> AsyncIterator[Harness]:
     """The shared harness with the spec rule: only follower notices ping, and only followers."""
     caplog.set_level(logging.WARNING)
-    bot, task = await start_bot(fake, settings)
-    try:
-        yield Harness(bot, fake, settings)
-    finally:
-        await stop_bot(bot, task)
+    async with running_bot(fake, settings) as harness:
+        yield harness
     pinging = [
         m for m in fake.all_sent_messages() if not (nothing_pings(m) or is_follower_notice(m))
     ]

@@ -21,7 +21,7 @@ from bot.backup import (
     restore_database,
     scheduled_backups,
 )
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
 from bot.db.engine import Database
 from bot.db.models import BotState
 from bot.db.types import utcnow
@@ -228,21 +228,12 @@ async def test_backup_of_the_running_bot_and_its_daily_schedule(tmp_path: Path) 
     """The real bot on the emulator, with BACKUP_DIR set: a backup is made at start, and
     `python -m bot backup` copies the live database while the bot answers commands."""
     from bot.emulator import FakeDiscord, patched_discord
-    from tests.e2e.conftest import start_bot, stop_bot
+    from tests.e2e.conftest import bot_settings, running_bot
 
     folder = tmp_path / "backups"
     async with FakeDiscord() as fake, patched_discord(fake):
-        settings = Settings(
-            discord_token=fake.token,
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}",
-            dev_guild_id=fake.guild_id,
-            content_dir=CONTENT,
-            health_file=tmp_path / "heartbeat",
-            backup_dir=folder,
-            backup_keep=3,
-        )
-        bot, task = await start_bot(fake, settings)
-        try:
+        settings = bot_settings(fake, tmp_path, backup_dir=folder, backup_keep=3)
+        async with running_bot(fake, settings):
             for _ in range(250):
                 if scheduled_backups(folder):
                     break
@@ -254,8 +245,6 @@ async def test_backup_of_the_running_bot_and_its_daily_schedule(tmp_path: Path) 
                 main, ["backup", str(copy), "--database-url", settings.database_url]
             )
             assert (await answer).errors == []
-        finally:
-            await stop_bot(bot, task)
     assert status == 0
     conn = sqlite3.connect(copy)
     try:

@@ -24,12 +24,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot.config import Settings
 from bot.content.check import check_content
 from bot.content.sync import sync_content
 from bot.db.engine import Database
 from bot.emulator import FakeDiscord, InteractionResult, patched_discord
-from tests.e2e.conftest import Harness, start_bot, stop_bot
+from tests.e2e.conftest import Harness, bot_settings, running_bot
 from tests.figures import report
 from tests.helpers import CONTENT, REPO
 
@@ -191,20 +190,8 @@ async def running(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIter
     """The real bot on the emulator (as in tests/e2e), for fault injection."""
     caplog.set_level(logging.WARNING)
     async with FakeDiscord() as fake, patched_discord(fake):
-        settings = Settings(
-            discord_token=fake.token,
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}",
-            dev_guild_id=fake.guild_id,
-            content_dir=CONTENT,
-            health_file=tmp_path / "heartbeat",
-        )
-        bot, task = await start_bot(fake, settings)
-        try:
-            yield Harness(bot, fake, settings)
-        finally:
-            await stop_bot(bot, task)
-            if fake.faults.fired:
-                report("faults", discord_errors_injected=fake.faults.fired)
+        async with running_bot(fake, bot_settings(fake, tmp_path)) as harness:
+            yield harness
         assert fake.unknown_requests == []
         logged = "\n".join(r.getMessage() for r in caplog.records)
         assert fake.token not in logged

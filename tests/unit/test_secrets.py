@@ -14,8 +14,8 @@ import pytest
 from bot.config import Settings
 from bot.emulator import FakeDiscord, Upload, patched_discord
 from bot.logs import RedactSecrets, setup_logging
-from tests.e2e.conftest import start_bot, stop_bot
-from tests.helpers import CONTENT, REPO, TOKEN
+from tests.e2e.conftest import bot_settings, running_bot
+from tests.helpers import REPO, TOKEN
 
 SOURCES = sorted(
     p
@@ -76,20 +76,10 @@ async def test_the_running_bot_never_logs_its_token(
 ) -> None:
     """The real bot at DEBUG (discord.py logs every HTTP request and gateway payload)."""
     async with FakeDiscord() as fake, patched_discord(fake):
-        settings = Settings(
-            discord_token=fake.token,
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}",
-            dev_guild_id=fake.guild_id,
-            content_dir=CONTENT,
-            health_file=tmp_path / "heartbeat",
-        )
         stream = production_logging(fake.token)
-        bot, task = await start_bot(fake, settings)
-        try:
+        async with running_bot(fake, bot_settings(fake, tmp_path)):
             await fake.slash("about")
             await fake.slash("concept", {"name": "jwt"})
-        finally:
-            await stop_bot(bot, task)
         written = stream.getvalue()
         about = [m for m in fake.all_sent_messages() if fake.token in str(m)]
     assert "discord" in written, "discord.py's own DEBUG lines were captured"
@@ -163,26 +153,19 @@ def test_no_user_input_reaches_a_shell_or_eval() -> None:
 
 
 async def test_attachments_are_checked_before_they_are_downloaded(tmp_path: Path) -> None:
-    async with FakeDiscord() as fake, patched_discord(fake):
-        settings = Settings(
-            discord_token=fake.token,
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}",
-            dev_guild_id=fake.guild_id,
-            content_dir=CONTENT,
-            health_file=tmp_path / "heartbeat",
-        )
-        bot, task = await start_bot(fake, settings)
-        try:
-            too_big = Upload("huge.yaml", b"openapi: 3.0.0\n" + b"#" * (6 * 1024 * 1024))
-            wrong_type = Upload("spec.exe", b"MZ\x90\x00" * 10)
-            for upload in (too_big, wrong_type):
-                result = await fake.slash(
-                    "spec import", {"name": "bookings", "file": upload}, user="admin"
-                )
-                assert result.ephemeral
-                assert result.content
-                assert "Incident" not in result.content
-            downloads = [r for r in fake.requests if "attachments" in r.path]
-        finally:
-            await stop_bot(bot, task)
+    async with (
+        FakeDiscord() as fake,
+        patched_discord(fake),
+        running_bot(fake, bot_settings(fake, tmp_path)),
+    ):
+        too_big = Upload("huge.yaml", b"openapi: 3.0.0\n" + b"#" * (6 * 1024 * 1024))
+        wrong_type = Upload("spec.exe", b"MZ\x90\x00" * 10)
+        for upload in (too_big, wrong_type):
+            result = await fake.slash(
+                "spec import", {"name": "bookings", "file": upload}, user="admin"
+            )
+            assert result.ephemeral
+            assert result.content
+            assert "Incident" not in result.content
+        downloads = [r for r in fake.requests if "attachments" in r.path]
     assert downloads == [], "nothing was downloaded"
