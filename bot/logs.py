@@ -25,6 +25,7 @@ FIELDS = ("guild", "channel", "user", "interaction", "command", "incident")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _context: ContextVar[Mapping[str, Any]] = ContextVar("nexus_log_context", default=_EMPTY)
 
+_received = logging.getLogger("bot.interactions")
 INTERACTION_KINDS = {2: "/", 3: "component ", 4: "autocomplete /", 5: "modal "}
 SUBCOMMAND_TYPES = (1, 2)
 
@@ -76,7 +77,7 @@ def with_interaction_context(parse: Callable[[Any], None]) -> Callable[[Any], No
         except (AttributeError, TypeError):
             fields = {}
         with log_context(**fields):
-            logging.getLogger("bot.interactions").debug("received")
+            _received.debug("received")
             parse(data)
 
     return parse_interaction_create
