@@ -4,6 +4,9 @@ The commands and their options are discovered from what the bot registered, so a
 is fuzzed the day it appears. For every example: Discord accepts every request the bot makes
 (sizes and limits: `result.errors == []`), nothing is logged at ERROR, and nothing pings.
 
+Buttons and selects: whatever controls come back from hostile text are then used, by the one
+who asked and by another member, so text that travels inside a custom_id is fuzzed too.
+
 CI runs a few hundred examples; `NEXUS_FUZZ_EXAMPLES=5000 pytest tests/e2e/test_fuzz.py` runs
 the long mode.
 """
@@ -212,3 +215,97 @@ async def test_every_string_option_is_a_target(nexus: Harness) -> None:
     assert {"concept", "search", "qa search", "spec import", "dailytip schedule"} <= paths
     assert len(targets(nexus.fake)) >= 20
     report("fuzz", string_options=str(len(targets(nexus.fake))))
+
+
+# Clicking these destroys the shared world the other examples stand on; their own tests cover them.
+DESTRUCTIVE = {
+    "qa:confirm:delete",
+    "qa:forget:delete",
+    "qa:forget:anonymise",
+    "spec:delete:yes",
+    "spec:forget:yes",
+}
+
+
+def stored(fake: FakeDiscord) -> list[JSON]:
+    return [m for messages in fake.messages.values() for m in messages]
+
+
+def controls(messages: list[JSON]) -> list[tuple[JSON, JSON]]:
+    """(message, component) for every enabled button and select a user could use."""
+    found = []
+    for message in messages:
+        for component in walk_components(message.get("components") or []):
+            usable = component.get("custom_id") and not component.get("disabled")
+            if usable and component["custom_id"] not in DESTRUCTIVE:
+                found.append((message, component))
+    return found
+
+
+_controlled: dict[int, list[tuple[str, list[JSON], JSON]]] = {}
+
+
+async def with_controls(nexus: Harness) -> list[tuple[str, list[JSON], JSON]]:
+    """The targets whose command answers with buttons or selects (found once per bot)."""
+    key = id(nexus.bot)
+    if key not in _controlled:
+        base = await base_values(nexus)
+        found = set()
+        for path in {path for path, _, _ in targets(nexus.fake)}:
+            before = {int(m["id"]) for m in stored(nexus.fake)}
+            await nexus.fake.slash(path, base[path], user="admin")
+            if controls([m for m in stored(nexus.fake) if int(m["id"]) not in before]):
+                found.add(path)
+        _controlled[key] = [t for t in targets(nexus.fake) if t[0] in found]
+    return _controlled[key]
+
+
+@pytest.mark.timeout(max(60, EXAMPLES // 4))
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 3))
+@given(data=st.data())
+async def test_hostile_text_then_every_button(
+    nexus: Harness, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    """Hostile text goes in; then every button and select on what came back is used, by the
+    one who asked and by someone else (queries and names travel inside custom_ids)."""
+    fake = nexus.fake
+    base = await base_values(nexus)
+    path, _, option = data.draw(st.sampled_from(await with_controls(nexus)), label="option")
+    known = str(base[path].get(option["name"], ""))
+    word = data.draw(st.sampled_from([known, "jwt", "cache", "celery", ""]), label="known word")
+    hostile = substitute(data.draw(st.just("") | hostile_text(), label="text"), fake)
+    text = fit(f"{word} {hostile}".strip() or "x", option, fill=False)
+    user = data.draw(st.sampled_from(["member", "admin"]), label="user")
+    relax_cooldowns(nexus.bot)
+    sent_before = len(fake.all_sent_messages())
+    stored_before = {int(m["id"]) for m in stored(fake)}
+    result = await fake.slash(path, {**base[path], option["name"]: text}, user=user)
+    assert result.errors == [], f"/{path} {option['name']}={text!r}: {result.errors}"
+
+    used = 0
+    new = [m for m in stored(fake) if int(m["id"]) not in stored_before]
+    for message, component in controls(new):
+        clicker = data.draw(st.sampled_from([user, "member2"]), label="clicker")
+        relax_cooldowns(nexus.bot)
+        if component["type"] == 2:
+            if "url" in component:
+                continue
+            answer = await fake.click(message, component["custom_id"], user=clicker)
+        else:
+            options = component.get("options") or []
+            if not options:
+                continue
+            answer = await fake.select(
+                message, component["custom_id"], [options[0]["value"]], user=clicker
+            )
+        assert answer.errors == [], f"{component['custom_id']!r}: {answer.errors}"
+        used += 1
+
+    pinging = [
+        m for m in fake.all_sent_messages()[sent_before:] if not pings_nobody_but_an_asker(m)
+    ]
+    assert pinging == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    caplog.clear()
+    assert errors == [], f"/{path} {option['name']}={text!r} then its buttons: {errors}"
+    report("fuzz", button_examples=1, buttons_used=used)
