@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
 COG_NAME = "API specs"
 NO_PINGS = discord.AllowedMentions.none()
-ID = r"\d{1,19}"
+ID = r"\d{1,18}"  # an SQLite INTEGER (int64) holds any 18-digit number
 CLEAR_CHOICES = [
     app_commands.Choice(name="the spec channel (announce where the import runs)", value="channel"),
     app_commands.Choice(name="the editor role (Manage Server only)", value="role"),
