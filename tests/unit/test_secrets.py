@@ -115,11 +115,11 @@ def test_the_yaml_loaders_in_use_are_safe_ones() -> None:
     import yaml
 
     from bot.content import loader
-    from bot.services import openapi
+    from bot.services.openapi import loading
 
     safe = (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     assert loader.SafeLoader in safe
-    assert issubclass(openapi._SpecLoader, safe)
+    assert issubclass(loading._SpecLoader, safe)
 
 
 def test_the_yaml_scan_would_catch_an_unsafe_load() -> None:
