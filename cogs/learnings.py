@@ -338,7 +338,7 @@ def suggestions_message(result: Suggestions) -> tuple[discord.Embed, SafeView]:
     view = SafeView(timeout=None)
     for candidate in result.candidates:
         view.add_item(OpenEntry(candidate, public=True))
-    return render.did_you_mean(result.query, result.candidates), view
+    return render.did_you_mean(result.query, result.candidates, result.elsewhere), view
 
 
 def index_message(

@@ -52,15 +52,19 @@ def entry_pages(entry: Learning) -> list[discord.Embed]:
     return pages
 
 
-def did_you_mean(query: str, candidates: Sequence[Learning]) -> discord.Embed:
+def did_you_mean(
+    query: str, candidates: Sequence[Learning], elsewhere: Learning | None = None
+) -> discord.Embed:
     lines = "\n".join(
         f"{KIND_STYLE[c.kind][0]} **{c.title}** — {clip(c.summary, 90)}" for c in candidates
     )
-    return discord.Embed(
-        title="Did you mean…",
-        description=f"Nothing is called `{clip(query, 80)}` exactly. Close matches:\n\n{lines}",
-        colour=0xFEE75C,
-    )
+    if elsewhere is None:
+        intro = f"Nothing is called `{clip(query, 80)}` exactly. Close matches:"
+    else:
+        wanted = kind_label(candidates[0].kind).lower()
+        found = kind_label(elsewhere.kind).lower()
+        intro = f"`{clip(query, 80)}` names a {found} (last below). {wanted.title()}s close to it:"
+    return discord.Embed(title="Did you mean…", description=f"{intro}\n\n{lines}", colour=0xFEE75C)
 
 
 def not_found(query: str, kind: str) -> str:

@@ -40,6 +40,8 @@ class Found:
 class Suggestions:
     query: str
     candidates: tuple[Learning, ...]
+    # The entry of another kind called exactly `query` (listed last among the candidates).
+    elsewhere: Learning | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,8 @@ class LearningsService:
         self._by_slug: dict[str, Learning] = {}
         # Per kind (None: every kind), so a /concept lookup never scores tips and challenges.
         self._indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
-        self._exact: dict[str, str] = {}
+        # (kind, name) and (None, name) -> slug: an exact name of the kind asked for wins.
+        self._exact: dict[tuple[str | None, str], str] = {}
 
     async def refresh(self) -> None:
         """Reload the in-memory index from the database (after a content sync)."""
@@ -162,7 +165,7 @@ class LearningsService:
         by_slug: dict[str, Learning] = {}
         indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
         positions: dict[str | None, dict[str, int]] = {None: {}}
-        exact: dict[str, str] = {}
+        exact: dict[tuple[str | None, str], str] = {}
         for entry in learnings:
             by_slug[entry.slug] = entry
             kind_index = indexes.setdefault(entry.kind, _NameIndex())
@@ -171,7 +174,8 @@ class LearningsService:
                 key = normalise(name)
                 indexes[None].add(key, entry.slug, positions[None])
                 kind_index.add(key, entry.slug, kind_positions)
-                exact.setdefault(key, entry.slug)
+                exact.setdefault((entry.kind, key), entry.slug)
+                exact.setdefault((None, key), entry.slug)
         for index in indexes.values():
             index.seal()
         self._by_slug, self._indexes, self._exact = by_slug, indexes, exact
@@ -277,10 +281,16 @@ class LearningsService:
         key = normalise(query)
         if not key:
             raise BadInput("Type the name of what you are looking for.")
-        slug = self._exact.get(key)
-        if slug is not None:
-            return Found(self._by_slug[slug])
+        slug = self._exact.get((kind, key)) or self._exact.get((None, key))
+        exact = self._by_slug[slug] if slug is not None else None
+        if exact is not None and exact.kind == kind:
+            return Found(exact)
         scored = [(e, s) for e, s in self._scores(query, kind, 5) if s >= SUGGEST_SCORE]
+        if exact is not None:
+            if not scored:
+                return Found(exact)
+            # `/challenge celery` names the Celery concept: offer the challenges first.
+            return Suggestions(query, (*(e for e, _ in scored[:4]), exact), elsewhere=exact)
         if scored:
             top, top_score = scored[0]
             runner_up = scored[1][1] if len(scored) > 1 else 0.0

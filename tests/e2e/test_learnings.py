@@ -50,6 +50,18 @@ async def test_did_you_mean_offers_buttons_that_answer(nexus: Harness) -> None:
     assert answer.embeds[0]["title"]
 
 
+async def test_a_challenge_named_like_a_concept_offers_challenges_first(nexus: Harness) -> None:
+    result = await nexus.fake.slash("challenge", {"name": "celery"})
+    assert result.ephemeral
+    assert title(result) == "Did you mean…"
+    description = result.embeds[0]["description"]
+    assert description.startswith("`celery` names a concept (last below). Challenges close to it:")
+    picks = [c for c in result.custom_ids() if c.startswith("learn:open:p:")]
+    assert picks[-1] == "learn:open:p:celery"
+    first = await result.click(picks[0])
+    assert first.embeds[0]["title"].startswith("🧩")
+
+
 async def test_nothing_close_is_said_kindly_and_points_to_search(nexus: Harness) -> None:
     result = await nexus.fake.slash("concept", {"name": "quantum basket weaving"})
     assert result.ephemeral

@@ -137,6 +137,28 @@ async def test_lookup_finds_other_kinds_by_exact_name(service: LearningsService)
     assert result.entry.kind == "tip"
 
 
+async def test_an_exact_name_of_another_kind_comes_after_the_kind_asked_for(
+    service: LearningsService,
+) -> None:
+    """`/challenge celery`: Celery is a concept, so the Celery challenges are offered first."""
+    result = service.lookup("celery", "challenge")
+    assert isinstance(result, Suggestions)
+    assert result.candidates[0].slug == "slow-celery"
+    assert result.candidates[-1].slug == "celery"
+    assert result.elsewhere is not None
+    assert result.elsewhere.slug == "celery"
+    assert all(c.kind == "challenge" for c in result.candidates[:-1])
+
+
+async def test_an_exact_name_of_the_kind_asked_for_answers_directly(
+    service: LearningsService,
+) -> None:
+    result = service.lookup("celery", "concept")
+    assert isinstance(result, Found)
+    assert result.entry.slug == "celery"
+    assert isinstance(service.lookup("Celery tasks fail silently", "challenge"), Found)
+
+
 async def test_suggest_is_capped_and_prefix_first(service: LearningsService) -> None:
     assert len(service.suggest("", "concept")) == 25
     assert len(service.suggest("python", "concept")) == 25
