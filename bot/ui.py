@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import discord
 
+from bot.errors import BadInput
 from bot.errors_ui import reply_error
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,83 @@ class Confirm(OwnedView):
     async def _cancel(self, interaction: discord.Interaction[Any]) -> None:
         self.stop()
         await interaction.response.edit_message(content=self.cancelled, view=None)
+
+
+FORM_KEPT_SECONDS = 900  # how long "Fix and send again" keeps what was typed
+
+
+class Form(discord.ui.Modal):
+    """A modal that never loses what a member typed.
+
+    When a submission is refused for its content (`BadInput`: too long, a mass mention, an
+    invalid path...), the reason comes with a **Fix and send again** button that reopens the
+    form filled with their text. Any other error gets the usual friendly reply. `again`
+    builds an empty copy of the form (same question, answer or spec).
+    """
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        again: Callable[[], Form],
+        timeout: float | None = None,
+        custom_id: str | None = None,
+    ) -> None:
+        if custom_id is None:
+            super().__init__(title=title, timeout=timeout)
+        else:
+            super().__init__(title=title, timeout=timeout, custom_id=custom_id)
+        self._again = again
+
+    def typed(self) -> dict[str, str]:
+        """custom_id -> what the member typed, for every text field."""
+        return {
+            item.custom_id: item.value
+            for item in self.walk_children()
+            if isinstance(item, discord.ui.TextInput)
+        }
+
+    def refilled(self, typed: dict[str, str]) -> Form:
+        """A fresh copy of this form, each field filled with what was typed into it."""
+        fresh = self._again()
+        for item in fresh.walk_children():
+            if isinstance(item, discord.ui.TextInput) and item.custom_id in typed:
+                item.default = typed[item.custom_id] or None
+        return fresh
+
+    async def on_error(  # type: ignore[override]  # a Modal's errors have no item
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        if not isinstance(error, BadInput):  # nothing to fix in the text: the usual reply
+            await reply_error(interaction, error)
+            return
+        view = FixForm(interaction.user.id, self, self.typed())
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(error.message, view=view, ephemeral=True)
+            else:
+                await interaction.response.send_message(error.message, view=view, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not deliver a form's refusal to the user", exc_info=True)
+
+
+class FixForm(OwnedView):
+    """The button under a refused form: reopens it with what was typed (as often as needed)."""
+
+    def __init__(self, owner_id: int, form: Form, typed: dict[str, str]) -> None:
+        super().__init__(owner_id, timeout=FORM_KEPT_SECONDS)
+        self.form, self.typed = form, typed
+        button: discord.ui.Button[FixForm] = discord.ui.Button(
+            label="Fix and send again",
+            emoji="✏️",
+            style=discord.ButtonStyle.primary,
+            custom_id="form:fix",
+        )
+        button.callback = self._reopen  # type: ignore[method-assign]
+        self.add_item(button)
+
+    async def _reopen(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(self.form.refilled(self.typed))
 
 
 async def run_safely(interaction: discord.Interaction[Any], coro: Any) -> None:

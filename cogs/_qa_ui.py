@@ -12,7 +12,6 @@ import discord
 from discord import app_commands
 
 from bot.errors import BadInput, NotFound
-from bot.errors_ui import reply_error
 from bot.render import qa as render
 from bot.render.limits import CUSTOM_ID
 from bot.services.qa import (
@@ -33,7 +32,7 @@ from bot.services.qa import (
     make_draft,
     may_change,
 )
-from bot.ui import OwnedView, SafeView, run_safely
+from bot.ui import Form, OwnedView, SafeView, run_safely
 
 if TYPE_CHECKING:
     pass
@@ -235,22 +234,14 @@ async def submit_answer(interaction: Interaction, question_id: int, body: str) -
 # -- modals -----------------------------------------------------------------------------------
 
 
-class QaModal(discord.ui.Modal):
-    """A modal whose errors reach the member as a friendly ephemeral message."""
-
-    async def on_error(  # type: ignore[override]  # a Modal's errors have no item
-        self, interaction: Interaction, error: Exception, /
-    ) -> None:
-        await reply_error(interaction, error)
-
-
-class QuestionModal(QaModal):
+class QuestionModal(Form):
     """Asks a new question, or edits one (`question` given)."""
 
     def __init__(self, question: Question | None = None) -> None:
         super().__init__(
             title=f"Edit question #{question.id}" if question else "Ask the community",
             timeout=MODAL_TIMEOUT,
+            again=lambda: QuestionModal(question),
         )
         self.question = question
         self.title_input: discord.ui.TextInput[QuestionModal] = discord.ui.TextInput(
@@ -310,12 +301,14 @@ class QuestionModal(QaModal):
         await interaction.followup.send(f"✏️ Question #{edited.id} is updated.", ephemeral=True)
 
 
-class AnswerModal(QaModal):
+class AnswerModal(Form):
     """Answers a question, or edits an answer (`answer` given)."""
 
     def __init__(self, question_id: int, answer: Answer | None = None) -> None:
         title = f"Edit answer #{answer.id}" if answer else f"Answer question #{question_id}"
-        super().__init__(title=title, timeout=MODAL_TIMEOUT)
+        super().__init__(
+            title=title, timeout=MODAL_TIMEOUT, again=lambda: AnswerModal(question_id, answer)
+        )
         self.question_id = question_id
         self.answer = answer
         self.body: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(

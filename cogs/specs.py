@@ -12,7 +12,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import BadInput
-from bot.errors_ui import reply_error
 from bot.render import specs as render
 from bot.services.specs import (
     EXAMPLE_MAX,
@@ -25,7 +24,7 @@ from bot.services.specs import (
     make_manual_draft,
     parse_spec_name,
 )
-from bot.ui import Confirm, SafeView, run_safely
+from bot.ui import Confirm, Form, SafeView, run_safely
 
 if TYPE_CHECKING:
     from bot.client import Nexus
@@ -315,12 +314,14 @@ async def announce(interaction: Interaction, report: ImportReport) -> str | None
 # -- the modal ---------------------------------------------------------------------------------
 
 
-class AddEndpointModal(discord.ui.Modal):
+class AddEndpointModal(Form):
     """`/spec add`: one endpoint typed by hand (method, path, summary, two examples)."""
 
     def __init__(self, spec_name: str) -> None:
         super().__init__(
-            title=render.clip(f"Add an endpoint to {spec_name}", 45), custom_id="spec:add"
+            title=render.clip(f"Add an endpoint to {spec_name}", 45),
+            custom_id="spec:add",
+            again=lambda: AddEndpointModal(spec_name),
         )
         self.spec_name = spec_name
         self.method: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
@@ -382,11 +383,6 @@ class AddEndpointModal(discord.ui.Modal):
             embed=render.endpoint_embed(view),
             allowed_mentions=NO_PINGS,
         )
-
-    async def on_error(  # type: ignore[override]  # a Modal's errors have no item
-        self, interaction: Interaction, error: Exception, /
-    ) -> None:
-        await reply_error(interaction, error)
 
 
 # -- the cog ----------------------------------------------------------------------------------

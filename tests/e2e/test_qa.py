@@ -12,6 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.emulator import FakeDiscord
 from bot.emulator.interactions import InteractionResult
+from bot.emulator.limits import walk_components
 from bot.services.qa import Actor, QaService
 from cogs.qa import COG_NAME
 from tests.e2e.conftest import Harness, pings_nobody_but_an_asker, start_bot, stop_bot
@@ -210,6 +211,47 @@ async def test_bad_questions_are_refused_with_a_clear_message(nexus: Harness) ->
         assert result.ephemeral
         assert expected in (result.content or ""), result.content
     assert question_messages(fake) == []
+
+
+async def test_a_refused_form_reopens_with_what_was_typed(nexus: Harness) -> None:
+    """Nobody types a long question twice: the refusal offers the form back, filled in."""
+    fake = nexus.fake
+    details = "I tried autoretry_for.\n```py\n@app.task(autoretry_for=(Exception,))\n```"
+    refused = await ask(fake, "Hey @everyone, why does my task run twice?", details, "celery")
+    assert refused.ephemeral
+    assert "must not ping" in (refused.content or "")
+    assert refused.custom_ids() == ["form:fix"]
+
+    stranger = await refused.click("form:fix", user="member2")
+    assert stranger.modal is None
+    assert "belong to the member" in (stranger.content or "")
+
+    reopened = await refused.click("form:fix")
+    assert reopened.modal is not None
+    fields = [c for c in walk_components(reopened.modal["components"]) if c.get("type") == 4]
+    filled = {c["custom_id"]: c.get("value") for c in fields}
+    assert filled == {
+        "qa:input:title": "Hey @everyone, why does my task run twice?",
+        "qa:input:details": details,
+        "qa:input:tags": "celery",
+    }
+    posted = await reopened.submit_modal(
+        {**filled, "qa:input:title": "Why does my task run twice?"}
+    )
+    qid = posted_id(posted)
+    assert question_message(fake, qid)["embeds"][0]["description"].startswith("I tried")
+    assert len(question_messages(fake)) == 1
+
+
+async def test_a_refused_answer_and_endpoint_keep_their_text_too(nexus: Harness) -> None:
+    fake = nexus.fake
+    qid = posted_id(await ask(fake, "Why is my Django query slow?"))
+    refused = await answer_by_button(fake, qid, "Ask @here, they know.")
+    reopened = await refused.click("form:fix", user="member2")
+    assert reopened.modal is not None
+    [field_] = [c for c in walk_components(reopened.modal["components"]) if c.get("type") == 4]
+    assert field_["value"] == "Ask @here, they know."
+    assert reopened.modal["title"] == f"Answer question #{qid}"
 
 
 # -- answering and accepting ------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.emulator import FakeDiscord, Upload
 from bot.emulator.interactions import InteractionResult
+from bot.emulator.limits import walk_components
 from tests.e2e.conftest import Harness, nothing_pings, running_bot
 
 JSON = dict[str, Any]
@@ -307,6 +308,13 @@ async def test_hand_typed_endpoint_through_the_modal(nexus: Harness) -> None:
     )
     assert bad.ephemeral
     assert "not an HTTP method" in (bad.content or "")
+    fixing = await bad.click("form:fix", user="moderator")
+    assert fixing.modal is not None
+    assert fixing.modal["custom_id"] == "spec:add"
+    fields = walk_components(fixing.modal["components"])
+    typed = {c["custom_id"]: c.get("value") for c in fields if c.get("type") == 4}
+    assert typed["spec:add:method"] == "FETCH"
+    assert typed["spec:add:path"] == "/x"
     found = await fake.autocomplete(
         "spec endpoint", {"spec": "bookings-api", "endpoint": "mpesa"}, focused="endpoint"
     )
