@@ -195,7 +195,8 @@ class DailyTip(commands.Cog, name=COG_NAME):
             return
         self.scheduler.request_stop()
         try:
-            await asyncio.wait_for(asyncio.shield(self._runner), SHUTDOWN_GRACE)
+            async with asyncio.timeout(SHUTDOWN_GRACE):
+                await asyncio.shield(self._runner)
         except TimeoutError:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):

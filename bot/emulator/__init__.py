@@ -3,7 +3,8 @@
 async with FakeDiscord() as fake, patched_discord(fake):
     bot = MyBot(..., **FAST_CLIENT_OPTIONS)
     task = asyncio.create_task(bot.start(fake.token))
-    await asyncio.wait_for(bot.wait_until_ready(), 5)
+    async with asyncio.timeout(5):
+        await bot.wait_until_ready()
     result = await fake.slash("concept", {"name": "jwt"})
 """
 

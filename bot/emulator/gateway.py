@@ -247,5 +247,6 @@ class Gateway:
         for ws in list(self.sockets):
             if not ws.closed:
                 with contextlib.suppress(TimeoutError, ConnectionError):
-                    await asyncio.wait_for(ws.close(code=1001, message=b"emulator stopping"), 2.0)
+                    async with asyncio.timeout(2.0):
+                        await ws.close(code=1001, message=b"emulator stopping")
         self.sockets.clear()

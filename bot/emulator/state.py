@@ -430,8 +430,9 @@ class World:
             if self._changed is None:
                 self._changed = asyncio.Event()
             event = self._changed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=min(remaining, 0.25))
+            with contextlib.suppress(TimeoutError):  # (not wait_for: it can lose a Ctrl-C)
+                async with asyncio.timeout(min(remaining, 0.25)):
+                    await event.wait()
 
 
 def new_token() -> str:

@@ -11,6 +11,7 @@ from the indented lines right below it, `field: value`, with `\\n` for a new lin
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.playground import render
@@ -86,6 +87,14 @@ class ScriptForms:
         return values
 
 
+def interrupted() -> None:
+    """Stop here if a Ctrl-C arrived and some library swallowed its cancellation (Python 3.11's
+    `asyncio.wait_for` can, when what it waits for finishes in the same loop turn)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 async def run_steps(playground: Playground, steps: list[Step]) -> int:
     """Run every step and print the transcript; 1 when Nexus failed or logged an error."""
     failed = False
@@ -99,6 +108,7 @@ async def run_steps(playground: Playground, steps: list[Step]) -> int:
             previous = step
             continue
         previous = step
+        interrupted()
         playground.say(render.echo_view(step.text))
         forms = ScriptForms(playground, step)
         try:

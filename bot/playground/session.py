@@ -266,7 +266,8 @@ class Playground:
     async def _stop_bot(bot: Nexus, runner: asyncio.Task[None]) -> None:
         await bot.close()
         try:
-            await asyncio.wait_for(runner, READY_TIMEOUT)
+            async with asyncio.timeout(READY_TIMEOUT):
+                await runner
         except Exception:  # it already said why in its log; leaving must not fail
             log.warning("Nexus stopped with an error", exc_info=True)
 

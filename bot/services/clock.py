@@ -39,8 +39,11 @@ class SystemClock:
         delay = self.max_sleep
         if when is not None:
             delay = min(max((when - self.now()).total_seconds(), 0.0), self.max_sleep)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancellation that arrives
+        # in the same loop turn as the wake-up, and the scheduler would never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=delay)
+            async with asyncio.timeout(delay):
+                await wake.wait()
 
 
 class ClockStopped(Exception):

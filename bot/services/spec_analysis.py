@@ -169,7 +169,8 @@ class AnalysisPool:
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool(), function, *args)
         try:
-            return await asyncio.wait_for(future, self.timeout)
+            async with asyncio.timeout(self.timeout):
+                return await future
         except TimeoutError:
             log.warning("document analysis ran past %.0f s; stopping its process", self.timeout)
             self._discard(kill=True)
