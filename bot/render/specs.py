@@ -37,7 +37,7 @@ from bot.services.specs import (
 )
 
 SEVERITY_ICON = {"breaking": "🔴", "warning": "🟡", "info": "🔵"}
-SEVERITY_NAME = {"breaking": "breaking", "warning": "warning", "info": "info"}
+SEVERITY_NAME = {"breaking": "breaking change", "warning": "warning", "info": "compatible change"}
 COLOUR = 0x0EA5E9
 BREAKING_COLOUR = 0xE74C3C
 WARNING_COLOUR = 0xF1C40F

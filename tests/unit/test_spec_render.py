@@ -180,3 +180,11 @@ def test_the_importer_sees_warnings() -> None:
 def test_code_spans_cannot_be_closed_by_member_text() -> None:
     assert render.code("a`b") == "`aˋb`"
     assert render.block("x```y", 50).count("```") == 2
+
+
+def test_change_counts_read_as_plain_english() -> None:
+    assert render.counts_line({"breaking": 10, "warning": 1, "info": 23}) == (
+        "🔴 10 breaking changes · 🟡 1 warning · 🔵 23 compatible changes"
+    )
+    assert render.counts_line({"breaking": 1}) == "🔴 1 breaking change"
+    assert render.counts_line({}) == "no changes"
