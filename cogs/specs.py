@@ -457,8 +457,8 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         guild_id = server(interaction)
         who = actor(interaction)
         spec_name = parse_spec_name(name)
+        await self.specs.require_editor(guild_id, who)  # who may, before what is wrong with it
         self.specs.precheck(file.filename, file.size)
-        await self.specs.require_editor(guild_id, who)
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
         report = await self.specs.import_document(

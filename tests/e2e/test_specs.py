@@ -185,6 +185,13 @@ async def test_bad_documents_are_refused_clearly_and_store_nothing(nexus: Harnes
     )
     assert wrong.ephemeral
     assert "`notes.txt` is not a JSON or YAML file" in (wrong.content or "")
+    not_theirs = await fake.slash(
+        "spec import",
+        {"name": "reviews", "file": Upload("notes.txt", b"GET /reviews")},
+        user="member",
+    )
+    assert "JSON or YAML" not in (not_theirs.content or "")  # who may comes before what is wrong
+    assert "can change specs" in (not_theirs.content or "")
 
     huge = await fake.slash(
         "spec import",
