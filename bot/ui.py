@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -157,6 +158,77 @@ class FixForm(OwnedView):
 
     async def _reopen(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.send_modal(self.form.refilled(self.typed))
+
+
+# Discord drops an interaction not answered within 3 s of its creation. Work that may take
+# longer under load (a search waiting for the database) is given until this many seconds of
+# the interaction's age; past it, "Nexus is thinking…" is sent first and the answer follows.
+ANSWER_DEADLINE = 3.0
+REPLY_MARGIN = 0.8  # what sending the answer itself may take when the bot is busy
+
+T = TypeVar("T")
+
+
+def time_left(interaction: discord.Interaction[Any]) -> float:
+    """Seconds of the 3-second window left for work before the answer must go out."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return ANSWER_DEADLINE - REPLY_MARGIN - age
+
+
+async def in_time(
+    interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False
+) -> T:
+    """The result of `work`, deferring the answer first if `work` would outlast the window.
+
+    The fast path stays one request (the answer itself); a slow one becomes a deferral and an
+    edit, so Discord never shows "The application did not respond". Send the answer with
+    `respond`, which knows which of the two happened.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        left = time_left(interaction)
+        if left > 0:
+            await asyncio.wait({task}, timeout=left)
+        if not task.done() and not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        return await task
+    except BaseException:
+        task.cancel()
+        raise
+
+
+async def respond(interaction: discord.Interaction[Any], **message: Any) -> None:
+    """Send the answer: as the response, or (after a deferral) as the message that ends it."""
+    if interaction.response.is_done():
+        await interaction.followup.send(**message)
+    else:
+        await interaction.response.send_message(**message)
+
+
+async def if_in_time(interaction: discord.Interaction[Any], check: Awaitable[None]) -> None:
+    """Run a courtesy check (a cooldown before a form opens) if it finishes in the window.
+
+    A form must be the first answer, so it cannot wait behind a deferral: when the database is
+    too busy to answer in time, the form opens anyway and the same rule is enforced when it is
+    sent. The check is left to finish on its own (cancelling a query half-way is worse).
+    """
+    task = asyncio.ensure_future(check)
+    done, _ = await asyncio.wait({task}, timeout=max(time_left(interaction), 0.0))
+    if done:
+        task.result()  # raises the check's refusal
+        return
+    _left_running.add(task)  # the loop keeps only weak references to tasks
+    task.add_done_callback(_forget)
+    log.info("a check before a form was skipped: the database answered too late")
+
+
+_left_running: set[asyncio.Future[Any]] = set()
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    _left_running.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("a skipped check ended with %r", task.exception())
 
 
 async def run_safely(interaction: discord.Interaction[Any], coro: Any) -> None:

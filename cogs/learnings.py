@@ -17,7 +17,7 @@ from bot.render import learnings as render
 from bot.render.limits import CHOICE_NAME, CHOICES
 from bot.services.learnings import Found, LearningsService, Suggestions
 from bot.services.qa import QaService, QuestionHit
-from bot.ui import SafeView, run_safely, sanitize_label
+from bot.ui import SafeView, in_time, respond, run_safely, sanitize_label
 
 if TYPE_CHECKING:
     from bot.client import Nexus
@@ -534,7 +534,7 @@ class Learnings(commands.Cog):
         kind: app_commands.Choice[str] | None = None,
     ) -> None:
         query = " ".join(query.split())
-        embed, view = await search_message(
+        found = search_message(
             self.learnings,
             query,
             kind.value if kind else "a",
@@ -542,7 +542,8 @@ class Learnings(commands.Cog):
             QaService(self.bot.db),
             interaction.guild_id,
         )
-        await interaction.response.send_message(embed=embed, view=view)
+        embed, view = await in_time(interaction, found)
+        await respond(interaction, embed=embed, view=view)
 
 
 async def setup(bot: Nexus) -> None:

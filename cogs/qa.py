@@ -18,6 +18,7 @@ from bot.services.qa import (
     parse_ref,
     parse_tag,
 )
+from bot.ui import if_in_time, in_time, respond
 from cogs._qa_ui import (
     COG_NAME,
     DYNAMIC_ITEMS,
@@ -101,7 +102,8 @@ class QA(commands.Cog, name=COG_NAME):
     @app_commands.command(name="ask", description="Ask the community a question")
     @app_commands.guild_only()
     async def ask(self, interaction: Interaction) -> None:
-        await self.qa.check_ask_cooldown(server(interaction), interaction.user.id)
+        cooldown = self.qa.check_ask_cooldown(server(interaction), interaction.user.id)
+        await if_in_time(interaction, cooldown)  # sending the form checks it again
         await interaction.response.send_modal(QuestionModal())
 
     @app_commands.command(name="answer", description="Answer a member's question")
@@ -121,9 +123,14 @@ class QA(commands.Cog, name=COG_NAME):
         if text is not None:
             await submit_answer(interaction, question_id, text)
             return
-        found = await self.qa.get(server(interaction), question_id)
-        await self.qa.check_answer_cooldown(server(interaction), interaction.user.id)
-        await interaction.response.send_modal(AnswerModal(found.id))
+        guild_id, user_id = server(interaction), interaction.user.id
+        # Both are checked again when the answer is sent; a busy database opens the form anyway.
+        await if_in_time(interaction, self._may_answer(guild_id, question_id, user_id))
+        await interaction.response.send_modal(AnswerModal(question_id))
+
+    async def _may_answer(self, guild_id: int, question_id: int, user_id: int) -> None:
+        await self.qa.get(guild_id, question_id)
+        await self.qa.check_answer_cooldown(guild_id, user_id)
 
     # -- /qa ---------------------------------------------------------------------------------
 
@@ -165,8 +172,9 @@ class QA(commands.Cog, name=COG_NAME):
         status: app_commands.Choice[str] | None = None,
     ) -> None:
         chosen = STATUS_BY_NAME.get(status.value, "all") if status else "all"
-        embed, view = await search_message(interaction, query, parse_tag(tag), chosen, 1)
-        await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        found = search_message(interaction, query, parse_tag(tag), chosen, 1)
+        embed, view = await in_time(interaction, found)
+        await respond(interaction, embed=embed, view=view, allowed_mentions=NO_PINGS)
 
     @qa_group.command(name="show", description="Show a question with its best answer")
     @app_commands.describe(question="The question (start typing its words or number)")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
 from tests.e2e.conftest import Harness
@@ -168,3 +171,27 @@ async def test_search_with_nothing_searchable_is_a_friendly_ephemeral_error(nexu
 async def test_search_filters_by_kind(nexus: Harness) -> None:
     result = await nexus.fake.slash("search", {"query": "redis", "kind": "t"})
     assert all(f["name"].startswith("💡") for f in result.embeds[0]["fields"])
+
+
+async def test_a_search_slower_than_discord_allows_is_deferred_then_answered(
+    nexus: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database busy for 2.6 s: Nexus says it is thinking before the 3 s are up, then answers."""
+    from bot.services.learnings import LearningsService
+
+    search = LearningsService.search
+
+    async def slow_search(self: LearningsService, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(2.6)
+        return await search(self, *args, **kwargs)
+
+    monkeypatch.setattr(LearningsService, "search", slow_search)
+    result = await nexus.fake.slash("search", {"query": "celery retries"})
+    assert result.errors == []
+    assert result.type == 5  # deferred: "Nexus is thinking…"
+    assert not result.ephemeral
+    assert title(result).startswith("🔎")
+
+    monkeypatch.setattr(LearningsService, "search", search)
+    quick = await nexus.fake.slash("search", {"query": "celery retries"})
+    assert quick.type == 4  # answered at once: one request, no deferral

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -604,3 +605,38 @@ async def test_buttons_work_after_a_restart(
     finally:
         await stop_bot(bot, task)
     check_after(fake, caplog)
+
+
+async def test_a_busy_database_neither_drops_a_search_nor_keeps_the_form_shut(
+    nexus: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past Discord's 3 s: the search is deferred then answered; the form opens at once and
+    the cooldown it skipped is enforced when the question is sent."""
+    fake = nexus.fake
+    service(nexus).ask_cooldown = timedelta(minutes=1)
+    posted_id(await ask(fake, "How do I retry a Celery task that failed?"))
+    search, cooldown = QaService.search, QaService.check_ask_cooldown
+
+    async def slow_search(self: QaService, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(2.6)
+        return await search(self, *args, **kwargs)
+
+    async def slow_cooldown(self: QaService, *args: Any, **kwargs: Any) -> None:
+        await asyncio.sleep(3.5)
+        await cooldown(self, *args, **kwargs)
+
+    monkeypatch.setattr(QaService, "search", slow_search)
+    monkeypatch.setattr(QaService, "check_ask_cooldown", slow_cooldown)
+    found = await fake.slash("qa search", {"query": "celery"})
+    assert found.errors == []
+    assert found.type == 5
+    assert "Celery" in str(found.embeds)
+
+    opened = await fake.slash("ask")  # the same member, inside the cooldown
+    assert opened.errors == []
+    assert opened.modal is not None
+    refused = await opened.submit_modal(
+        {"qa:input:title": "Another question right away?", "qa:input:details": DETAILS}
+    )
+    assert "Slow down" in (refused.content or "")
+    assert len(question_messages(fake)) == 1
