@@ -212,14 +212,40 @@ async def if_in_time(interaction: discord.Interaction[Any], check: Awaitable[Non
     too busy to answer in time, the form opens anyway and the same rule is enforced when it is
     sent. The check is left to finish on its own (cancelling a query half-way is worse).
     """
-    task = asyncio.ensure_future(check)
-    done, _ = await asyncio.wait({task}, timeout=max(time_left(interaction), 0.0))
-    if done:
+    task = await _finished_in_time(interaction, check)
+    if task is not None:
         task.result()  # raises the check's refusal
         return
+    log.info("a check before a form was skipped: the database answered too late")
+
+
+async def suggestions_in_time(
+    interaction: discord.Interaction[Any], work: Awaitable[list[T]]
+) -> list[T]:
+    """Autocomplete choices if they are ready in the window, else none (an autocomplete cannot
+    be deferred, and a late one fails in the member's client; the next keystroke asks again)."""
+    task = await _finished_in_time(interaction, work)
+    if task is None:
+        log.info("autocomplete answered empty: the database answered too late")
+        return []
+    return task.result()
+
+
+async def _finished_in_time(
+    interaction: discord.Interaction[Any], work: Awaitable[T]
+) -> asyncio.Future[T] | None:
+    """`work` as a finished task if it ends within the window; else None, and it runs on."""
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=max(time_left(interaction), 0.0))
+    except BaseException:
+        task.cancel()
+        raise
+    if done:
+        return task
     _left_running.add(task)  # the loop keeps only weak references to tasks
     task.add_done_callback(_forget)
-    log.info("a check before a form was skipped: the database answered too late")
+    return None
 
 
 _left_running: set[asyncio.Future[Any]] = set()

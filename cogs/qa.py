@@ -18,7 +18,7 @@ from bot.services.qa import (
     parse_ref,
     parse_tag,
 )
-from bot.ui import if_in_time, in_time, respond
+from bot.ui import if_in_time, in_time, respond, suggestions_in_time
 from cogs._qa_ui import (
     COG_NAME,
     DYNAMIC_ITEMS,
@@ -66,8 +66,11 @@ class QA(commands.Cog, name=COG_NAME):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        questions = await self.qa.suggest(
-            interaction.guild_id, current, unaccepted_only=unaccepted_only, limit=CHOICES
+        questions = await suggestions_in_time(
+            interaction,
+            self.qa.suggest(
+                interaction.guild_id, current, unaccepted_only=unaccepted_only, limit=CHOICES
+            ),
         )
         return [
             app_commands.Choice(name=render.choice_name(q), value=str(q.id))
@@ -89,8 +92,11 @@ class QA(commands.Cog, name=COG_NAME):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        answers = await self.qa.suggest_answers(
-            interaction.guild_id, actor(interaction), current, limit=CHOICES
+        answers = await suggestions_in_time(
+            interaction,
+            self.qa.suggest_answers(
+                interaction.guild_id, actor(interaction), current, limit=CHOICES
+            ),
         )
         return [
             app_commands.Choice(name=render.answer_choice_name(a), value=str(a.id))

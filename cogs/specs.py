@@ -24,7 +24,7 @@ from bot.services.specs import (
     make_manual_draft,
     parse_spec_name,
 )
-from bot.ui import Confirm, Form, SafeView, run_safely
+from bot.ui import Confirm, Form, SafeView, run_safely, suggestions_in_time
 
 if TYPE_CHECKING:
     from bot.client import Nexus
@@ -407,7 +407,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        found = await self.specs.suggest_specs(interaction.guild_id, current)
+        found = await suggestions_in_time(
+            interaction, self.specs.suggest_specs(interaction.guild_id, current)
+        )
         return choices(render.choice_names(found))
 
     async def endpoint_names(
@@ -416,7 +418,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         spec = getattr(interaction.namespace, "spec", None)
         if interaction.guild_id is None or not spec:
             return []
-        found = await self.specs.suggest_endpoints(interaction.guild_id, str(spec), current)
+        found = await suggestions_in_time(
+            interaction, self.specs.suggest_endpoints(interaction.guild_id, str(spec), current)
+        )
         return choices(render.choice_names(found))
 
     async def tag_names(
@@ -425,7 +429,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         spec = getattr(interaction.namespace, "spec", None)
         if interaction.guild_id is None or not spec:
             return []
-        found = await self.specs.suggest_tags(interaction.guild_id, str(spec), current)
+        found = await suggestions_in_time(
+            interaction, self.specs.suggest_tags(interaction.guild_id, str(spec), current)
+        )
         return choices(render.choice_names(found))
 
     async def version_names(
@@ -434,7 +440,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         spec = getattr(interaction.namespace, "spec", None)
         if interaction.guild_id is None or not spec:
             return []
-        found = await self.specs.suggest_versions(interaction.guild_id, str(spec), current)
+        found = await suggestions_in_time(
+            interaction, self.specs.suggest_versions(interaction.guild_id, str(spec), current)
+        )
         return choices(render.choice_names(found))
 
     # -- importing and adding --------------------------------------------------------------

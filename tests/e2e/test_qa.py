@@ -640,3 +640,14 @@ async def test_a_busy_database_neither_drops_a_search_nor_keeps_the_form_shut(
     )
     assert "Slow down" in (refused.content or "")
     assert len(question_messages(fake)) == 1
+
+    suggest = QaService.suggest
+
+    async def slow_suggest(self: QaService, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(3.5)
+        return await suggest(self, *args, **kwargs)
+
+    monkeypatch.setattr(QaService, "suggest", slow_suggest)  # an autocomplete cannot wait:
+    assert await fake.autocomplete("qa show", {"question": "cel"}, focused="question") == []
+    monkeypatch.setattr(QaService, "suggest", suggest)  # ...and answers again when it can
+    assert await fake.autocomplete("qa show", {"question": "cel"}, focused="question")
