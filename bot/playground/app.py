@@ -7,6 +7,7 @@ import asyncio
 import io
 import os
 import sys
+import threading
 import traceback
 from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
@@ -258,10 +259,37 @@ async def _run(where: Where, console: Console) -> int:
         log_file=where.log_file,
         files_from=files_from,
     ) as playground:
-        if steps is not None:
-            return await run_steps(playground, steps)
-        console.print(banner(playground, where.database, where.log_file))
-        return await interactive(playground, where.history)
+        try:
+            if steps is not None:
+                return await run_steps(playground, steps)
+            console.print(banner(playground, where.database, where.log_file))
+            return await interactive(playground, where.history)
+        except asyncio.CancelledError:  # Ctrl-C: closing down gets a few seconds, no more
+            leave_soon(LEAVE_GRACE, console)
+            raise
+
+
+LEAVE_GRACE = 8.0  # seconds the playground may take to close after a Ctrl-C
+
+
+def leave_soon(grace: float, console: Console | None = None) -> threading.Timer:
+    """Make sure the process ends within `grace` seconds, whatever the clean-up waits for.
+
+    Closing normally (the bot, the local Discord, the database) takes well under a second; this
+    is the bound for when something in there hangs, so a Ctrl-C always gives the terminal back.
+    """
+
+    def leave() -> None:
+        if console is not None:
+            console.print(render.note_view("Interrupted; the playground is closed."))
+            console.file.flush()
+        sys.stdout.flush()
+        os._exit(130)
+
+    timer = threading.Timer(grace, leave)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def _fail(message: str, status: int) -> int:

@@ -160,6 +160,28 @@ def test_ctrl_c_in_the_middle_of_a_script_stops_it_cleanly(tmp_path: Path) -> No
     assert b"Traceback" not in err
 
 
+def test_closing_after_ctrl_c_is_bounded_even_if_something_hangs() -> None:
+    """The safety net under Ctrl-C: a clean-up that hangs cannot keep the terminal."""
+    code = (
+        "import time\n"
+        "from bot.playground.app import leave_soon, make_console\n"
+        "leave_soon(0.3, make_console(None))\n"
+        "time.sleep(60)  # a clean-up that never ends\n"
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+    assert result.returncode == 130
+    assert time.monotonic() - started < 15
+    assert "Interrupted; the playground is closed." in result.stdout
+
+
 def test_a_form_is_asked_field_by_field(terminal: Terminal) -> None:
     terminal.read_until(PROMPT)
     terminal.type("/ask\r")
