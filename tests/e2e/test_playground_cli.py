@@ -155,8 +155,8 @@ def test_ctrl_c_in_the_middle_of_a_script_stops_it_cleanly(tmp_path: Path) -> No
         try:
             out, err = process.communicate(timeout=10)
         except subprocess.TimeoutExpired:
-            # Known issue (see CHANGELOG): on a fresh CI machine the first Ctrl-C in a script
-            # was sometimes not honoured; a second one, as a person would press, must be.
+            # Known issue (see CHANGELOG): with the suite detached in the background the first
+            # Ctrl-C was seen not to be honoured; a second one, as a person would press, is sent.
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=WAIT)
     finally:
