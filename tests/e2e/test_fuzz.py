@@ -128,6 +128,19 @@ async def base_values(nexus: Harness) -> dict[str, dict[str, Any]]:
     return _world[key]
 
 
+def assert_quiet(
+    fake: FakeDiscord, caplog: pytest.LogCaptureFixture, sent_before: int, what: str
+) -> None:
+    """Since `sent_before`: nothing sent pings anyone but an asker, nothing logged at ERROR."""
+    pinging = [
+        m for m in fake.all_sent_messages()[sent_before:] if not pings_nobody_but_an_asker(m)
+    ]
+    assert pinging == []
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    caplog.clear()
+    assert errors == [], f"{what} was logged as an error: {errors}"
+
+
 def substitute(text: str, fake: FakeDiscord) -> str:
     return (
         text.replace("{role}", str(fake.roles["Moderator"]))
@@ -163,13 +176,7 @@ async def test_hostile_text_everywhere(
     result = await fake.slash(path, values, user=user)
     assert result.errors == [], f"/{path} {option['name']}={text!r}: {result.errors}"
 
-    pinging = [
-        m for m in fake.all_sent_messages()[sent_before:] if not pings_nobody_but_an_asker(m)
-    ]
-    assert pinging == []
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    caplog.clear()
-    assert errors == [], f"/{path} {option['name']}={text!r} was logged as an error"
+    assert_quiet(fake, caplog, sent_before, f"/{path} {option['name']}={text!r}")
     report("fuzz", slash_examples=1, autocompletes=int(bool(option.get("autocomplete"))))
 
 
@@ -199,13 +206,7 @@ async def test_hostile_text_in_every_form(
             values[field["custom_id"]] = value or ("x" if field.get("required", True) else "")
     submitted = await opened.submit_modal(values)
     assert submitted.errors == [], f"{command} {values!r}: {submitted.errors}"
-    pinging = [
-        m for m in fake.all_sent_messages()[sent_before:] if not pings_nobody_but_an_asker(m)
-    ]
-    assert pinging == []
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    caplog.clear()
-    assert errors == [], f"{command} {values!r} was logged as an error"
+    assert_quiet(fake, caplog, sent_before, f"{command} {values!r}")
     report("fuzz", form_examples=1, form_fields=len(values))
 
 
@@ -301,11 +302,5 @@ async def test_hostile_text_then_every_button(
         assert answer.errors == [], f"{component['custom_id']!r}: {answer.errors}"
         used += 1
 
-    pinging = [
-        m for m in fake.all_sent_messages()[sent_before:] if not pings_nobody_but_an_asker(m)
-    ]
-    assert pinging == []
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    caplog.clear()
-    assert errors == [], f"/{path} {option['name']}={text!r} then its buttons: {errors}"
+    assert_quiet(fake, caplog, sent_before, f"/{path} {option['name']}={text!r} then its buttons")
     report("fuzz", button_examples=1, buttons_used=used)
