@@ -29,8 +29,8 @@ from bench.service import Bench
 from bench.synth import write_content
 from bench.vocab import Vocabulary
 from bench.workload import build_workload
-from bot.emulator import FakeDiscord
-from bot.services.qa import make_draft
+from bot.qa import make_draft
+from localdiscord.emulator import FakeDiscord
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -299,7 +299,8 @@ async def run(cfg: Config, out: Path | None, keep: bool) -> int:
         "settings": {k: v for k, v in asdict(cfg).items() if k != "tiers"},
         "notes": [
             "full stack: the production bot in its own process, real discord.py, against the "
-            "bot/emulator Discord in the benchmark process; latency is from the INTERACTION_CREATE "
+            "local Discord (localdiscord.emulator) in the benchmark process; latency is from the "
+            "INTERACTION_CREATE "
             "being sent to the interaction callback arriving (for /ask: the modal submission "
             "to the follow-up with similar questions; for /spec import: to the final response)",
             "the emulator runs with interaction_deadline=None so late answers are measured; "

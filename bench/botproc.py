@@ -32,7 +32,7 @@ import yarl  # noqa: E402
 
 from bot.client import create_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.emulator import FAST_CLIENT_OPTIONS  # noqa: E402
+from localdiscord.emulator import FAST_CLIENT_OPTIONS  # noqa: E402
 
 IMPORTED = time.monotonic()
 TICK = 0.005

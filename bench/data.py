@@ -22,10 +22,10 @@ from typing import Any
 
 from bench import specgen
 from bench.vocab import Vocabulary, Writer
-from bot.content.check import check_content
-from bot.content.sync import sync_content
 from bot.db.engine import Database
-from bot.services.specs import Actor, SpecsService
+from bot.learnings.sync import sync_content
+from bot.specs import Actor, SpecsService
+from cogs.learnings.content import check_content
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -80,7 +80,7 @@ def write_questions(
     path: Path, writer: Writer, plan: Plan, progress: Callable[[str], None]
 ) -> dict[str, Any]:
     """Insert `plan.questions` questions with their answers and their full-text rows, shaped
-    exactly as bot/services/qa.py writes them (one qa_fts row per question)."""
+    exactly as bot/qa/service.py writes them (one qa_fts row per question)."""
     rng = random.Random(plan.seed + 1)
     end = datetime.now(UTC) - timedelta(days=1)
     span = timedelta(days=730)
@@ -89,7 +89,7 @@ def write_questions(
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
-    # The autocomplete index of titles and tags, where the schema has it (bot/services/qa.py).
+    # The autocomplete index of titles and tags, where the schema has it (bot/qa/service.py).
     titles = (
         conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'qa_titles_fts'").fetchone()
         is not None

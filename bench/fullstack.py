@@ -16,8 +16,8 @@ from aiohttp import web
 from bench.launcher import BotProcess
 from bench.stats import Summary
 from bench.workload import Workload
-from bot.emulator import FakeDiscord, InteractionResult, Upload
-from bot.emulator.state import PendingInteraction
+from localdiscord.emulator import FakeDiscord, InteractionResult, Upload
+from localdiscord.emulator.state import PendingInteraction
 
 DISCORD_DEADLINE_S = 3.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.emulator import FakeDiscord
+from localdiscord.emulator import FakeDiscord
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,17 +16,17 @@ from sqlalchemy import text
 
 from bench.stats import Summary, measure_async, measure_sync
 from bench.workload import Workload
-from bot.content.check import check_content
-from bot.content.sync import sync_content
+from bot.core.text import fts_query
 from bot.db.engine import Database
 from bot.errors import NexusError
-from bot.services import qa as qa_module
-from bot.services.learnings import LearningsService
-from bot.services.qa import FTS_WEIGHTS, QaService, make_draft, prefix_query, similarity_query
-from bot.services.specs import SpecsService
-from bot.services.text import fts_query
+from bot.learnings import LearningsService
+from bot.learnings.sync import sync_content
+from bot.qa import FTS_WEIGHTS, QaService, make_draft, prefix_query, similarity_query
+from bot.qa import service as qa_module
+from bot.specs import SpecsService
+from cogs.learnings.content import check_content
 
-LEARNING_WEIGHTS = "8.0, 6.0, 3.0, 4.0, 1.0"  # as bot/services/learnings.py ranks
+LEARNING_WEIGHTS = "8.0, 6.0, 3.0, 4.0, 1.0"  # as bot/learnings/service.py ranks
 
 
 def _words(query: str) -> list[str]:

@@ -16,8 +16,8 @@ from pathlib import Path
 import yaml
 
 from bench.vocab import FRAMEWORK_NAMES, PROJECTS, Vocabulary
-from bot.content.model import Learning
-from bot.services.text import normalise
+from bot.core.text import normalise
+from bot.learnings.model import Learning
 
 VARIANTS = (
     "{T} in {fw}", "{T} for {proj}", "{T}: common pitfalls", "Debugging {t}", "{T} at scale",

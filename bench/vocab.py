@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
-from bot.content.loader import content_files, parse_file
-from bot.content.model import Learning
+from bot.learnings.loader import content_files, parse_file
+from bot.learnings.model import Learning
 
 FENCE_RE = re.compile(r"```.*?```", re.S)
 INLINE_CODE_RE = re.compile(r"`([^`\n]{3,40})`")

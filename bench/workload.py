@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.vocab import Vocabulary, Writer
-from bot.content.model import Learning
+from bot.learnings.model import Learning
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,7 +89,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
-    from bot.content.check import check_content
+    from cogs.learnings.content import check_content
 
     root = Path(args.dir) if args.dir else None
     if root is None:
@@ -163,7 +163,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
-    from bot.playground.app import run
+    from localdiscord.playground.app import run
 
     return run(args)
 
@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true", help="replace the existing database")
     restore.add_argument("--database-url", help="default: DATABASE_URL")
     restore.set_defaults(func=cmd_restore)
-    from bot.playground.cli import add_arguments
+    from localdiscord.playground.cli import add_arguments
 
     playground = sub.add_parser(
         "playground", help="try Nexus in a terminal: the real bot on a local fake Discord"

@@ -19,14 +19,14 @@ from sqlalchemy import select
 
 import cogs
 from bot.config import Settings, load_settings
-from bot.content.check import check_content, content_fingerprint
-from bot.content.sync import SyncReport, sync_content
 from bot.db.engine import Database
 from bot.db.models import BotState
 from bot.db.types import utcnow
-from bot.errors_ui import reply_error
+from bot.learnings import LearningsService
+from bot.learnings.sync import SyncReport, sync_content
 from bot.logs import install_context_factory, with_interaction_context
-from bot.services.learnings import LearningsService
+from cogs._kit.errors import reply_error
+from cogs.learnings.content import check_content, content_fingerprint
 
 log = logging.getLogger(__name__)
 

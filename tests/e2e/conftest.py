@@ -14,7 +14,7 @@ import pytest
 
 from bot.client import Nexus, create_bot
 from bot.config import Settings
-from bot.emulator import FAST_CLIENT_OPTIONS, FakeDiscord, patched_discord
+from localdiscord.emulator import FAST_CLIENT_OPTIONS, FakeDiscord, patched_discord
 from tests.figures import report
 from tests.helpers import CONTENT
 

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.client import Nexus
+from bot.dailytip.service import TipScheduler
 from bot.db.models import DailyTipPost, DailyTipSchedule
 from bot.db.types import utcnow
-from bot.emulator.payloads import channel_payload
-from bot.emulator.state import EMBED_LINKS, Overwrite
-from bot.services.dailytip import TipScheduler
-from cogs.dailytip import COG_NAME, DailyTip, scheduler_status
+from cogs.dailytip.cog import COG_NAME, DailyTip, scheduler_status
+from localdiscord.emulator.payloads import channel_payload
+from localdiscord.emulator.state import EMBED_LINKS, Overwrite
 from tests.e2e.conftest import Harness, start_bot, stop_bot
 
 WAIT = 10.0

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Entry
-from bot.emulator import FakeDiscord, command_payload_problems
+from localdiscord.emulator import FakeDiscord, command_payload_problems
 from tests.e2e.conftest import Harness, start_bot, stop_bot
 
 
@@ -106,7 +106,7 @@ async def test_an_unexpected_error_is_an_apology_with_an_incident_id(
 async def test_every_line_logged_while_answering_names_the_interaction(
     nexus: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    service_log = logging.getLogger("bot.services.learnings")
+    service_log = logging.getLogger("bot.learnings.service")
     lookup = nexus.bot.learnings.lookup
 
     def logged_lookup(*args: object, **kwargs: object) -> object:
@@ -118,7 +118,7 @@ async def test_every_line_logged_while_answering_names_the_interaction(
     result = await nexus.fake.slash("tips")
     button = next(c for c in result.custom_ids() if c.startswith("tips:next:"))
     service_log.warning("between interactions")
-    records = [r for r in caplog.records if r.name == "bot.services.learnings"]
+    records = [r for r in caplog.records if r.name == "bot.learnings.service"]
     inside, outside = records[0], records[-1]
     assert inside.command == "/concept"  # type: ignore[attr-defined]
     assert inside.user == str(nexus.fake.user("admin").id)  # type: ignore[attr-defined]

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.emulator import FakeDiscord
-from bot.emulator.limits import walk_components
+from localdiscord.emulator import FakeDiscord
+from localdiscord.emulator.limits import walk_components
 from tests.e2e.conftest import Harness, pings_nobody_but_an_asker
 from tests.e2e.test_permissions import (
     a_world_with_content,

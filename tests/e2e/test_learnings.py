@@ -177,7 +177,7 @@ async def test_a_search_slower_than_discord_allows_is_deferred_then_answered(
     nexus: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A database busy for 2.6 s: Nexus says it is thinking before the 3 s are up, then answers."""
-    from bot.services.learnings import LearningsService
+    from bot.learnings.service import LearningsService
 
     search = LearningsService.search
 

@@ -39,7 +39,7 @@ from bench.fullstack import AnswerClock, Driver
 from bench.launcher import BotProcess, bot_config
 from bench.vocab import Vocabulary
 from bench.workload import Workload, build_workload
-from bot.emulator import FakeDiscord, FakeMember, FakeUser, InteractionResult
+from localdiscord.emulator import FakeDiscord, FakeMember, FakeUser, InteractionResult
 from tests.e2e.conftest import pings_nobody_but_an_asker
 from tests.figures import report
 from tests.helpers import CONTENT

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from bot.emulator import FakeDiscord, InteractionResult, Upload
+from localdiscord.emulator import FakeDiscord, InteractionResult, Upload
 from tests.e2e.conftest import Harness
 from tests.e2e.test_qa import answer_by_button, ask, posted_id, relax_cooldowns
 from tests.figures import report

@@ -13,10 +13,10 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.playground.app import make_console
-from bot.playground.guard import LeftLoopback, is_loopback
-from bot.playground.script import read_script, run_steps
-from bot.playground.session import Playground
+from localdiscord.playground.app import make_console
+from localdiscord.playground.guard import LeftLoopback, is_loopback
+from localdiscord.playground.script import read_script, run_steps
+from localdiscord.playground.session import Playground
 from tests.helpers import CONTENT, REPO
 
 TOUR = """\

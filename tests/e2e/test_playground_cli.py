@@ -170,7 +170,7 @@ def test_closing_after_ctrl_c_is_bounded_even_if_something_hangs() -> None:
     """The safety net under Ctrl-C: a clean-up that hangs cannot keep the terminal."""
     code = (
         "import time\n"
-        "from bot.playground.app import leave_soon, make_console\n"
+        "from localdiscord.playground.app import leave_soon, make_console\n"
         "leave_soon(0.3, make_console(None))\n"
         "time.sleep(60)  # a clean-up that never ends\n"
     )

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.emulator import FakeDiscord
-from bot.emulator.interactions import InteractionResult
-from bot.emulator.limits import walk_components
-from bot.services.qa import Actor, QaService
-from cogs.qa import COG_NAME
+from bot.qa.service import Actor, QaService
+from cogs.qa.cog import COG_NAME
+from localdiscord.emulator import FakeDiscord
+from localdiscord.emulator.interactions import InteractionResult
+from localdiscord.emulator.limits import walk_components
 from tests.e2e.conftest import Harness, pings_nobody_but_an_asker, start_bot, stop_bot
 
 JSON = dict[str, Any]

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.emulator import FakeDiscord, Upload
-from bot.emulator.interactions import InteractionResult
-from bot.emulator.limits import walk_components
+from localdiscord.emulator import FakeDiscord, Upload
+from localdiscord.emulator.interactions import InteractionResult
+from localdiscord.emulator.limits import walk_components
 from tests.e2e.conftest import Harness, nothing_pings, running_bot
 
 JSON = dict[str, Any]

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.emulator import FakeDiscord, patched_discord
+from localdiscord.emulator import FakeDiscord, patched_discord
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from discord import app_commands, ui
 from discord.ext import commands
 
-from bot.emulator import (
+from localdiscord.emulator import (
     FAST_CLIENT_OPTIONS,
     EmulatorTimeout,
     FakeDiscord,

@@ -227,7 +227,7 @@ def test_backup_settings() -> None:
 async def test_backup_of_the_running_bot_and_its_daily_schedule(tmp_path: Path) -> None:
     """The real bot on the emulator, with BACKUP_DIR set: a backup is made at start, and
     `python -m bot backup` copies the live database while the bot answers commands."""
-    from bot.emulator import FakeDiscord, patched_discord
+    from localdiscord.emulator import FakeDiscord, patched_discord
     from tests.e2e.conftest import bot_settings, running_bot
 
     folder = tmp_path / "backups"

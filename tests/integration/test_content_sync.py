@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import event, select, text
 
-from bot.content.check import check_content
-from bot.content.sync import sync_content
 from bot.db.engine import Database
 from bot.db.models import Entry
+from bot.learnings.sync import sync_content
+from cogs.learnings.content import check_content
 from tests.helpers import CONTENT, write_entry
 
 

@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot.content.model import Learning
-from bot.db.engine import Database
-from bot.db.models import DailyTipPost, DailyTipSchedule
-from bot.services.clock import ClockStopped, ManualClock
-from bot.services.dailytip import (
+from bot.core.clock import ClockStopped, ManualClock
+from bot.core.localtime import local_due
+from bot.dailytip.service import (
     LEASE,
     MISSED,
     POSTED,
@@ -29,8 +27,10 @@ from bot.services.dailytip import (
     TipJob,
     TipScheduler,
 )
-from bot.services.learnings import LearningsService
-from bot.services.localtime import local_due
+from bot.db.engine import Database
+from bot.db.models import DailyTipPost, DailyTipSchedule
+from bot.learnings.model import Learning
+from bot.learnings.service import LearningsService
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -325,7 +325,7 @@ async def test_5xx_and_429_are_retried_with_backoff_and_the_day_still_posts(
 async def test_403_disables_that_server_only_logs_once_and_tells_its_admins(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.services.dailytip")
+    caplog.set_level(logging.INFO, logger="bot.dailytip.service")
     clock = ManualClock(
         datetime(2026, 6, 1, 5, tzinfo=UTC), stop_at=datetime(2026, 6, 5, 12, tzinfo=UTC)
     )

@@ -10,12 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.content.model import Learning
-from bot.db.engine import Database
-from bot.db.models import DailyTipPost
-from bot.errors import NotFound
-from bot.services.clock import ManualClock
-from bot.services.dailytip import (
+from bot.core.clock import ManualClock
+from bot.dailytip.service import (
     LEASE,
     MISSED,
     PENDING,
@@ -23,7 +19,11 @@ from bot.services.dailytip import (
     DailyTipService,
     Schedule,
 )
-from bot.services.learnings import LearningsService
+from bot.db.engine import Database
+from bot.db.models import DailyTipPost
+from bot.errors import NotFound
+from bot.learnings.model import Learning
+from bot.learnings.service import LearningsService
 
 GUILD, OTHER = 111_111_111_111_111_111, 222_222_222_222_222_222
 CHANNEL = 333_333_333_333_333_333

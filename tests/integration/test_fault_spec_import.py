@@ -40,9 +40,9 @@ from typing import Any
 
 from bench.specgen import as_json, document, next_version, operations
 from bot.db.engine import Database
-from bot.services.openapi import read_spec
-from bot.services.spec_analysis import Analysis, analyse, in_thread
-from bot.services.specs import Actor, SpecsService
+from bot.specs.analysis import Analysis, analyse, in_thread
+from bot.specs.openapi import read_spec
+from bot.specs.service import Actor, SpecsService
 from tests.figures import report
 from tests.integration.test_faults import acks_then_kill, integrity, migrated, start_child
 
@@ -63,8 +63,8 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.util import await_
 from bot.db.engine import Database
-from bot.services.spec_analysis import in_thread
-from bot.services.specs import Actor, SpecsService
+from bot.specs.analysis import in_thread
+from bot.specs.service import Actor, SpecsService
 
 db_file = Path(sys.argv[1])
 plan = json.loads((db_file.parent / "plan.json").read_text())

@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot.content.check import check_content
-from bot.content.sync import sync_content
 from bot.db.engine import Database
-from bot.emulator import FakeDiscord, InteractionResult, patched_discord
+from bot.learnings.sync import sync_content
+from cogs.learnings.content import check_content
+from localdiscord.emulator import FakeDiscord, InteractionResult, patched_discord
 from tests.e2e.conftest import Harness, bot_settings, running_bot
 from tests.figures import report
 from tests.helpers import CONTENT, REPO
@@ -84,7 +84,7 @@ ASK_BURST = """
 import asyncio, sys
 from datetime import timedelta
 from bot.db.engine import Database
-from bot.services.qa import Actor, QaService, make_draft
+from bot.qa.service import Actor, QaService, make_draft
 
 async def main():
     db = Database(f"sqlite+aiosqlite:///{sys.argv[1]}")
@@ -124,7 +124,7 @@ async def test_sigkill_during_a_burst_of_asks_loses_nothing_acknowledged(migrate
     db = Database(f"sqlite+aiosqlite:///{migrated}")
     try:
         await db.upgrade()
-        from bot.services.qa import Actor, QaService, make_draft
+        from bot.qa.service import Actor, QaService, make_draft
 
         qa = QaService(db)
         after = await qa.ask(1, Actor(1), make_draft("A question after the crash", "x", ""))
@@ -137,8 +137,8 @@ CONTENT_SYNC = """
 import asyncio, sys
 from pathlib import Path
 from bot.config import Settings
-from bot.content.check import check_content
-from bot.content.sync import sync_content
+from cogs.learnings.content import check_content
+from bot.learnings.sync import sync_content
 from bot.db.engine import Database
 
 async def main():
@@ -319,7 +319,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "openapi"
 async def test_a_failed_announcement_loses_no_version(
     running: Harness, caplog: pytest.LogCaptureFixture, status: int
 ) -> None:
-    from bot.emulator import Upload
+    from localdiscord.emulator import Upload
 
     fake = running.fake
 

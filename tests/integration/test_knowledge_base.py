@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content.check import ContentReport, check_content
-from bot.content.model import TOPICS
-from bot.content.sync import sync_content
 from bot.db.engine import Database
-from bot.services.learnings import Found, LearningsService
+from bot.learnings.check import ContentReport
+from bot.learnings.model import TOPICS
+from bot.learnings.service import Found, LearningsService
+from bot.learnings.sync import sync_content
+from cogs.learnings.content import check_content
 from tests.helpers import CONTENT
 
 # What a learner types for each technology and concept in the program's notes -> the entry.

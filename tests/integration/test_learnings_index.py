@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from bot.content.model import Learning
+from bot.core.text import normalise
 from bot.db.engine import Database
-from bot.services.learnings import Found, LearningsService, _name_score
-from bot.services.text import normalise
+from bot.learnings.model import Learning
+from bot.learnings.service import Found, LearningsService, _name_score
 
 
 def entry(slug: str, title: str, kind: str = "concept", aliases: tuple[str, ...] = ()) -> Learning:

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.check import check_content
-from bot.content.sync import sync_content
 from bot.db.engine import Database
 from bot.errors import BadInput
-from bot.services.learnings import Found, LearningsService, Missing, Suggestions
+from bot.learnings.service import Found, LearningsService, Missing, Suggestions
+from bot.learnings.sync import sync_content
+from cogs.learnings.content import check_content
 from tests.helpers import write_entry
 
 

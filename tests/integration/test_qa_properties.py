@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.db.engine import Database
 from bot.errors import BadInput
-from bot.services.qa import Actor, Draft, QaService, make_draft
+from bot.qa.service import Actor, Draft, QaService, make_draft
 
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=200)
 HOSTILE = st.sampled_from(['"', "NEAR(", "*", "AND", "OR", "NOT", "{title}", ":", "c++", "^"])

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.db.engine import Database
-from bot.services.qa import Draft, QaService
+from bot.qa.service import Draft, QaService
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("NEXUS_QA_SCALE"), reason="slow benchmark: set NEXUS_QA_SCALE=1"

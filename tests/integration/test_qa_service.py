@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from bot.db.engine import Database
 from bot.db.models import QaAnswer, QaQuestion
 from bot.errors import BadInput, NotAllowed, NotFound
-from bot.services.qa import Actor, OnCooldown, QaService, make_draft
+from bot.qa.service import Actor, OnCooldown, QaService, make_draft
 
 GUILD, OTHER_GUILD = 111, 222
 ASKER, HELPER, STRANGER, MOD = Actor(1), Actor(2), Actor(3), Actor(4, is_moderator=True)

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from bot.errors import BadInput
-from bot.services.openapi import DocumentRejected
-from bot.services.spec_analysis import AnalysisPool, analyse
+from bot.specs.analysis import AnalysisPool, analyse
+from bot.specs.openapi import DocumentRejected
 
 
 def square(value: int) -> tuple[int, int]:

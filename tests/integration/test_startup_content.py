@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import text
 
 import bot.client
-import bot.content.check
+import bot.learnings.check
 from bot.client import ContentInvalid, Nexus, create_bot
 from bot.config import Settings
-from bot.content.check import content_fingerprint
+from cogs.learnings.content import content_fingerprint
 from tests.helpers import TOKEN, write_entry
 
 
@@ -48,7 +48,7 @@ def refuse_checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     calls: list[Path] = []
     real = bot.client.check_content
 
-    def counted(root: Path) -> bot.content.check.ContentReport:
+    def counted(root: Path) -> bot.learnings.check.ContentReport:
         calls.append(root)
         return real(root)
 
@@ -89,8 +89,9 @@ async def test_new_checking_code_checks_everything(
     await loaded(tmp_path, content)
     before = content_fingerprint(content)
     # The validating code is part of the fingerprint: a release that changes it checks again.
-    validators = (*bot.content.check._VALIDATORS, "render/qa.py")
-    monkeypatch.setattr(bot.content.check, "_VALIDATORS", validators)
+    service = Path(bot.learnings.check.__file__).with_name("service.py")
+    validators = (*bot.learnings.check._VALIDATORS, service)
+    monkeypatch.setattr(bot.learnings.check, "_VALIDATORS", validators)
     assert content_fingerprint(content) != before
     checks = refuse_checks(monkeypatch)
     await loaded(tmp_path, content)

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.clock import SystemClock
 from bot.db.types import utcnow
-from bot.emulator.state import World
-from bot.playground.script import interrupted
-from bot.services.clock import SystemClock
+from localdiscord.emulator.state import World
+from localdiscord.playground.script import interrupted
 
 
 async def cancelled_while_woken(wait: asyncio.Task[object], wake: object) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.content.check import check_content
+from cogs.learnings.content import check_content
 from tests.helpers import write_entry
 
 

@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import BadInput
-from bot.services.localtime import (
+from bot.core.localtime import (
     POPULAR_ZONES,
     first_due_on_or_after,
     local_due,
@@ -15,6 +14,7 @@ from bot.services.localtime import (
     suggest_timezones,
     utc_offset,
 )
+from bot.errors import BadInput
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

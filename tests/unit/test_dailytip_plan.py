@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.content.model import Learning
-from bot.services.dailytip import (
+from bot.dailytip.service import (
     FIRST_RETRY,
     MAX_RETRY,
     MISSED,
@@ -23,6 +22,7 @@ from bot.services.dailytip import (
     plan,
     retry_delay,
 )
+from bot.learnings.model import Learning
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)  # 14:00 in Berlin
 BERLIN_NINE = datetime(2026, 6, 10, 7, 0, tzinfo=UTC)

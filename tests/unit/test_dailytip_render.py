@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from bot.content.model import Learning
-from bot.render import dailytip as render
-from bot.render.limits import CHOICE_NAME, embed_problems
-from bot.services.dailytip import (
+from bot.core.localtime import suggested_zones
+from bot.dailytip.service import (
     DisabledNotice,
     GuildTipStatus,
     Post,
     Schedule,
     SchedulerStatus,
 )
-from bot.services.localtime import suggested_zones
+from bot.learnings.model import Learning
+from cogs._kit.limits import CHOICE_NAME, embed_problems
+from cogs.dailytip import render
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 TIP = Learning(

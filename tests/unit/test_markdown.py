@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render.markdown import blocks, paginate
+from bot.core.markdown import blocks, paginate
 
 CODE = "```python\n" + "\n".join(f"value_{i} = {i}" for i in range(40)) + "\n```"
 

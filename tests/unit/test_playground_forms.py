@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.playground.forms import ModalForm
-from bot.playground.parse import InputProblem
-from bot.playground.script import ScriptError, read_script
+from localdiscord.playground.forms import ModalForm
+from localdiscord.playground.parse import InputProblem
+from localdiscord.playground.script import ScriptError, read_script
 
 MODAL: dict[str, Any] = {
     "custom_id": "qa:ask",

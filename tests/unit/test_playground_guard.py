@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.playground.clock import WarpClock, caught_up, next_due, warp_services
-from bot.playground.guard import LeftLoopback, LoopbackGuard, is_loopback
-from bot.services.clock import ManualClock, SystemClock
+from bot.core.clock import ManualClock, SystemClock
+from localdiscord.playground.clock import WarpClock, caught_up, next_due, warp_services
+from localdiscord.playground.guard import LeftLoopback, LoopbackGuard, is_loopback
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.playground.parse import (
+from localdiscord.playground.parse import (
     CommandTree,
     Directory,
     FileValue,

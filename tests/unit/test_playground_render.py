@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from rich.console import RenderableType
 
-from bot.playground import app, render
-from bot.playground.parse import Directory, Person, Place
+from localdiscord.playground import app, render
+from localdiscord.playground.parse import Directory, Person, Place
 
 JSON = dict[str, Any]
 DIRECTORY = Directory(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.playground.parse import CommandTree, analyse
-from bot.playground.suggest import Suggestion, static_suggestions, suggestions
+from localdiscord.playground.parse import CommandTree, analyse
+from localdiscord.playground.suggest import Suggestion, static_suggestions, suggestions
 from tests.unit.test_playground_parse import DIRECTORY, PAYLOADS
 
 TREE = CommandTree(PAYLOADS)

@@ -5,12 +5,9 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render import learnings as learnings_render
-from bot.render import qa as render
-from bot.render.limits import CHOICE_NAME, embed_problems
-from bot.services.learnings import SearchHit
-from bot.services.learnings import SearchPage as LearningsPage
-from bot.services.qa import (
+from bot.learnings.service import SearchHit
+from bot.learnings.service import SearchPage as LearningsPage
+from bot.qa.service import (
     Answer,
     Draft,
     ForgetReport,
@@ -19,6 +16,9 @@ from bot.services.qa import (
     QuestionList,
     SearchPage,
 )
+from cogs._kit.limits import CHOICE_NAME, embed_problems
+from cogs.learnings import render as learnings_render
+from cogs.qa import render
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

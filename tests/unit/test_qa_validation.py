@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.text import fts_query
 from bot.errors import BadInput
-from bot.services.qa import (
+from bot.qa.service import (
     Draft,
     clean_snippet,
     clean_text,
@@ -21,7 +22,6 @@ from bot.services.qa import (
     prefix_query,
     similarity_query,
 )
-from bot.services.text import fts_query
 
 # Every code point, lone surrogates and control characters included: what a JSON payload
 # could carry, not only what a keyboard types.

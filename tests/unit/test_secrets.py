@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.emulator import FakeDiscord, Upload, patched_discord
 from bot.logs import RedactSecrets, setup_logging
+from localdiscord.emulator import FakeDiscord, Upload, patched_discord
 from tests.e2e.conftest import bot_settings, running_bot
 from tests.helpers import REPO, TOKEN
 
 SOURCES = sorted(
     p
-    for folder in ("bot", "cogs")
+    for folder in ("bot", "cogs", "localdiscord")
     for p in (REPO / folder).rglob("*.py")
     if "emulator" not in p.parts
 )
@@ -114,8 +114,8 @@ def test_yaml_is_only_ever_loaded_safely() -> None:
 def test_the_yaml_loaders_in_use_are_safe_ones() -> None:
     import yaml
 
-    from bot.content import loader
-    from bot.services.openapi import loading
+    from bot.learnings import loader
+    from bot.specs.openapi import loading
 
     safe = (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     assert loader.SafeLoader in safe

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.services.apidiff import RULES, SEVERITY_ORDER, Change, diff
-from bot.services.openapi import OperationInfo, read_spec
+from bot.specs.diff import RULES, SEVERITY_ORDER, Change, diff
+from bot.specs.openapi import OperationInfo, read_spec
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openapi"
 JSON = dict[str, Any]

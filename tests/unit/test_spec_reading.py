@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.services.openapi import (
+from bot.specs.openapi import (
     MAX_DOCUMENT_BYTES,
     DocumentRejected,
     ParsedSpec,

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from bot.services.openapi import DocumentRejected, read_spec
-from bot.services.spec_analysis import analyse
+from bot.specs.analysis import analyse
+from bot.specs.openapi import DocumentRejected, read_spec
 
 NETWORK_EVENTS = {"socket.connect", "socket.getaddrinfo", "urllib.Request", "http.client.connect"}
 _recording: list[list[tuple[str, str]]] = []

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.render import specs as render
-from bot.render.limits import MESSAGE_CONTENT, embed_problems
-from bot.services.apidiff import Change, diff
-from bot.services.openapi import OperationInfo, Problem, read_spec
-from bot.services.specs import (
+from bot.specs.diff import Change, diff
+from bot.specs.openapi import OperationInfo, Problem, read_spec
+from bot.specs.service import (
     EndpointView,
     FollowerNotice,
     ImportReport,
@@ -21,6 +19,8 @@ from bot.services.specs import (
     SpecRef,
     VersionRef,
 )
+from cogs._kit.limits import MESSAGE_CONTENT, embed_problems
+from cogs.specs import render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openapi"
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import BadInput
-from bot.services.apidiff import Change
-from bot.services.specs import (
+from bot.specs.diff import Change
+from bot.specs.service import (
     EXAMPLE_MAX,
     NOTE_MAX,
     choice_value,

@@ -60,7 +60,7 @@ def upgrade() -> None:
     op.create_index("ix_qa_answers_question", "qa_answers", ["question_id"])
     op.create_index("ix_qa_answers_author", "qa_answers", ["author_id", "created_at"])
     # One row per question (rowid = question id): its text and all its answers' text, kept in
-    # step by bot/services/qa.py inside the same transaction as every change.
+    # step by bot/qa/service.py inside the same transaction as every change.
     op.execute(
         "CREATE VIRTUAL TABLE qa_fts USING fts5("
         "title, details, tags, answers, tokenize='porter unicode61')"

@@ -4,7 +4,7 @@ Autocomplete searches what is being typed ("dja", "celery re") as word prefixes.
 index (qa_fts: titles, details, tags and answers) a prefix stands for many words with long
 lists of questions to merge: ~20 ms for "res" at 100,000 questions. Titles and tags are a tenth
 of that text, and prefix indexes of one to three characters turn a prefix into one lookup.
-Kept in step with qa_fts by bot/services/qa.py (same rowid: the question id).
+Kept in step with qa_fts by bot/qa/service.py (same rowid: the question id).
 
 Revision ID: 0007
 Revises: 0003

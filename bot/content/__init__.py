@@ -1,1 +1,0 @@
-"""The learnings in content/: parsing, validation and sync into the database."""

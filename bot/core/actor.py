@@ -1,0 +1,20 @@
+"""Who acts: the one description of a member that every feature's permission rules read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A member acting in a server, and what Discord says they may do there.
+
+    `can_manage` is Manage Server (spec settings, any spec); `is_moderator` is Manage Messages
+    in the channel (edit, delete and accept any question or answer); `role_ids` are their roles
+    (a server's spec editor role).
+    """
+
+    user_id: int
+    role_ids: frozenset[int] = frozenset()
+    can_manage: bool = False
+    is_moderator: bool = False

@@ -1,0 +1,147 @@
+"""Validates the whole of content/: every file alone, then all of them together."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.text import normalise
+from bot.learnings.loader import ParsedFile, Problem, content_files, parse_file
+from bot.learnings.model import Learning
+
+CODE_RE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```", re.S | re.M)
+MAX_BODY = 5500
+MAX_SECTION = 3000
+MAX_CODE = 1500
+MAX_TIP_BODY = 700
+
+# The problems of one entry as it will be shown (its rendered pages), from the Discord side.
+PageCheck = Callable[[Learning], Iterable[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentReport:
+    learnings: tuple[Learning, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _body_problems(parsed: ParsedFile) -> list[Problem]:
+    entry = parsed.learning
+    out: list[Problem] = []
+
+    def at(offset_chars: int, message: str) -> None:
+        line = parsed.body_line + entry.body.count("\n", 0, offset_chars)
+        out.append(Problem(entry.source_path, line, message))
+
+    if len(entry.body) > MAX_BODY:
+        at(0, f"the body has {len(entry.body)} characters (limit {MAX_BODY})")
+    if entry.kind == "tip" and len(entry.body) > MAX_TIP_BODY:
+        at(0, f"a tip body has at most {MAX_TIP_BODY} characters, this one {len(entry.body)}")
+    offset = 0
+    for section in re.split(r"(?m)^(?=## )", entry.body):
+        if len(section) > MAX_SECTION:
+            at(offset, f"section of {len(section)} characters (limit {MAX_SECTION})")
+        offset += len(section)
+    if entry.body.count("```") % 2:
+        at(entry.body.rfind("```"), "a code block is opened and never closed")
+    for match in CODE_RE.finditer(entry.body):
+        language, code = match.group(1).lower(), match.group(2)
+        if len(code) > MAX_CODE:
+            at(match.start(), f"code block of {len(code)} characters (limit {MAX_CODE})")
+        if language in {"python", "py"}:
+            try:
+                compile(code, entry.source_path, "exec", dont_inherit=True)
+            except SyntaxError as exc:
+                line = (
+                    parsed.body_line + entry.body.count("\n", 0, match.start()) + (exc.lineno or 1)
+                )
+                out.append(
+                    Problem(entry.source_path, line, f"Python code does not compile: {exc.msg}")
+                )
+    return out
+
+
+def check_content(root: Path, *, pages: PageCheck | None = None) -> ContentReport:
+    """Parse and validate every file under `root`; problems are sorted by path and line.
+
+    `pages` adds the problems of each entry as it will be shown (the Discord side knows how).
+    """
+    problems: list[Problem] = []
+    parsed_files: list[ParsedFile] = []
+    if not root.is_dir():
+        return ContentReport((), (Problem(str(root), 1, "the content folder does not exist"),))
+    for path in content_files(root):
+        parsed, file_problems = parse_file(path, root)
+        problems.extend(file_problems)
+        if parsed is not None:
+            parsed_files.append(parsed)
+
+    by_slug: dict[str, ParsedFile] = {}
+    names: dict[str, str] = {}
+    for parsed in parsed_files:
+        entry = parsed.learning
+        if entry.slug in by_slug:
+            other = by_slug[entry.slug].learning.source_path
+            problems.append(Problem(entry.source_path, 1, f"slug {entry.slug!r} is also {other}"))
+            continue
+        by_slug[entry.slug] = parsed
+    for parsed in by_slug.values():
+        entry = parsed.learning
+        for name in dict.fromkeys(normalise(n) for n in entry.names):
+            owner = names.setdefault(name, entry.slug)
+            if owner != entry.slug:
+                line = parsed.key_lines.get(
+                    "aliases" if name != normalise(entry.title) else "title", 1
+                )
+                problems.append(
+                    Problem(entry.source_path, line, f"name {name!r} is already used by {owner!r}")
+                )
+    for parsed in by_slug.values():
+        entry = parsed.learning
+        line = parsed.key_lines.get("related", 1)
+        for slug in entry.related:
+            if slug == entry.slug:
+                problems.append(
+                    Problem(entry.source_path, line, "an entry cannot relate to itself")
+                )
+            elif slug not in by_slug:
+                problems.append(
+                    Problem(entry.source_path, line, f"related {slug!r} does not exist")
+                )
+        problems.extend(_body_problems(parsed))
+        if pages is not None:
+            problems.extend(Problem(entry.source_path, 1, issue) for issue in pages(entry))
+
+    problems.sort(key=lambda p: (p.path, p.line, p.message))
+    learnings = tuple(p.learning for p in by_slug.values())
+    return ContentReport(learnings, tuple(problems))
+
+
+# The code whose verdict `check_content` is: a change to it may change what is valid.
+_VALIDATORS = tuple(
+    Path(__file__).resolve().parent / name for name in ("check.py", "loader.py", "model.py")
+)
+
+
+def content_fingerprint(root: Path, *, code: Iterable[Path] = ()) -> tuple[str, int]:
+    """A digest of every content file and of the code that validates them, and the number of
+    files.
+
+    Two equal fingerprints mean `check_content` would give the same verdict and the same
+    learnings, so a start-up on content that was checked and synced before can skip both.
+    """
+    digest = hashlib.sha256()
+    for path in (*_VALIDATORS, *code):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    files = content_files(root) if root.is_dir() else []
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest(), len(files)

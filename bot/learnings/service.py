@@ -1,0 +1,380 @@
+"""Finding learnings: autocomplete, forgiving lookup, random picks, browsing, full-text search."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select, text
+
+from bot.core.text import fts_query, normalise
+from bot.db.engine import Database
+from bot.db.models import Entry
+from bot.errors import BadInput
+from bot.learnings.model import TOPICS, DocLink, Learning
+
+DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
+SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
+CLEAR_LEAD = 6.0
+SHORTLIST = 60  # names kept from the fast first pass
+SHORTLIST_SCORE = 40.0
+HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "\x02", "\x03"
+MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]]")
+# A one-word query this short that starts >= `need` names scoring PREFIX_SURE: no other name
+# can outscore them (see `_prefix_only`), so the fuzzy pass is skipped.
+PREFIX_ONLY_MAX_CHARS = 8
+PREFIX_SURE = 95.0
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    entry: Learning
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    query: str
+    candidates: tuple[Learning, ...]
+    # The entry of another kind called exactly `query` (listed last among the candidates).
+    elsewhere: Learning | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    query: str
+
+
+LookupResult = Found | Suggestions | Missing
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    slug: str
+    kind: str
+    title: str
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    hits: tuple[SearchHit, ...]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPage:
+    kind: str
+    topic: str | None
+    entries: tuple[Learning, ...]
+    total: int
+    page: int
+    pages: int
+
+
+def learning_from_row(row: Entry) -> Learning:
+    return Learning(
+        slug=row.slug,
+        kind=row.kind,
+        title=row.title,
+        topic=row.topic,
+        summary=row.summary,
+        body=row.body,
+        aliases=tuple(row.aliases),
+        tags=tuple(row.tags),
+        related=tuple(row.related),
+        docs=tuple(DocLink(d["title"], d["url"]) for d in row.docs),
+        why=row.why,
+        source_path=row.source_path,
+        content_hash=row.content_hash,
+    )
+
+
+def _name_score(key: str, name: str) -> float:
+    """How well the normalised query `key` names `name` (0-100; 200 for an exact match)."""
+    if name == key:
+        return 200.0
+    if name.startswith(key):
+        return 100.0 - 0.1 * (len(name) - len(key))
+    score = max(fuzz.ratio(key, name), fuzz.token_sort_ratio(key, name))
+    if len(key) >= 3:
+        score = max(score, 0.95 * fuzz.ratio(key, name[: len(key)]))
+    if len(key) >= 4 and " " not in key:
+        score = max(score, 0.9 * max(fuzz.ratio(key, word) for word in name.split()))
+    return score
+
+
+@dataclass(slots=True)
+class _NameIndex:
+    """The distinct normalised names of some entries (a slug and a title often normalise to
+    the same name), each with the entries it names, also in sorted order for prefix lookups."""
+
+    names: list[str] = field(default_factory=list)
+    slugs: list[list[str]] = field(default_factory=list)
+    sorted_names: list[str] = field(default_factory=list)
+    sorted_slugs: list[list[str]] = field(default_factory=list)
+
+    def add(self, key: str, slug: str, positions: dict[str, int]) -> None:
+        at = positions.get(key)
+        if at is None:
+            positions[key] = len(self.names)
+            self.names.append(key)
+            self.slugs.append([slug])
+        elif slug not in self.slugs[at]:
+            self.slugs[at].append(slug)
+
+    def seal(self) -> None:
+        order = sorted(range(len(self.names)), key=self.names.__getitem__)
+        self.sorted_names = [self.names[i] for i in order]
+        self.sorted_slugs = [self.slugs[i] for i in order]
+
+
+def _clean_snippet(raw: str) -> str:
+    """FTS5 snippet -> one safe line of Markdown with the matched words in bold."""
+    flat = " ".join(raw.split())
+    flat = MARKDOWN_RE.sub("", flat)
+    return flat.replace(HIGHLIGHT_OPEN, "**").replace(HIGHLIGHT_CLOSE, "**")
+
+
+class LearningsService:
+    """Read access to the learnings. Lookups are served from memory, search from FTS5."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._by_slug: dict[str, Learning] = {}
+        # Per kind (None: every kind), so a /concept lookup never scores tips and challenges.
+        self._indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
+        # (kind, name) and (None, name) -> slug: an exact name of the kind asked for wins.
+        self._exact: dict[tuple[str | None, str], str] = {}
+
+    async def refresh(self) -> None:
+        """Reload the in-memory index from the database (after a content sync)."""
+        async with self._db.read() as session:
+            rows = (await session.scalars(select(Entry).order_by(Entry.title))).all()
+        self.load(learning_from_row(row) for row in rows)
+
+    def load(self, learnings: Iterable[Learning]) -> None:
+        by_slug: dict[str, Learning] = {}
+        indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
+        positions: dict[str | None, dict[str, int]] = {None: {}}
+        exact: dict[tuple[str | None, str], str] = {}
+        for entry in learnings:
+            by_slug[entry.slug] = entry
+            kind_index = indexes.setdefault(entry.kind, _NameIndex())
+            kind_positions = positions.setdefault(entry.kind, {})
+            for name in entry.names:
+                key = normalise(name)
+                indexes[None].add(key, entry.slug, positions[None])
+                kind_index.add(key, entry.slug, kind_positions)
+                exact.setdefault((entry.kind, key), entry.slug)
+                exact.setdefault((None, key), entry.slug)
+        for index in indexes.values():
+            index.seal()
+        self._by_slug, self._indexes, self._exact = by_slug, indexes, exact
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._by_slug)
+
+    def get(self, slug: str) -> Learning | None:
+        return self._by_slug.get(slug)
+
+    def all(self, kind: str | None = None, topic: str | None = None) -> list[Learning]:
+        return [
+            e
+            for e in self._by_slug.values()
+            if (kind is None or e.kind == kind) and (topic is None or e.topic == topic)
+        ]
+
+    def counts(self) -> dict[str, int]:
+        counts = {"concept": 0, "challenge": 0, "tip": 0}
+        for entry in self._by_slug.values():
+            counts[entry.kind] = counts.get(entry.kind, 0) + 1
+        return counts
+
+    def topics(self, kind: str) -> list[str]:
+        """Topics that have at least one entry of `kind`, in the canonical order."""
+        present = {e.topic for e in self._by_slug.values() if e.kind == kind}
+        return [t for t in TOPICS if t in present]
+
+    def related(self, entry: Learning) -> list[Learning]:
+        return [r for slug in entry.related if (r := self._by_slug.get(slug)) is not None]
+
+    # -- matching --------------------------------------------------------------------------
+
+    def _ranked(self, best: dict[str, float]) -> list[tuple[Learning, float]]:
+        ranked = sorted(best.items(), key=lambda item: (-item[1], self._by_slug[item[0]].title))
+        return [(self._by_slug[slug], score) for slug, score in ranked]
+
+    def _prefix_only(self, key: str, index: _NameIndex, need: int) -> dict[str, float] | None:
+        """The entries whose names start with `key`, when that settles the top `need`.
+
+        Another name can only score PREFIX_SURE or more against a one-word key of at most
+        PREFIX_ONLY_MAX_CHARS characters by starting with it (`_name_score`: a whole-name or
+        token ratio that high needs the same letters in the same order, the partial scores are
+        capped at 95 and 90). So once `need` entries are named that well by a prefix, they are
+        the best `need`, found by a binary search instead of a fuzzy pass over every name.
+        """
+        if " " in key or len(key) > PREFIX_ONLY_MAX_CHARS:
+            return None
+        best: dict[str, float] = {}
+        names = index.sorted_names
+        for at in range(bisect_left(names, key), len(names)):
+            name = names[at]
+            if not name.startswith(key):
+                break
+            score = _name_score(key, name)
+            for slug in index.sorted_slugs[at]:
+                if score > best.get(slug, 0.0):
+                    best[slug] = score
+        if sum(1 for score in best.values() if score >= PREFIX_SURE) < need:
+            return None
+        return best
+
+    def _scores(
+        self, query: str, kind: str | None, need: int = SHORTLIST
+    ) -> list[tuple[Learning, float]]:
+        """Best score per entry for `query`, best first (at least the best `need` of them).
+
+        Typing the start of a common word is answered from the sorted names alone. Otherwise
+        a fast C pass (WRatio, generous with partial matches) picks a shortlist of names of
+        `kind`; each is then scored by how well it matches as a whole, as a prefix being typed,
+        or, for a one-word query, word by word, all forgiving typos.
+        """
+        key = normalise(query)
+        index = self._indexes.get(kind)
+        if index is None:
+            return []
+        prefixed = self._prefix_only(key, index, need)
+        if prefixed is not None:
+            return self._ranked(prefixed)
+        best: dict[str, float] = {}
+        shortlist = process.extract(
+            key, index.names, scorer=fuzz.WRatio, limit=SHORTLIST, score_cutoff=SHORTLIST_SCORE
+        )
+        for name, _, at in shortlist:
+            score = _name_score(key, name)
+            for slug in index.slugs[at]:
+                if score > best.get(slug, 0.0):
+                    best[slug] = score
+        return self._ranked(best)
+
+    def suggest(self, query: str, kind: str | None = None, limit: int = 25) -> list[Learning]:
+        """Autocomplete: entries whose names start with, or resemble, what was typed."""
+        if not query.strip():
+            return self.all(kind)[:limit]
+        return [
+            e for e, score in self._scores(query, kind, limit)[:limit] if score >= SUGGEST_SCORE
+        ]
+
+    def lookup(self, query: str, kind: str) -> LookupResult:
+        """An exact or clearly-best entry, else close candidates, else nothing."""
+        key = normalise(query)
+        if not key:
+            raise BadInput("Type the name of what you are looking for.")
+        slug = self._exact.get((kind, key)) or self._exact.get((None, key))
+        exact = self._by_slug[slug] if slug is not None else None
+        if exact is not None and exact.kind == kind:
+            return Found(exact)
+        scored = [(e, s) for e, s in self._scores(query, kind, 5) if s >= SUGGEST_SCORE]
+        if exact is not None:
+            if not scored:
+                return Found(exact)
+            # `/challenge celery` names the Celery concept: offer the challenges first.
+            return Suggestions(query, (*(e for e, _ in scored[:4]), exact), elsewhere=exact)
+        if scored:
+            top, top_score = scored[0]
+            runner_up = scored[1][1] if len(scored) > 1 else 0.0
+            if top_score >= DIRECT_SCORE and top_score - runner_up >= CLEAR_LEAD:
+                return Found(top)
+            return Suggestions(query, tuple(e for e, _ in scored[:5]))
+        return Missing(query)
+
+    # -- random picks and browsing -----------------------------------------------------------
+
+    def pick(
+        self, kind: str, topic: str | None = None, rng: random.Random | None = None
+    ) -> Learning | None:
+        pool = self.all(kind, topic)
+        return (rng or random).choice(pool) if pool else None
+
+    def rotation(self, kind: str, topic: str | None, seed: int) -> list[Learning]:
+        """A shuffled order of every entry of `kind` (in `topic`), the same for the same seed."""
+        pool = sorted(self.all(kind, topic), key=lambda e: e.slug)
+        random.Random(seed).shuffle(pool)  # noqa: S311 - an order of tips, not a secret
+        return pool
+
+    def index(self, kind: str, topic: str | None, page: int, per_page: int = 12) -> IndexPage:
+        entries = sorted(self.all(kind, topic), key=lambda e: (e.topic, e.title.casefold()))
+        if topic is None:
+            order = {t: i for i, t in enumerate(TOPICS)}
+            entries.sort(key=lambda e: (order.get(e.topic, 99), e.title.casefold()))
+        pages = max(1, math.ceil(len(entries) / per_page))
+        page = min(max(page, 1), pages)
+        chunk = entries[(page - 1) * per_page : page * per_page]
+        return IndexPage(kind, topic, tuple(chunk), len(entries), page, pages)
+
+    # -- full-text search ------------------------------------------------------------------
+
+    async def search(
+        self, query: str, page: int = 1, per_page: int = 5, kinds: Sequence[str] | None = None
+    ) -> SearchPage:
+        """bm25-ranked full-text search with highlighted snippets; free text is always safe."""
+        expression = fts_query(query)
+        if expression is None:
+            raise BadInput("Type a few words to search for, e.g. `celery retries`.")
+        total, hits = await self._search(expression, page, per_page, kinds)
+        if total == 0 and " " in expression:
+            any_expression = fts_query(query, any_term=True)
+            assert any_expression is not None
+            total, hits = await self._search(any_expression, page, per_page, kinds)
+        pages = max(1, math.ceil(total / per_page))
+        return SearchPage(
+            " ".join(query.split())[:100], tuple(hits), total, min(page, pages), pages
+        )
+
+    async def _search(
+        self, expression: str, page: int, per_page: int, kinds: Sequence[str] | None
+    ) -> tuple[int, list[SearchHit]]:
+        kind_filter = ""
+        params: dict[str, object] = {
+            "q": expression,
+            "limit": per_page,
+            "offset": (max(page, 1) - 1) * per_page,
+            "open": HIGHLIGHT_OPEN,
+            "close": HIGHLIGHT_CLOSE,
+        }
+        if kinds:
+            names = [f":k{i}" for i in range(len(kinds))]
+            kind_filter = f" AND e.kind IN ({', '.join(names)})"
+            params.update({f"k{i}": k for i, k in enumerate(kinds)})
+        base = (
+            "FROM entries_fts f JOIN entries e ON e.id = f.rowid "
+            f"WHERE entries_fts MATCH :q{kind_filter}"
+        )
+        async with self._db.read() as session:
+            total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
+            rows = (
+                await session.execute(
+                    text(
+                        "SELECT e.slug, e.kind, e.title, "
+                        "snippet(entries_fts, -1, :open, :close, '…', 20) AS snip, "
+                        "bm25(entries_fts, 8.0, 6.0, 3.0, 4.0, 1.0) AS score "
+                        f"{base} ORDER BY score LIMIT :limit OFFSET :offset"
+                    ),
+                    params,
+                )
+            ).all()
+        hits = [
+            SearchHit(r.slug, r.kind, r.title, _clean_snippet(r.snip), float(r.score)) for r in rows
+        ]
+        return int(total), hits

@@ -1,0 +1,126 @@
+"""Brings the database index in line with content/: insert, update, delete, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import Database
+from bot.db.models import Entry
+from bot.db.types import utcnow
+from bot.learnings.model import Learning
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated or self.deleted)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.inserted} added, {self.updated} updated, {self.deleted} removed, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def _fill(row: Entry, entry: Learning) -> None:
+    row.slug = entry.slug
+    row.kind = entry.kind
+    row.title = entry.title
+    row.topic = entry.topic
+    row.summary = entry.summary
+    row.body = entry.body
+    row.aliases = list(entry.aliases)
+    row.tags = list(entry.tags)
+    row.related = list(entry.related)
+    row.docs = [{"title": d.title, "url": d.url} for d in entry.docs]
+    row.why = entry.why
+    row.source_path = entry.source_path
+    row.content_hash = entry.content_hash
+    row.updated_at = utcnow()
+
+
+async def _index(session: AsyncSession, row: Entry) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO entries_fts (rowid, title, aliases, tags, summary, body) "
+            "VALUES (:id, :title, :aliases, :tags, :summary, :body)"
+        ),
+        {
+            "id": row.id,
+            "title": row.title,
+            "aliases": " ".join(row.aliases),
+            "tags": " ".join(row.tags),
+            "summary": row.summary,
+            "body": row.body,
+        },
+    )
+
+
+async def _unindex(session: AsyncSession, ids: Sequence[int]) -> None:
+    for entry_id in ids:
+        await session.execute(text("DELETE FROM entries_fts WHERE rowid = :id"), {"id": entry_id})
+
+
+async def sync_content(db: Database, learnings: Sequence[Learning]) -> SyncReport:
+    """Make the `entries` table (and its full-text index) match `learnings` exactly.
+
+    When nothing changed, nothing is written.
+    """
+    wanted = {e.slug: e for e in learnings}
+    async with db.read() as session:
+        current = {
+            row.slug: (row.id, row.content_hash, row.source_path)
+            for row in (
+                await session.execute(
+                    select(Entry.slug, Entry.id, Entry.content_hash, Entry.source_path)
+                )
+            ).all()
+        }
+    to_insert = [e for slug, e in wanted.items() if slug not in current]
+    to_update = [
+        e
+        for slug, e in wanted.items()
+        if slug in current and current[slug][1:] != (e.content_hash, e.source_path)
+    ]
+    to_delete = [current[slug][0] for slug in current if slug not in wanted]
+    report = SyncReport(
+        inserted=len(to_insert),
+        updated=len(to_update),
+        deleted=len(to_delete),
+        unchanged=len(wanted) - len(to_insert) - len(to_update),
+    )
+    if not report.changed:
+        return report
+
+    async with db.unit_of_work() as session:
+        if to_delete:
+            await _unindex(session, to_delete)
+            await session.execute(delete(Entry).where(Entry.id.in_(to_delete)))
+        for entry in to_update:
+            row = await session.scalar(select(Entry).where(Entry.slug == entry.slug))
+            assert row is not None
+            _fill(row, entry)
+            await session.flush()
+            await _unindex(session, [row.id])
+            await _index(session, row)
+        for entry in to_insert:
+            row = Entry()
+            _fill(row, entry)
+            session.add(row)
+            await session.flush()
+            await _index(session, row)
+    log.info("content synced: %s", report)
+    return report

@@ -1,0 +1,58 @@
+"""Peer Q&A: questions, answers, acceptance, search and privacy.
+
+The Discord side imports what it needs from here; the modules below are split by use case.
+"""
+
+from bot.qa.service import (
+    ANSWER_MAX,
+    DETAILS_MAX,
+    FTS_WEIGHTS,
+    TAG_MAX_CHARS,
+    TITLE_MAX,
+    TITLE_MIN,
+    Actor,
+    Answer,
+    Draft,
+    ForgetMode,
+    ForgetReport,
+    Posted,
+    QaService,
+    Question,
+    QuestionHit,
+    QuestionList,
+    SearchPage,
+    Status,
+    make_draft,
+    may_change,
+    parse_ref,
+    parse_tag,
+    prefix_query,
+    similarity_query,
+)
+
+__all__ = [
+    "ANSWER_MAX",
+    "DETAILS_MAX",
+    "FTS_WEIGHTS",
+    "TAG_MAX_CHARS",
+    "TITLE_MAX",
+    "TITLE_MIN",
+    "Actor",
+    "Answer",
+    "Draft",
+    "ForgetMode",
+    "ForgetReport",
+    "Posted",
+    "QaService",
+    "Question",
+    "QuestionHit",
+    "QuestionList",
+    "SearchPage",
+    "Status",
+    "make_draft",
+    "may_change",
+    "parse_ref",
+    "parse_tag",
+    "prefix_query",
+    "similarity_query",
+]

@@ -1,1 +1,0 @@
-"""Domain objects rendered as Discord embeds and views, always inside Discord's limits."""

@@ -1,0 +1,205 @@
+"""Turning an uploaded document into what the database stores, in a separate process.
+
+Reading, validating and diffing a 3 MB document takes seconds of CPU, and a worker *thread* is
+not enough to keep the bot responsive: the garbage collector and long C calls (libyaml, big
+`json` calls) hold the GIL for hundreds of milliseconds at a time. So `analyse` runs in a child
+process (spawned, never forked from the running bot), returns only small, prepared results
+(endpoint rows as JSON text, compressed blobs), can be stopped when it runs too long, and a
+crash while reading a hostile document costs the bot nothing but that import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import multiprocessing
+import time
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.errors import BadInput
+from bot.specs.diff import Change, diff
+from bot.specs.openapi import OperationInfo, Problem, read_spec
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+SUMMARY_MAX = 200
+ANALYSIS_TIMEOUT = 120.0
+TASKS_PER_PROCESS = 20  # a fresh process now and then returns the libraries' caches to the OS
+
+
+@dataclass(frozen=True, slots=True)
+class SpecSummary:
+    """The document-level facts of a parsed spec."""
+
+    family: str
+    openapi: str
+    source_format: str
+    title: str
+    api_version: str
+    warnings: tuple[Problem, ...]
+    warning_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What one upload becomes: everything the store step needs, nothing it must compute."""
+
+    summary: SpecSummary
+    sha256: str
+    document: bytes  # the upload, zlib
+    model: bytes  # zlib of JSON lines, one operation per line (read back by `load_model`)
+    endpoint_rows: tuple[dict[str, Any], ...]
+    changes: tuple[Change, ...]
+    info: dict[str, Any]
+    seconds: float
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def load_model(blob: bytes) -> dict[str, OperationInfo]:
+    """A stored model, one small `json.loads` per operation (never one huge C call)."""
+    out: dict[str, OperationInfo] = {}
+    for line in zlib.decompress(blob).decode().split("\n"):
+        if line:
+            op: OperationInfo = json.loads(line)
+            out[op["key"]] = op
+    return out
+
+
+def analyse(
+    data: bytes, filename: str, previous_model: bytes | None, previous: tuple[str, str] | None
+) -> Analysis:
+    """Read, validate, reduce and diff a document (CPU-bound: run it off the event loop).
+
+    `previous` is (sha256, label) of the current version: the same bytes again are refused.
+    """
+    started = time.perf_counter()
+    digest = hashlib.sha256(data).hexdigest()
+    if previous is not None and previous[0] == digest:
+        raise BadInput(
+            f"This is exactly the document of version `{previous[1]}`: nothing changed, so "
+            "nothing was imported."
+        )
+    parsed = read_spec(data, filename)
+    operations = parsed.operations
+    changes: tuple[Change, ...] = ()
+    if previous_model is not None:
+        changes = tuple(diff(load_model(previous_model), operations))
+    details = {
+        key: json.dumps(op, ensure_ascii=False, separators=(",", ":"))
+        for key, op in operations.items()
+    }
+    rows = tuple(
+        {
+            "method": op["method"],
+            "path": op["path"],
+            "key": key,
+            "key_hash": key_hash(key),
+            "summary": op["summary"][:SUMMARY_MAX],
+            "tags": op["tags"],
+            "deprecated": op["deprecated"],
+            "detail": details[key],
+        }
+        for key, op in operations.items()
+    )
+    declared = [name for name, _ in parsed.tags]
+    used = [t for op in operations.values() for t in op["tags"] if t not in declared]
+    info = {
+        "title": parsed.title,
+        "api_version": parsed.api_version,
+        "description": parsed.description,
+        "servers": list(parsed.servers),
+        "tags": [*declared, *dict.fromkeys(used)],
+        "family": parsed.family,
+    }
+    return Analysis(
+        summary=SpecSummary(
+            parsed.family,
+            parsed.openapi,
+            parsed.source_format,
+            parsed.title,
+            parsed.api_version,
+            parsed.warnings,
+            parsed.warning_count,
+        ),
+        sha256=digest,
+        document=zlib.compress(data, 6),
+        model=zlib.compress("\n".join(details.values()).encode(), 6),
+        endpoint_rows=rows,
+        changes=changes,
+        info=info,
+        seconds=time.perf_counter() - started,
+    )
+
+
+class AnalysisPool:
+    """One spawned worker process for document analysis, started on first use.
+
+    A job that runs past `timeout` seconds has its process stopped (the next job gets a new
+    one); a process that dies mid-job is replaced too. Either way the user hears why.
+    """
+
+    def __init__(
+        self, *, timeout: float = ANALYSIS_TIMEOUT, tasks_per_process: int = TASKS_PER_PROCESS
+    ) -> None:
+        self.timeout = timeout
+        self.tasks_per_process = tasks_per_process
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                max_tasks_per_child=self.tasks_per_process,
+            )
+        return self._executor
+
+    async def __call__(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._pool(), function, *args)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await future
+        except TimeoutError:
+            log.warning("document analysis ran past %.0f s; stopping its process", self.timeout)
+            self._discard(kill=True)
+            raise BadInput(
+                f"Reading this document took longer than {self.timeout:.0f} s, so I stopped. "
+                "Split it into smaller specs and import them one by one."
+            ) from None
+        except BrokenProcessPool:
+            log.exception("the document analysis process died")
+            self._discard(kill=True)
+            raise BadInput(
+                "The document could not be read (the reader stopped unexpectedly). Check that "
+                "it is a valid OpenAPI file, or split it into smaller specs."
+            ) from None
+
+    def _discard(self, *, kill: bool) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if kill:
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the worker process (waiting for nothing)."""
+        self._discard(kill=True)
+
+
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """Run `function` in a worker thread (for tests and tools that do not want a process)."""
+    return await asyncio.to_thread(function, *args)

@@ -1,0 +1,123 @@
+"""/help and /about: what Nexus can do, and how it is doing."""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import __version__
+from bot.db.migrate import current_revision
+from cogs._kit.limits import EMBED_FIELD_VALUE, clip
+from cogs.dailytip.cog import scheduler_status
+from cogs.dailytip.render import about_value
+
+if TYPE_CHECKING:
+    from bot.client import Nexus
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours or days else []
+    return " ".join([*parts, f"{minutes}m", f"{secs}s"])
+
+
+LOW_DISK_BYTES = 200 * 1024 * 1024  # below this, /about warns before writes start failing
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    value, unit = n / 1024, "KB"
+    for bigger in ("MB", "GB", "TB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}"
+
+
+def _gateway(bot: Nexus, latency_text: str) -> str:
+    health = bot.gateway
+    since = _duration(time.monotonic() - health.changed_at)
+    if not health.connected:
+        return f"⚠️ reconnecting (for {since})"
+    line = f"✅ connected · {latency_text}"
+    if health.disconnects or health.resumes:
+        line += (
+            f"\n{health.disconnects} drop(s), {health.resumes} resume(s) since start; "
+            f"up {since} since the last"
+        )
+    return line
+
+
+class Meta(commands.Cog):
+    """Help and status."""
+
+    def __init__(self, bot: Nexus) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description="Every Nexus command, one line each")
+    async def help(self, interaction: discord.Interaction[Any]) -> None:
+        embed = discord.Embed(
+            title="Nexus — commands",
+            description="The ProDev community's knowledge base, in Discord. Start with `/concept`.",
+            colour=0x5865F2,
+        )
+        for cog in self.bot.cogs.values():
+            lines = []
+            for command in cog.walk_app_commands():
+                if isinstance(command, app_commands.Command):
+                    lines.append(f"`/{command.qualified_name}` — {command.description}")
+            if lines:
+                embed.add_field(
+                    name=cog.qualified_name,
+                    value=clip("\n".join(lines), EMBED_FIELD_VALUE),
+                    inline=False,
+                )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(
+        name="about", description="Version, uptime, latency and the health of Nexus"
+    )
+    async def about(self, interaction: discord.Interaction[Any]) -> None:
+        bot = self.bot
+        latency = bot.latency
+        latency_text = f"{latency * 1000:.0f} ms" if math.isfinite(latency) else "measuring…"
+        db_ok = await bot.db.ping()
+        revision = await current_revision(bot.db.engine) if db_ok else None
+        counts = bot.learnings.counts()
+        report = bot.content_report
+        embed = discord.Embed(title="About Nexus", colour=0x5865F2)
+        embed.add_field(name="Version", value=f"{__version__} (Python {platform.python_version()})")
+        embed.add_field(name="Uptime", value=_duration(bot.uptime_seconds))
+        embed.add_field(name="Gateway", value=_gateway(bot, latency_text))
+        database = f"{'✅ answering' if db_ok else '❌ not answering'} · schema {revision or '?'}"
+        usage = bot.db.storage()
+        if usage is not None:
+            used, free = usage
+            warn = " ⚠️" if free < LOW_DISK_BYTES else ""
+            database += f"\n{_size(used)} · {_size(free)} free on its disk{warn}"
+        embed.add_field(name="Database", value=database)
+        embed.add_field(
+            name="Learnings",
+            value=(
+                f"{counts.get('concept', 0)} concepts · {counts.get('challenge', 0)} challenges · "
+                f"{counts.get('tip', 0)} tips"
+            ),
+        )
+        if report is not None:
+            embed.add_field(name="Last content sync", value=str(report), inline=False)
+        embed.add_field(name="Daily tips", value=about_value(scheduler_status(bot)), inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: Nexus) -> None:
+    await bot.add_cog(Meta(bot))

@@ -1,0 +1,289 @@
+"""/ask, /answer and /qa: members ask, peers answer, the asker accepts, everyone finds it later."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import BadInput
+from bot.qa import (
+    ANSWER_MAX,
+    TAG_MAX_CHARS,
+    QaService,
+    parse_ref,
+    parse_tag,
+)
+from cogs._kit.limits import CHOICES
+from cogs._kit.ui import if_in_time, in_time, respond, suggestions_in_time
+from cogs.qa import render
+from cogs.qa.views import (
+    COG_NAME,
+    DYNAMIC_ITEMS,
+    NO_PINGS,
+    SEARCH_QUERY_MAX,
+    STATUS_BY_NAME,
+    STATUS_CHOICES,
+    AnswerModal,
+    ConfirmDelete,
+    ConfirmForget,
+    Interaction,
+    QuestionModal,
+    actor,
+    delete_messages,
+    list_message,
+    question_view,
+    redraw,
+    search_message,
+    server,
+    submit_answer,
+)
+
+if TYPE_CHECKING:
+    from bot.client import Nexus
+
+
+# -- the cog ----------------------------------------------------------------------------------
+
+
+class QA(commands.Cog, name=COG_NAME):
+    """Peer questions and answers: ask, answer, accept, search."""
+
+    qa_group = app_commands.Group(
+        name="qa", description="Peer questions and answers: search, browse, manage", guild_only=True
+    )
+
+    def __init__(self, bot: Nexus) -> None:
+        self.bot = bot
+        self.qa = QaService(bot.db)
+
+    # -- autocomplete ----------------------------------------------------------------------
+
+    async def _question_choices(
+        self, interaction: Interaction, current: str, *, unaccepted_only: bool
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        questions = await suggestions_in_time(
+            interaction,
+            self.qa.suggest(
+                interaction.guild_id, current, unaccepted_only=unaccepted_only, limit=CHOICES
+            ),
+        )
+        return [
+            app_commands.Choice(name=render.choice_name(q), value=str(q.id))
+            for q in questions[:CHOICES]
+        ]
+
+    async def open_questions(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._question_choices(interaction, current, unaccepted_only=True)
+
+    async def any_question(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._question_choices(interaction, current, unaccepted_only=False)
+
+    async def own_answers(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        answers = await suggestions_in_time(
+            interaction,
+            self.qa.suggest_answers(
+                interaction.guild_id, actor(interaction), current, limit=CHOICES
+            ),
+        )
+        return [
+            app_commands.Choice(name=render.answer_choice_name(a), value=str(a.id))
+            for a in answers[:CHOICES]
+        ]
+
+    # -- asking and answering --------------------------------------------------------------
+
+    @app_commands.command(name="ask", description="Ask the community a question")
+    @app_commands.guild_only()
+    async def ask(self, interaction: Interaction) -> None:
+        cooldown = self.qa.check_ask_cooldown(server(interaction), interaction.user.id)
+        await if_in_time(interaction, cooldown)  # sending the form checks it again
+        await interaction.response.send_modal(QuestionModal())
+
+    @app_commands.command(name="answer", description="Answer a member's question")
+    @app_commands.describe(
+        question="The question to answer (start typing its words or number)",
+        text="Your answer; leave empty to write it in a bigger box",
+    )
+    @app_commands.guild_only()
+    @app_commands.autocomplete(question=open_questions)
+    async def answer(
+        self,
+        interaction: Interaction,
+        question: app_commands.Range[str, 1, 100],
+        text: app_commands.Range[str, 1, ANSWER_MAX] | None = None,
+    ) -> None:
+        question_id = parse_ref(question, "question")
+        if text is not None:
+            await submit_answer(interaction, question_id, text)
+            return
+        guild_id, user_id = server(interaction), interaction.user.id
+        # Both are checked again when the answer is sent; a busy database opens the form anyway.
+        await if_in_time(interaction, self._may_answer(guild_id, question_id, user_id))
+        await interaction.response.send_modal(AnswerModal(question_id))
+
+    async def _may_answer(self, guild_id: int, question_id: int, user_id: int) -> None:
+        await self.qa.get(guild_id, question_id)
+        await self.qa.check_answer_cooldown(guild_id, user_id)
+
+    # -- /qa ---------------------------------------------------------------------------------
+
+    @qa_group.command(name="setup", description="Choose the channel where questions are posted")
+    @app_commands.describe(channel="The Q&A channel; leave empty to post where each is asked")
+    async def setup(
+        self, interaction: Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        guild_id = server(interaction)
+        can_manage = interaction.permissions.manage_guild
+        if channel is not None and can_manage:
+            me = channel.guild.me
+            perms = channel.permissions_for(me) if me is not None else None
+            if perms is not None and not (
+                perms.view_channel and perms.send_messages and perms.embed_links
+            ):
+                raise BadInput(
+                    f"I cannot post in {channel.mention}: give me View Channel, Send Messages "
+                    "and Embed Links there first."
+                )
+        await self.qa.set_channel(guild_id, channel.id if channel else None, can_manage=can_manage)
+        where = channel.mention if channel else "the channel where each one is asked"
+        await interaction.response.send_message(
+            f"📌 New questions will be posted in {where}.", ephemeral=True
+        )
+
+    @qa_group.command(name="search", description="Search questions and answers of this server")
+    @app_commands.describe(
+        query="Words to look for, e.g. celery retries",
+        tag="Only questions with this tag",
+        status="Only unanswered or answered questions",
+    )
+    @app_commands.choices(status=STATUS_CHOICES)
+    async def search(
+        self,
+        interaction: Interaction,
+        query: app_commands.Range[str, 1, SEARCH_QUERY_MAX],
+        tag: app_commands.Range[str, 1, TAG_MAX_CHARS + 1] | None = None,
+        status: app_commands.Choice[str] | None = None,
+    ) -> None:
+        chosen = STATUS_BY_NAME.get(status.value, "all") if status else "all"
+        found = search_message(interaction, query, parse_tag(tag), chosen, 1)
+        embed, view = await in_time(interaction, found)
+        await respond(interaction, embed=embed, view=view, allowed_mentions=NO_PINGS)
+
+    @qa_group.command(name="show", description="Show a question with its best answer")
+    @app_commands.describe(question="The question (start typing its words or number)")
+    @app_commands.autocomplete(question=any_question)
+    async def show(
+        self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
+    ) -> None:
+        found, answers = await self.qa.answers(server(interaction), parse_ref(question, "question"))
+        embeds = [render.question_embed(found)]
+        if answers:
+            embeds.append(render.answer_embed(found, answers[0]))
+        await interaction.response.send_message(
+            embeds=embeds, view=question_view(found), allowed_mentions=NO_PINGS
+        )
+
+    @qa_group.command(name="mine", description="The questions you asked here")
+    async def mine(self, interaction: Interaction) -> None:
+        embed, view = await list_message(interaction, "mine", 1)
+        await interaction.response.send_message(
+            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @qa_group.command(name="open", description="Questions nobody has answered yet, oldest first")
+    async def unanswered(self, interaction: Interaction) -> None:
+        embed, view = await list_message(interaction, "open", 1)
+        await interaction.response.send_message(
+            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @qa_group.command(name="edit", description="Edit one of your questions")
+    @app_commands.describe(question="The question to edit")
+    @app_commands.autocomplete(question=any_question)
+    async def edit(
+        self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
+    ) -> None:
+        found = await self.qa.editable_question(
+            server(interaction), parse_ref(question, "question"), actor(interaction)
+        )
+        await interaction.response.send_modal(QuestionModal(found))
+
+    @qa_group.command(name="delete", description="Delete one of your questions and its answers")
+    @app_commands.describe(question="The question to delete")
+    @app_commands.autocomplete(question=any_question)
+    async def delete(
+        self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
+    ) -> None:
+        found = await self.qa.editable_question(
+            server(interaction), parse_ref(question, "question"), actor(interaction)
+        )
+        count = found.answer_count
+        await interaction.response.send_message(
+            f"Delete **{render.heading(found)}** and its {count} "
+            f"answer{'s' if count != 1 else ''}? This cannot be undone.",
+            view=ConfirmDelete(interaction.user.id, found),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @qa_group.command(name="edit-answer", description="Edit one of your answers")
+    @app_commands.describe(answer="The answer to edit (start typing its words or number)")
+    @app_commands.autocomplete(answer=own_answers)
+    async def edit_answer(
+        self, interaction: Interaction, answer: app_commands.Range[str, 1, 100]
+    ) -> None:
+        found = await self.qa.editable_answer(
+            server(interaction), parse_ref(answer, "answer"), actor(interaction)
+        )
+        await interaction.response.send_modal(AnswerModal(found.question_id, found))
+
+    @qa_group.command(name="delete-answer", description="Delete one of your answers")
+    @app_commands.describe(answer="The answer to delete (start typing its words or number)")
+    @app_commands.autocomplete(answer=own_answers)
+    async def delete_answer(
+        self, interaction: Interaction, answer: app_commands.Range[str, 1, 100]
+    ) -> None:
+        answer_id = parse_ref(answer, "answer")
+        removed = await self.qa.delete_answer(server(interaction), answer_id, actor(interaction))
+        await interaction.response.send_message(
+            f"🗑️ Answer #{answer_id} is deleted.", ephemeral=True
+        )
+        await redraw(interaction.client, removed.question)
+        notice = removed.answer.notice_message_id
+        if removed.question.channel_id is not None and notice is not None:
+            await delete_messages(interaction.client, [(removed.question.channel_id, notice)])
+
+    @qa_group.command(
+        name="forget-me", description="Delete or anonymise everything you wrote in Q&A"
+    )
+    async def forget_me(self, interaction: Interaction) -> None:
+        questions, answers = await self.qa.written_by(interaction.user.id)
+        if questions == answers == 0:
+            await interaction.response.send_message(
+                "Nexus holds no question or answer of yours: there is nothing to forget.",
+                ephemeral=True,
+            )
+            return
+        await interaction.response.send_message(
+            render.forget_prompt(questions, answers),
+            view=ConfirmForget(interaction.user.id),
+            ephemeral=True,
+        )
+
+
+async def setup(bot: Nexus) -> None:
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
+    await bot.add_cog(QA(bot))

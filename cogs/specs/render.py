@@ -1,0 +1,565 @@
+"""API specs as embeds and short messages: endpoints, listings, changelogs, announcements.
+
+Everything shown comes from members' documents, so it is escaped or fenced, clipped to
+Discord's limits, and sent with mentions off (follower notices ping exactly their followers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import discord
+
+from bot.specs import (
+    ChangesPage,
+    Choice,
+    EndpointView,
+    FollowList,
+    ImportReport,
+    ListingPage,
+    PersonalData,
+    SpecContents,
+    SpecSettingsView,
+    StoredChange,
+)
+from bot.specs.diff import Change
+from bot.specs.openapi import BodyInfo, FieldInfo, OperationInfo, ParamInfo, Problem
+from cogs._kit.limits import (
+    CHOICE_NAME,
+    EMBED_DESCRIPTION,
+    EMBED_FIELD_VALUE,
+    EMBED_FIELDS,
+    EMBED_TITLE,
+    EMBED_TOTAL,
+    MESSAGE_CONTENT,
+    clip,
+)
+
+SEVERITY_ICON = {"breaking": "🔴", "warning": "🟡", "info": "🔵"}
+SEVERITY_NAME = {"breaking": "breaking change", "warning": "warning", "info": "compatible change"}
+COLOUR = 0x0EA5E9
+BREAKING_COLOUR = 0xE74C3C
+WARNING_COLOUR = 0xF1C40F
+METHOD_ICON = {
+    "GET": "🟦",
+    "POST": "🟩",
+    "PUT": "🟧",
+    "PATCH": "🟪",
+    "DELETE": "🟥",
+}
+ANNOUNCE_LINES = 15
+WARNINGS_SHOWN = 8
+FIELDS_SHOWN = 14
+
+
+def esc(text: str) -> str:
+    """Member-written text shown as plain text (Markdown characters escaped)."""
+    return discord.utils.escape_markdown(text)
+
+
+def code(text: str, limit: int = 120) -> str:
+    """Text inside an inline code span (a backtick cannot close it early)."""
+    flat = " ".join(str(text).split()).replace("`", "ˋ")
+    return f"`{clip(flat, limit)}`"
+
+
+def block(text: str, limit: int, lang: str = "") -> str:
+    """A fenced code block of at most `limit` characters in all, never left open."""
+    inner = text.replace("```", "ˋˋˋ")
+    budget = max(limit - len(lang) - 8, 10)
+    if len(inner) > budget:
+        inner = inner[: budget - 1].rstrip() + "…"
+    return f"```{lang}\n{inner}\n```"
+
+
+def when(moment: datetime) -> str:
+    return f"<t:{int(moment.timestamp())}:R>"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    parts = [
+        f"{SEVERITY_ICON[s]} {plural(counts.get(s, 0), SEVERITY_NAME[s])}"
+        for s in ("breaking", "warning", "info")
+        if counts.get(s)
+    ]
+    return " · ".join(parts) or "no changes"
+
+
+def change_line(change: Change | StoredChange, *, limit: int = 300) -> str:
+    endpoint = change.endpoint
+    return clip(f"{SEVERITY_ICON[change.severity]} {code(endpoint, 90)} — {change.message}", limit)
+
+
+def _fit(lines: Iterable[str], budget: int, more: str) -> str:
+    """As many whole lines as fit in `budget`, then `more` (with the count left out)."""
+    kept: list[str] = []
+    items = list(lines)
+    used = 0
+    for i, line in enumerate(items):
+        cost = len(line) + 1
+        rest = len(items) - i
+        reserve = len(more.format(n=rest)) + 1 if rest > 1 else 0
+        if used + cost + reserve > budget:
+            kept.append(more.format(n=rest))
+            break
+        kept.append(line)
+        used += cost
+    return "\n".join(kept)
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+def settings_text(settings: SpecSettingsView) -> str:
+    channel = f"<#{settings.channel_id}>" if settings.channel_id else "not set"
+    role = f"<@&{settings.editor_role_id}>" if settings.editor_role_id else "not set"
+    return (
+        "⚙️ **API specs in this server**\n"
+        f"• Announcements of new versions: {channel}"
+        f"{'' if settings.channel_id else ' (they go to the channel of the import)'}\n"
+        f"• Who may import and add endpoints: {role}"
+        f"{' and' if settings.editor_role_id else ' — only'} members with **Manage Server**"
+    )
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+def warning_lines(warnings: Sequence[Problem], total: int) -> str:
+    lines = []
+    for problem in warnings[:WARNINGS_SHOWN]:
+        where = problem.where()
+        text = clip(" ".join(problem.message.split()), 160)
+        lines.append(f"• {where}: {esc(text)}" if where else f"• {esc(text)}")
+    if total > len(lines):
+        lines.append(f"• …and {total - len(lines)} more.")
+    return clip("\n".join(lines), EMBED_FIELD_VALUE)
+
+
+def import_embed(report: ImportReport) -> discord.Embed:
+    """What the importer sees: the version stored, its warnings, what changed."""
+    version = report.version
+    title = f"✅ Imported {report.spec.name} · {version.label}"
+    lines = [
+        f"**{esc(clip(report.spec.title, 200))}** — {plural(version.endpoint_count, 'endpoint')}",
+        f"OpenAPI {code(version.openapi, 20)} · {report.source_format.upper()} · "
+        f"version #{version.number}",
+    ]
+    if report.previous is not None:
+        lines.append(f"Since {code(report.previous.label, 40)}: {counts_line(report.counts)}")
+    else:
+        lines.append("First version: browse it with `/spec list`.")
+    embed = discord.Embed(
+        title=clip(title, EMBED_TITLE), description="\n".join(lines), colour=COLOUR
+    )
+    if report.warning_count:
+        embed.add_field(
+            name=f"⚠️ {plural(report.warning_count, 'warning')} (imported anyway)",
+            value=warning_lines(report.warnings, report.warning_count),
+            inline=False,
+        )
+    embed.set_footer(
+        text=f"read and checked in {report.analyse_seconds:.1f} s, stored in "
+        f"{report.store_seconds:.1f} s"
+    )
+    return embed
+
+
+def announcement_embed(report: ImportReport, importer_id: int) -> discord.Embed:
+    """The public announcement of a new version: breaking changes first."""
+    version = report.version
+    counts = report.counts
+    colour = COLOUR
+    if counts["breaking"]:
+        colour = BREAKING_COLOUR
+    elif counts["warning"]:
+        colour = WARNING_COLOUR
+    if report.previous is None:
+        title = f"📘 New API spec: {report.spec.name} · {version.label}"
+        endpoints = plural(version.endpoint_count, "endpoint")
+        summary = (
+            f"**{esc(clip(report.spec.title, 200))}** — {endpoints}, imported by "
+            f"<@{importer_id}>.\nBrowse it: `/spec list spec:{report.spec.name}`."
+        )
+        return discord.Embed(title=clip(title, EMBED_TITLE), description=summary, colour=colour)
+    title = f"📘 {report.spec.name}: {report.previous.label} → {version.label}"
+    head = (
+        f"**{esc(clip(report.spec.title, 200))}** — {plural(version.endpoint_count, 'endpoint')}"
+        f", imported by <@{importer_id}>.\n**{counts_line(counts)}**\n"
+    )
+    if not report.changes:
+        body = "No change to any endpoint (descriptions and examples may differ)."
+    else:
+        more = "…and {n} more: " + f"`/spec changes spec:{report.spec.name}`"
+        body = _fit(
+            (change_line(c, limit=240) for c in report.changes),
+            EMBED_DESCRIPTION - len(head) - 50,
+            more,
+        )
+    embed = discord.Embed(title=clip(title, EMBED_TITLE), description=head + body, colour=colour)
+    embed.set_footer(text=f"Follow what you use: /spec follow spec:{report.spec.name}")
+    return embed
+
+
+def follower_notices(report: ImportReport) -> list[tuple[str, list[int]]]:
+    """Messages that ping followers, each with exactly the users it mentions (in order)."""
+    version = report.version
+    if not report.followers:
+        return []
+    if report.previous is None:
+        head = f"🔔 **{report.spec.name}** has its first imported version, `{version.label}`:"
+    else:
+        head = f"🔔 **{report.spec.name}** `{version.label}` changed what you follow:"
+    messages: list[tuple[str, list[int]]] = []
+    content, users = head, list[int]()
+    for notice in report.followers:
+        if notice.first_import:
+            detail = "you follow the whole spec"
+        else:
+            reasons = ", ".join(notice.reasons[:4])
+            if len(notice.reasons) > 4:
+                reasons += ", …"
+            detail = f"{counts_line(notice.counts)} ({clip(reasons, 300)})"
+        line = f"\n<@{notice.user_id}> — {detail}"
+        if len(content) + len(line) > MESSAGE_CONTENT - 20 and users:
+            messages.append((content, users))
+            content, users = head, list[int]()
+        content += line
+        users.append(notice.user_id)
+    messages.append((content, users))
+    return messages
+
+
+# -- endpoints --------------------------------------------------------------------------------
+
+
+def _param_line(param: ParamInfo) -> str:
+    kind = param["type"] + (f"({param['format']})" if param["format"] else "")
+    bits = [code(param["name"], 40), esc(clip(kind, 40))]
+    if param["required"]:
+        bits.append("required")
+    if param["deprecated"]:
+        bits.append("deprecated")
+    if param["enum"]:
+        bits.append("one of " + ", ".join(code(v, 20) for v in param["enum"][:6]))
+    line = " · ".join(bits)
+    if param["description"]:
+        line += f" — {esc(clip(param['description'], 100))}"
+    return line
+
+
+def fields_table(fields: dict[str, FieldInfo], limit: int, truncated: bool = False) -> str:
+    """A body schema as a compact table in a code block: `name  type  *required`."""
+    rows = [(path, f) for path, f in fields.items() if path]
+    if not rows:
+        root = fields.get("")
+        return block(root["type"] if root else "no schema", limit)
+    shown = rows[:FIELDS_SHOWN]
+    width = min(max(len(path) for path, _ in shown), 30)
+    lines = []
+    for path, field in shown:
+        kind = field["type"] + (f"({field['format']})" if field["format"] else "")
+        if field["enum"]:
+            kind += " " + "|".join(v.strip('"') for v in field["enum"][:4])
+            if len(field["enum"]) > 4:
+                kind += "|…"
+        mark = " *" if field["required"] else ""
+        if field["deprecated"]:
+            mark += " (deprecated)"
+        lines.append(f"{clip(path, 30):<{width}}  {clip(kind, 40)}{mark}")
+    hidden = len(rows) - len(shown)
+    if hidden > 0 or truncated:
+        lines.append(f"… {hidden} more" if hidden > 0 else "… (cut: the schema is very large)")
+    return block("\n".join(lines), limit)
+
+
+def _body_header(body: BodyInfo) -> str:
+    bits = []
+    if body["media_types"]:
+        bits.append(code(body["media_types"][0], 60))
+    if body["schema_name"]:
+        bits.append(code(body["schema_name"], 60))
+    root = body["fields"].get("")
+    if root is not None and root["type"] not in ("object",):
+        bits.append(esc(clip(root["type"], 60)))
+    return " · ".join(bits)
+
+
+def _success(responses: dict[str, BodyInfo]) -> tuple[str, BodyInfo] | None:
+    for status, body in responses.items():
+        if status.startswith("2") and (body["fields"] or body["example"]):
+            return status, body
+    for status, body in responses.items():
+        if status.startswith("2"):
+            return status, body
+    return None
+
+
+class _Budget:
+    """Adds fields to an embed while the whole stays inside Discord's limits."""
+
+    def __init__(self, embed: discord.Embed) -> None:
+        self.embed = embed
+
+    def add(self, name: str, value: str, *, inline: bool = False) -> bool:
+        if not value.strip() or len(self.embed.fields) >= EMBED_FIELDS - 1:
+            return False
+        name = clip(name, 256)
+        value = value if len(value) <= EMBED_FIELD_VALUE else clip(value, EMBED_FIELD_VALUE)
+        if len(self.embed) + len(name) + len(value) > EMBED_TOTAL - 300:
+            return False
+        self.embed.add_field(name=name, value=value, inline=inline)
+        return True
+
+
+def endpoint_embed(view: EndpointView) -> discord.Embed:
+    """One endpoint: summary, auth, parameters, bodies with examples, responses, notes."""
+    op = view.operation
+    method, _, path = view.key.partition(" ")
+    icon = METHOD_ICON.get(method, "⬜")
+    title = clip(f"{icon} {method} {path}", EMBED_TITLE)
+    lines: list[str] = []
+    if op is not None:
+        if op["summary"]:
+            lines.append(f"**{esc(op['summary'])}**")
+        if op["description"] and op["description"] != op["summary"]:
+            lines.append(esc(clip(op["description"], 600)))
+        if op["deprecated"]:
+            lines.append("⚠️ **Deprecated**: plan to move off this endpoint.")
+        lines.append(_auth_line(op))
+    elif view.manual is not None:
+        lines.append(f"**{esc(view.manual.summary)}**")
+        lines.append(
+            f"✍️ Typed by hand by <@{view.manual.author_id}> {when(view.manual.created_at)}; "
+            "not in an imported document yet."
+        )
+    embed = discord.Embed(
+        title=title,
+        description=clip("\n".join(lines), EMBED_DESCRIPTION) or None,
+        colour=COLOUR if not (op and op["deprecated"]) else WARNING_COLOUR,
+    )
+    budget = _Budget(embed)
+    if op is not None:
+        _operation_fields(budget, op)
+    if view.manual is not None:
+        manual = view.manual
+        if op is not None:
+            summary = esc(clip(manual.summary, 200))
+            budget.add(
+                "✍️ Also typed by hand",
+                f"by <@{manual.author_id}> {when(manual.created_at)}: {summary}",
+            )
+        if manual.request_example:
+            budget.add("Request example (hand-typed)", block(manual.request_example, 900, "json"))
+        if manual.response_example:
+            budget.add("Response example (hand-typed)", block(manual.response_example, 900, "json"))
+    if view.notes:
+        notes = "\n".join(
+            f"• <@{n.author_id}> {when(n.created_at)}: {esc(clip(n.body, 300))}"
+            if n.author_id
+            else f"• a former member {when(n.created_at)}: {esc(clip(n.body, 300))}"
+            for n in view.notes
+        )
+        name = f"📝 Notes from peers ({view.note_count})"
+        budget.add(name, clip(notes, EMBED_FIELD_VALUE))
+    footer = f"{view.spec.name}"
+    if view.version is not None:
+        footer += f" · version {view.version.label} (#{view.version.number})"
+    if op is not None and op["operation_id"]:
+        footer += f" · operationId {op['operation_id']}"
+    embed.set_footer(text=clip(footer + " · add a note with /spec note", 2000))
+    return embed
+
+
+def _auth_line(op: OperationInfo) -> str:
+    if not op["security"] or [] in op["security"]:
+        optional = " (sign-in optional)" if op["security"] else ""
+        return f"🌐 No authentication needed{optional}."
+    alternatives = []
+    for alternative in op["security"][:4]:
+        parts = []
+        for requirement in alternative:
+            name, _, scopes = requirement.partition("[")
+            label = op["security_schemes"].get(name, "")
+            text = f"{code(name, 40)}" + (f" ({esc(label)})" if label else "")
+            if scopes:
+                text += f" scopes {code(scopes.rstrip(']'), 60)}"
+            parts.append(text)
+        alternatives.append(" + ".join(parts))
+    return "🔐 " + " **or** ".join(alternatives)
+
+
+def _operation_fields(budget: _Budget, op: OperationInfo) -> None:
+    by_location: dict[str, list[ParamInfo]] = {}
+    for param in op["parameters"]:
+        by_location.setdefault(param["location"], []).append(param)
+    for location, label in (
+        ("path", "Path parameters"),
+        ("query", "Query parameters"),
+        ("header", "Headers"),
+        ("cookie", "Cookies"),
+    ):
+        params = by_location.get(location)
+        if params:
+            text = "\n".join(_param_line(p) for p in params)
+            budget.add(label, clip(text, EMBED_FIELD_VALUE))
+    request = op["request"]
+    if request is not None:
+        header = _body_header(request)
+        state = "required" if request["required"] else "optional"
+        name = f"Request body ({state})"
+        table = fields_table(request["fields"], 700, request["truncated"])
+        budget.add(name, f"{header}\n{table}" if header else table)
+        if request["example"]:
+            budget.add("Request example", block(request["example"], 700, "json"))
+    if op["responses"]:
+        lines = []
+        for status, body in list(op["responses"].items())[:10]:
+            description = esc(clip(body["description"], 80)) if body["description"] else ""
+            schema = f" · {code(body['schema_name'], 40)}" if body["schema_name"] else ""
+            lines.append(f"{code(status, 10)} {description}{schema}")
+        budget.add("Responses", clip("\n".join(lines), EMBED_FIELD_VALUE))
+    success = _success(op["responses"])
+    if success is not None:
+        status, body = success
+        if body["fields"]:
+            header = _body_header(body)
+            table = fields_table(body["fields"], 700, body["truncated"])
+            budget.add(f"Response {status} body", f"{header}\n{table}" if header else table)
+        if body["example"]:
+            budget.add(f"Response {status} example", block(body["example"], 700, "json"))
+
+
+def manual_saved_text(view: EndpointView, author_id: int) -> str:
+    return (
+        f"✍️ <@{author_id}> typed {code(view.key, 150)} into **{view.spec.name}** "
+        "(it stays beside the imported endpoints)."
+    )
+
+
+# -- listings and changelogs --------------------------------------------------------------------
+
+
+def listing_embed(page: ListingPage) -> discord.Embed:
+    if not page.entries:
+        return discord.Embed(
+            title=clip(f"📚 {page.spec.name}", EMBED_TITLE),
+            description=(
+                "No endpoints yet: import a document with `/spec import`, or type one with "
+                "`/spec add`."
+            ),
+            colour=COLOUR,
+        )
+    part = f" ({page.part}/{page.parts})" if page.parts > 1 else ""
+    title = f"📚 {page.spec.name} — {page.tag}{part}"
+    lines = []
+    for entry in page.entries:
+        method, _, path = entry.key.partition(" ")
+        mark = " ✍️" if entry.manual else ""
+        mark += " ⚠️ deprecated" if entry.deprecated else ""
+        summary = f" — {esc(clip(entry.summary, 90))}" if entry.summary else ""
+        lines.append(
+            f"{METHOD_ICON.get(method, '⬜')} {code(f'{method} {path}', 110)}{summary}{mark}"
+        )
+    embed = discord.Embed(
+        title=clip(title, EMBED_TITLE),
+        description=clip("\n".join(lines), EMBED_DESCRIPTION),
+        colour=COLOUR,
+    )
+    version = f"version {page.version.label} · " if page.version else ""
+    embed.set_footer(
+        text=f"{version}{plural(page.total, 'endpoint')} · page {page.page}/{page.pages} · "
+        "open one with /spec endpoint"
+    )
+    return embed
+
+
+def changes_embed(page: ChangesPage) -> discord.Embed:
+    title = f"🔁 {page.spec.name}: {page.older.label} → {page.newer.label}"
+    head = f"**{counts_line(page.counts)}**\n"
+    if not page.changes:
+        body = "No change to any endpoint between these versions."
+    else:
+        several = page.newer.number - page.older.number > 1
+        lines = []
+        for change in page.changes:
+            line = change_line(change, limit=280)
+            if several:
+                line += f" · in {code(change.version_label, 30)}"
+            lines.append(line)
+        body = clip("\n".join(lines), EMBED_DESCRIPTION - len(head))
+    colour = BREAKING_COLOUR if page.counts.get("breaking") else COLOUR
+    embed = discord.Embed(title=clip(title, EMBED_TITLE), description=head + body, colour=colour)
+    embed.set_footer(
+        text=f"{plural(page.total, 'change')} · page {page.page}/{page.pages} · "
+        "🔴 breaking · 🟡 warning · 🔵 info"
+    )
+    return embed
+
+
+def follows_text(follows: FollowList, *, followed: bool | None) -> str:
+    if followed is True:
+        head = f"🔔 You now follow that in **{follows.spec.name}**."
+    elif followed is False:
+        head = f"🔔 You already followed that in **{follows.spec.name}**."
+    else:
+        head = f"🔕 Unfollowed in **{follows.spec.name}**."
+    if follows.follows:
+        items = ", ".join(f.describe() for f in follows.follows)
+        tail = (
+            f"\nYou follow: {items}. When a new version changes any of it, I mention you "
+            "(and only you) under its announcement."
+        )
+    else:
+        tail = f"\nYou follow nothing in {follows.spec.name} now."
+    return clip(head + tail, MESSAGE_CONTENT)
+
+
+def choice_names(choices: Sequence[Choice]) -> list[tuple[str, str]]:
+    """(name, value) pairs for autocomplete: plain one-line text inside Discord's limit."""
+    return [(clip(" ".join(c.label.split()), CHOICE_NAME), c.value[:100]) for c in choices[:25]]
+
+
+def _contents_line(contents: SpecContents) -> str:
+    return ", ".join(
+        [
+            plural(contents.versions, "version"),
+            plural(contents.endpoints, "endpoint"),
+            plural(contents.notes, "note"),
+            plural(contents.follows, "follow"),
+        ]
+    )
+
+
+def delete_prompt(contents: SpecContents) -> str:
+    return (
+        f"Delete the spec {code(contents.name)} and everything in it — "
+        f"{_contents_line(contents)}? Members following it will no longer hear about it. "
+        "Export a version first (`/spec export`) if you may need it again.\n\n"
+        "This cannot be undone."
+    )
+
+
+def deleted_text(contents: SpecContents) -> str:
+    return f"🗑️ The spec {code(contents.name)} is deleted ({_contents_line(contents)})."
+
+
+def forget_prompt(data: PersonalData) -> str:
+    return (
+        f"You wrote **{plural(data.notes, 'note')}** on API specs and follow "
+        f"**{plural(data.follows, 'thing')}**, in every server we share.\n\n"
+        "**Forget me** deletes your notes and follows. Specs and endpoints you imported or "
+        "typed stay for the others, with nothing linking them to you.\n\nThis cannot be undone."
+    )
+
+
+def forgotten_text(data: PersonalData) -> str:
+    text = f"🗑️ Done: {plural(data.notes, 'note')} and {plural(data.follows, 'follow')} deleted."
+    if data.anonymised:
+        text += f" Your name was removed from {plural(data.anonymised, 'other record')}."
+    return text

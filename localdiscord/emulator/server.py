@@ -1,0 +1,391 @@
+"""`FakeDiscord`: the emulator's HTTP + gateway server on 127.0.0.1 and its test-side API."""
+
+# Every wait is bounded: a `timeout` parameter is part of this module's API.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from localdiscord.emulator.faults import FaultRule, Faults, make_rule
+from localdiscord.emulator.gateway import Gateway, GatewaySession
+from localdiscord.emulator.interactions import InteractionDriver, InteractionResult, UserRef
+from localdiscord.emulator.messages import pings
+from localdiscord.emulator.patch import DiscordPatch, patched_discord
+from localdiscord.emulator.rest import RestApi
+from localdiscord.emulator.seed import DEFAULT_GUILD_NAME, add_default_users, add_guild
+from localdiscord.emulator.state import (
+    DEFAULT_TIMEOUT,
+    JSON,
+    FakeChannel,
+    FakeGuild,
+    FakeRole,
+    FakeUser,
+    RecordedRequest,
+    World,
+)
+
+DEFAULT_TOKEN = "emulator.bot.token"  # noqa: S105 (a fake token)
+LOOPBACK_HOSTS = ("127.0.0.1", "::1")
+
+# Client options that make discord.py fire on_ready ~50 ms after the last GUILD_CREATE instead of
+# 2 s (discord.py waits `guild_ready_timeout` for more guilds; there is no "last guild" signal).
+FAST_CLIENT_OPTIONS: dict[str, Any] = {"guild_ready_timeout": 0.05}
+
+
+class FakeDiscord:
+    """An in-process fake of Discord's REST API and gateway that real discord.py code talks to.
+
+    `async with FakeDiscord() as fake, patched_discord(fake): ...` then start a bot with
+    `fake.token` and `**FAST_CLIENT_OPTIONS`. Everything listens on 127.0.0.1 only, on a
+    random port, and every wait is bounded by `timeout` seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        guilds: int = 1,
+        guild_name: str = DEFAULT_GUILD_NAME,
+        bot_name: str = "Nexus",
+        timeout: float = DEFAULT_TIMEOUT,
+        interaction_deadline: float | None = 3.0,
+        heartbeat_interval_ms: int = 41_250,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if host not in LOOPBACK_HOSTS:
+            raise ValueError(f"the emulator only listens on loopback, not {host!r}")
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.world = World(token, bot_name=bot_name)
+        self.faults = Faults()
+        self.gateway = Gateway(self.world, heartbeat_interval_ms=heartbeat_interval_ms)
+        self.rest = RestApi(
+            self.world, self.faults, self.gateway, interaction_deadline=interaction_deadline
+        )
+        self.driver = InteractionDriver(self.world, self.gateway, timeout=timeout)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self.gateway_url = ""
+        self.http_url = ""
+        add_default_users(self.world)
+        for index in range(guilds):
+            self.add_guild(guild_name if index == 0 else f"{guild_name} {index + 1}")
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> FakeDiscord:
+        app = web.Application(middlewares=[self.rest.middleware], client_max_size=64 * 1024**2)
+        app.router.add_get("/gateway", self.gateway.handle)
+        self.rest.add_routes(app)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        address = runner.addresses[0]
+        self.port = int(address[1])
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.http_url = f"http://{host}:{self.port}"
+        self.base_url = f"{self.http_url}/api/v10"
+        self.gateway_url = f"ws://{host}:{self.port}/gateway"
+        self.world.base_http = self.http_url
+        self.gateway.url = self.gateway_url
+        return self
+
+    async def stop(self) -> None:
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeDiscord:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def patch(self) -> DiscordPatch:
+        """Same as `patched_discord(self)`."""
+        return patched_discord(self)
+
+    # -- the modelled world ----------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        """The bot token to log in with (any token is accepted unless one was given)."""
+        return self.world.token or DEFAULT_TOKEN
+
+    @property
+    def application_id(self) -> int:
+        return self.world.application_id
+
+    @property
+    def bot_user(self) -> FakeUser:
+        return self.world.bot_user
+
+    @property
+    def guild(self) -> FakeGuild:
+        """The default (first) guild."""
+        return self.world.guild()
+
+    @property
+    def guild_id(self) -> int:
+        return self.guild.id
+
+    @property
+    def guilds(self) -> list[FakeGuild]:
+        return list(self.world.guilds)
+
+    @property
+    def channels(self) -> dict[str, int]:
+        """Channel name -> id in the default guild."""
+        return {name: c.id for name, c in self.guild.channels.items()}
+
+    @property
+    def roles(self) -> dict[str, int]:
+        """Role name -> id in the default guild."""
+        return {name: r.id for name, r in self.guild.roles.items()}
+
+    @property
+    def users(self) -> dict[str, int]:
+        """User key (owner, admin, moderator, member, member2, bot) -> id."""
+        return {key: u.id for key, u in self.world.users.items()}
+
+    def user(self, ref: UserRef) -> FakeUser:
+        return self.world.user(ref)
+
+    def channel(self, ref: str | int, guild: str | int | None = None) -> FakeChannel:
+        if isinstance(ref, int):
+            found = self.world.channel_by_id(ref)
+            if found is None:
+                raise AssertionError(f"no channel with id {ref}")
+            return found
+        return self.world.guild(guild).channel(ref)
+
+    def role(self, ref: str | int, guild: str | int | None = None) -> FakeRole:
+        return self.world.guild(guild).role(ref)
+
+    def add_guild(self, name: str | None = None) -> FakeGuild:
+        """Add a guild laid out like the default one (same users); announce it if connected."""
+        return add_guild(self.world, name or f"{DEFAULT_GUILD_NAME} {len(self.world.guilds) + 1}")
+
+    async def announce_guild(self, guild: FakeGuild) -> None:
+        """Dispatch GUILD_CREATE for a guild added while the bot is connected."""
+        session = await self.gateway.wait_until_connected(self.timeout)
+        await self.gateway.dispatch_to(
+            session, "GUILD_CREATE", self.gateway.guild_create(session, guild)
+        )
+
+    # -- what the bot did ------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every HTTP request the bot made, in order."""
+        return self.world.requests
+
+    @property
+    def unknown_requests(self) -> list[RecordedRequest]:
+        """Requests to routes the emulator does not implement (answered with a 404)."""
+        return [r for r in self.world.requests if r.unknown_route]
+
+    def requests_to(self, method: str, path_regex: str) -> list[RecordedRequest]:
+        pattern = re.compile(path_regex)
+        return [
+            r for r in self.world.requests if r.method == method.upper() and pattern.search(r.path)
+        ]
+
+    @property
+    def messages(self) -> dict[int, list[JSON]]:
+        """channel id -> messages currently in it (ephemeral ones included, flag 64)."""
+        return self.world.messages
+
+    def channel_messages(self, channel: str | int) -> list[JSON]:
+        return copy.deepcopy(self.world.messages.get(self.channel(channel).id, []))
+
+    def commands(self, guild: str | int | None = None, *, global_: bool = False) -> list[JSON]:
+        """Registered commands: the default guild's (or `guild`'s), or the global ones."""
+        if global_:
+            return copy.deepcopy(self.world.commands.get(None, []))
+        return copy.deepcopy(self.world.commands.get(self.world.guild(guild).id, []))
+
+    def all_sent_messages(self) -> list[JSON]:
+        """Every message body the bot sent: channel messages, callbacks, follow-ups and edits."""
+        return copy.deepcopy(self.world.sent_bodies)
+
+    def pings(self, message: Mapping[str, Any]) -> JSON:
+        """Who a stored message notifies ({users, roles, everyone}) given its allowed_mentions."""
+        return pings(self.world, dict(message))
+
+    def file_bytes(self, attachment: Mapping[str, Any] | int) -> bytes:
+        """The bytes of an attachment (one the bot uploaded or a user attached)."""
+        file_id = int(attachment["id"]) if isinstance(attachment, Mapping) else int(attachment)
+        return self.world.files[file_id].data
+
+    # -- fault injection -------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        body: Any = None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> FaultRule:
+        """Answer the next `times` matching requests with `status` (path relative to /api/v10).
+
+        A 429 gets `retry_after: 0.05` and a `Via` header by default (discord.py treats a 429
+        without `Via` as a Cloudflare ban); pass `headers={}` to simulate exactly that.
+        """
+        return self.faults.add(make_rule(method, path_regex, status, body, times, headers))
+
+    # -- the gateway -----------------------------------------------------------------------
+
+    async def wait_until_connected(self, timeout: float | None = None) -> GatewaySession:
+        """Wait until the bot has IDENTIFYed (or RESUMEd) and received its guilds."""
+        return await self.gateway.wait_until_connected(timeout or self.timeout)
+
+    async def dispatch(self, event: str, data: Any) -> int:
+        """Send any gateway DISPATCH event; returns its sequence number."""
+        return await self.gateway.dispatch(event, data, self.timeout)
+
+    async def drop_connection(self, code: int = 4000) -> None:
+        """Close the bot's websocket server-side (4000: discord.py reconnects and RESUMEs)."""
+        await self.gateway.drop(code)
+
+    async def send_reconnect(self) -> None:
+        """Send op 7 RECONNECT."""
+        await self.gateway.send_op(7)
+
+    async def invalidate_session(self, resumable: bool = False) -> None:
+        """Send op 9 INVALID_SESSION."""
+        await self.gateway.send_op(9, resumable)
+
+    # -- acting as users -------------------------------------------------------------------
+
+    async def slash(
+        self,
+        command: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        user: UserRef = "member",
+        channel: str | int | FakeChannel = "general",
+        guild: str | int | FakeGuild | None = None,
+        timeout: float | None = None,
+        follow_defer: bool = True,
+        strict: bool = True,
+    ) -> InteractionResult:
+        """Invoke a registered slash command ("name" or "group sub") and await the bot's answer."""
+        return await self.driver.slash(
+            command,
+            options,
+            user=user,
+            channel=channel,
+            guild=guild,
+            timeout=timeout,
+            follow_defer=follow_defer,
+            strict=strict,
+        )
+
+    async def autocomplete(
+        self,
+        command: str,
+        options: Mapping[str, Any],
+        *,
+        focused: str,
+        user: UserRef = "member",
+        channel: str | int | FakeChannel = "general",
+        guild: str | int | FakeGuild | None = None,
+        timeout: float | None = None,
+    ) -> list[JSON]:
+        """Type into an autocomplete option; returns the bot's choices."""
+        return await self.driver.autocomplete(
+            command,
+            options,
+            focused=focused,
+            user=user,
+            channel=channel,
+            guild=guild,
+            timeout=timeout,
+        )
+
+    async def context_menu(
+        self,
+        name: str,
+        target: UserRef | Mapping[str, Any],
+        *,
+        user: UserRef = "member",
+        channel: str | int | FakeChannel = "general",
+        timeout: float | None = None,
+    ) -> InteractionResult:
+        """Run a USER (target: user) or MESSAGE (target: message dict) context-menu command."""
+        return await self.driver.context_menu(
+            name, target, user=user, channel=channel, timeout=timeout
+        )
+
+    async def click(
+        self,
+        message: InteractionResult | Mapping[str, Any] | int,
+        custom_id: str,
+        *,
+        user: UserRef = "member",
+        timeout: float | None = None,
+        follow_defer: bool = True,
+    ) -> InteractionResult:
+        """Click a button on a message (a result, a message dict or a message id)."""
+        return await self.driver.click(
+            message, custom_id, user=user, timeout=timeout, follow_defer=follow_defer
+        )
+
+    async def select(
+        self,
+        message: InteractionResult | Mapping[str, Any] | int,
+        custom_id: str,
+        values: Sequence[Any],
+        *,
+        user: UserRef = "member",
+        timeout: float | None = None,
+        follow_defer: bool = True,
+    ) -> InteractionResult:
+        """Pick values in a select menu (users/roles/channels by name for entity selects)."""
+        return await self.driver.select(
+            message, custom_id, values, user=user, timeout=timeout, follow_defer=follow_defer
+        )
+
+    async def submit_modal(
+        self,
+        result: InteractionResult,
+        values: Mapping[str, Any],
+        *,
+        user: UserRef | None = None,
+        timeout: float | None = None,
+        follow_defer: bool = True,
+    ) -> InteractionResult:
+        """Fill in and submit the modal `result` opened ({custom_id: value})."""
+        return await self.driver.submit_modal(
+            result, values, user=user, timeout=timeout, follow_defer=follow_defer
+        )
+
+    async def send_message(
+        self,
+        content: str,
+        *,
+        user: UserRef = "member",
+        channel: str | int | FakeChannel = "general",
+    ) -> JSON:
+        """A user posts a plain message (MESSAGE_CREATE; content hidden without the intent)."""
+        return await self.driver.send_message(content, user=user, channel=channel)
