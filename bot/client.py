@@ -113,7 +113,8 @@ class Nexus(commands.Bot):
     async def load_content(self) -> None:
         """Check content/, bring the database in line and load the learnings; the check and
         the sync are skipped when the files (and the code that checks them) are exactly those
-        of the last start: checking thousands of files is most of a start-up."""
+        of the last start: checking thousands of files is most of a start-up.
+        """
         fingerprint, files = content_fingerprint(self.settings.content_dir)
         async with self.db.read() as session:
             stored = await session.scalar(select(BotState.value).where(BotState.key == CONTENT_KEY))

@@ -85,7 +85,8 @@ def with_interaction_context(parse: Callable[[Any], None]) -> Callable[[Any], No
 
 def install_context_factory() -> None:
     """Makes every log record carry the current context as attributes, whichever handler
-    receives it (the production stream, the playground's file, a test's capture). Idempotent."""
+    receives it (the production stream, the playground's file, a test's capture). Idempotent.
+    """
     previous = logging.getLogRecordFactory()
     if getattr(previous, "nexus_context", False):
         return

@@ -1,5 +1,6 @@
 """Text rules shared by every feature: names normalised, member text cleaned, group mentions
-refused, and free text turned into safe full-text queries."""
+refused, and free text turned into safe full-text queries.
+"""
 
 from __future__ import annotations
 

@@ -216,7 +216,8 @@ class Spec(Base):
 
 class SpecVersion(Base):
     """One imported document: kept whole (zlib) for export, and reduced (`model`, zlib JSON of
-    its operations) for the next version's diff."""
+    its operations) for the next version's diff.
+    """
 
     __tablename__ = "spec_versions"
     __table_args__ = (

@@ -115,7 +115,8 @@ def _name_score(key: str, name: str) -> float:
 @dataclass(slots=True)
 class _NameIndex:
     """The distinct normalised names of some entries (a slug and a title often normalise to
-    the same name), each with the entries it names, also in sorted order for prefix lookups."""
+    the same name), each with the entries it names, also in sorted order for prefix lookups.
+    """
 
     names: list[str] = field(default_factory=list)
     slugs: list[list[str]] = field(default_factory=list)

@@ -324,7 +324,8 @@ def similarity_keywords(draft: Draft) -> list[str]:
 
 def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -> str | None:
     """An FTS5 expression matching questions that share two of `keywords` (the one, if there
-    is only one), looking at titles, details and tags; two `common` words are not a match."""
+    is only one), looking at titles, details and tags; two `common` words are not a match.
+    """
     if not keywords:
         return None
     quoted = {word: f'"{word}"' for word in keywords}  # \w+ words: never a quote or operator
@@ -344,7 +345,8 @@ def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -
 
 def similarity_query(draft: Draft) -> str | None:
     """An FTS5 expression matching questions that share two keywords with `draft` (one if it
-    has only one), looking at titles, details and tags."""
+    has only one), looking at titles, details and tags.
+    """
     return pairs_query(similarity_keywords(draft))
 
 
@@ -744,7 +746,8 @@ class QaService:
     async def similarity_expressions(self, draft: Draft) -> tuple[str, str | None, str] | None:
         """FTS5 expressions for questions sharing two of the draft's rarest keywords: the pairs
         with a distinctive word, the pairs of two common words (None if there are none), and
-        any of the keywords (to highlight them)."""
+        any of the keywords (to highlight them).
+        """
         keywords = similarity_keywords(draft)
         if not keywords:
             return None
@@ -798,7 +801,8 @@ class QaService:
 
     async def _question_counts(self, session: AsyncSession, words: Sequence[str]) -> dict[str, int]:
         """How many questions (of every server) contain each word, and ("") how many there are;
-        counted by the full-text index and kept for a while (they change slowly)."""
+        counted by the full-text index and kept for a while (they change slowly).
+        """
         now = time.monotonic()
         out: dict[str, int] = {}
         for word in ["", *words]:
@@ -884,7 +888,8 @@ class QaService:
         snippet_expression: str | None = None,
     ) -> _Found:
         """One page of matches (clamped to the last page), with snippets of the words matched
-        (or of those `snippet_expression` matches)."""
+        (or of those `snippet_expression` matches).
+        """
         filters = ""
         params: dict[str, object] = {}
         if tag is not None:

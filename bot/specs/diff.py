@@ -216,7 +216,8 @@ def _parameter_changes(old: OperationInfo, new: OperationInfo, add: _Add) -> Non
 
 def _enum_delta(old: list[str] | None, new: list[str] | None) -> tuple[list[str], list[str]]:
     """(removed, added) enum values; a list that appears or disappears is a type-level change
-    (a free value became restricted, or the reverse), reported as values removed/added."""
+    (a free value became restricted, or the reverse), reported as values removed/added.
+    """
     if old is None and new is None:
         return [], []
     if old is None:

@@ -464,7 +464,8 @@ class SpecsService:
         off_loop: OffLoop | None = None,
     ) -> None:
         """`off_loop(function, *args)` runs document analysis away from the event loop: by
-        default in a separate process (see bot/specs/analysis.py)."""
+        default in a separate process (see bot/specs/analysis.py).
+        """
         self._db = db
         self._clock = clock
         self._pool = AnalysisPool() if off_loop is None else None
@@ -1377,7 +1378,8 @@ class SpecsService:
 
     async def forget(self, user_id: int) -> PersonalData:
         """Delete `user_id`'s notes and follows; keep what they imported or typed for the
-        others, without their name on it."""
+        others, without their name on it.
+        """
         async with self._db.unit_of_work() as session:
             notes = await session.execute(delete(SpecNote).where(SpecNote.author_id == user_id))
             follows = await session.execute(delete(SpecFollow).where(SpecFollow.user_id == user_id))

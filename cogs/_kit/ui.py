@@ -223,7 +223,8 @@ async def suggestions_in_time(
     interaction: discord.Interaction[Any], work: Awaitable[list[T]]
 ) -> list[T]:
     """Autocomplete choices if they are ready in the window, else none (an autocomplete cannot
-    be deferred, and a late one fails in the member's client; the next keystroke asks again)."""
+    be deferred, and a late one fails in the member's client; the next keystroke asks again).
+    """
     task = await _finished_in_time(interaction, work)
     if task is None:
         log.info("autocomplete answered empty: the database answered too late")

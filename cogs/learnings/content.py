@@ -1,5 +1,6 @@
 """content/ checked as Discord will show it: the core's checks, and every rendered page of
-every entry within Discord's limits."""
+every entry within Discord's limits.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The Q&A cog's Discord pieces: posting and redrawing questions, modals, confirmations and
-the persistent buttons and pagers (their custom_id carries what they act on)."""
+the persistent buttons and pagers (their custom_id carries what they act on).
+"""
 
 from __future__ import annotations
 

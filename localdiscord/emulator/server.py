@@ -210,7 +210,7 @@ class FakeDiscord:
 
     @property
     def messages(self) -> dict[int, list[JSON]]:
-        """channel id -> messages currently in it (ephemeral ones included, flag 64)."""
+        """Channel id -> messages currently in it (ephemeral ones included, flag 64)."""
         return self.world.messages
 
     def channel_messages(self, channel: str | int) -> list[JSON]:

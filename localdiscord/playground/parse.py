@@ -127,7 +127,8 @@ class CommandSpec:
 
     def positional_target(self, given: Iterable[str]) -> OptionSpec | None:
         """Where bare text after the command goes: the first required option still missing,
-        else the first option still missing."""
+        else the first option still missing.
+        """
         taken = set(given)
         free = [o for o in self.options if o.name not in taken]
         return next((o for o in free if o.required), free[0] if free else None)

@@ -89,7 +89,8 @@ class ScriptForms:
 
 def interrupted() -> None:
     """Stop here if a Ctrl-C arrived and some library swallowed its cancellation (Python 3.11's
-    `asyncio.wait_for` can, when what it waits for finishes in the same loop turn)."""
+    `asyncio.wait_for` can, when what it waits for finishes in the same loop turn).
+    """
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError

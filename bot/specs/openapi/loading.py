@@ -82,7 +82,8 @@ else:
 
 class _SpecLoader(_BaseLoader):
     """Safe YAML that keeps JSON's data model: mapping keys stay text (`200:` is "200"), dates
-    stay strings, and a key that is itself a list or mapping is refused."""
+    stay strings, and a key that is itself a list or mapping is refused.
+    """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         self.flatten_mapping(node)

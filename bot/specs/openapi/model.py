@@ -174,7 +174,8 @@ class Reader:
     def type_of(self, schema: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
         """A short type label (`string`, `array`, `one of: Card | Bank`), the schema to descend
         into and its name: the only non-null variant of a `oneOf`/`anyOf` (the usual way to
-        write "nullable" in 3.1), else the schema itself."""
+        write "nullable" in 3.1), else the schema itself.
+        """
         kind = schema.get("type")
         if isinstance(kind, list):
             named = [str(k) for k in kind if k != "null"]

@@ -64,7 +64,8 @@ class Problem:
 
 class DocumentRejected(BadInput):
     """The document cannot be imported; nothing was stored. The message names the problem(s),
-    each with its JSON pointer and (for YAML) its line, and what to do about it."""
+    each with its JSON pointer and (for YAML) its line, and what to do about it.
+    """
 
     def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
         self.problems = problems

@@ -1,5 +1,6 @@
 """The document as found: its OpenAPI family, and every reference checked before anything
-follows one (`x-` extension content dropped as opaque data)."""
+follows one (`x-` extension content dropped as opaque data).
+"""
 
 from __future__ import annotations
 
@@ -239,7 +240,8 @@ def resolve_pointer(doc: Any, ref: str) -> tuple[Any, list[str]]:
 
 def check_local_refs(original: Any, clean: _Sanitized, root_node: yaml.Node | None = None) -> None:
     """Every local reference must land on something, outside `x-` content, without a loop of
-    references that never reaches a value (`A -> B -> A`)."""
+    references that never reaches a value (`A -> B -> A`).
+    """
     problems: list[Problem] = []
     settled: set[str] = set()
     for ref, where in clean.local_refs:

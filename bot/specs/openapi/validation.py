@@ -89,7 +89,8 @@ def _is_reference_branch(errors: list[ValidationError]) -> bool:
 
 def _deepest(error: ValidationError) -> ValidationError:
     """The most specific cause of a meta-schema error: down through `oneOf`/`anyOf` while one
-    alternative is clearly the one meant (the `$ref` alternative never is)."""
+    alternative is clearly the one meant (the `$ref` alternative never is).
+    """
     error = best_match([error]) or error
     for _ in range(20):
         real = _real_branches(error)
@@ -109,7 +110,8 @@ def _real_branches(error: ValidationError) -> list[list[ValidationError]]:
 
 def _explain(error: ValidationError) -> tuple[list[str | int], str]:
     """(location, message) for a meta-schema error, as precise as the alternatives allow:
-    when every alternative fails on the same field (`in: querry`), that field is named."""
+    when every alternative fails on the same field (`in: querry`), that field is named.
+    """
     best = _deepest(error)
     real = _real_branches(best)
     if len(real) > 1:
@@ -178,7 +180,8 @@ DOCUMENT_URI = "urn:nexus:document"
 
 def lint(family: Family, document: Any, root_node: yaml.Node | None = None) -> list[Problem]:
     """Schema-level defects the validator leaves out: examples that do not match their schema,
-    and `required` names with no property (outside `allOf`, which the validator covers)."""
+    and `required` names with no property (outside `allOf`, which the validator covers).
+    """
     warnings: list[Problem] = []
     registry = _document_registry(document)
     cls: Any = OAS31Validator if family == "3.1" else OAS30Validator
