@@ -51,5 +51,5 @@ class DiscordPatch:
 
 
 def patched_discord(fake: FakeDiscord) -> DiscordPatch:
-    """`with patched_discord(fake):` — discord.py talks to the emulator inside the block."""
+    """A `DiscordPatch` for `fake`: inside its `with` block, discord.py talks to the emulator."""
     return DiscordPatch(fake)

@@ -99,7 +99,7 @@ class ModalForm:
         raise InputProblem(f"The form “{self.title}” has no field `{key}`. Its fields: {names}.")
 
     def values_from_lines(self, lines: Sequence[str]) -> dict[str, str]:
-        """`title: ...` lines (`\\n` for a new line) -> {custom_id: value}, checked."""
+        r"""`title: ...` lines (`\n` for a new line) -> {custom_id: value}, checked."""
         given: dict[str, str] = {}
         for line in lines:
             match = KEY_LINE.match(line)

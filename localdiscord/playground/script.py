@@ -1,8 +1,8 @@
-"""`--script FILE`: typed lines run one after another, printed as a transcript.
+r"""`--script FILE`: typed lines run one after another, printed as a transcript.
 
 A script is what you would type at the prompt, one command a line. `# words` lines are printed
 as narration; blank lines are skipped. A command that opens a form (a modal) takes its answers
-from the indented lines right below it, `field: value`, with `\\n` for a new line:
+from the indented lines right below it, `field: value`, with `\n` for a new line:
 
     /ask
         title: How do I retry a Celery task that failed?
