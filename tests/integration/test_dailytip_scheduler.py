@@ -16,10 +16,7 @@ from sqlalchemy import select, update
 
 from bot.core.clock import ClockStopped, ManualClock
 from bot.core.localtime import local_due
-from bot.dailytip.service import (
-    LEASE,
-    MISSED,
-    POSTED,
+from bot.dailytip import (
     DailyTipService,
     DestinationGone,
     DisabledNotice,
@@ -27,6 +24,8 @@ from bot.dailytip.service import (
     TipJob,
     TipScheduler,
 )
+from bot.dailytip.model import MISSED, POSTED
+from bot.dailytip.postlog import LEASE
 from bot.db.engine import Database
 from bot.db.models import DailyTipPost, DailyTipSchedule
 from bot.learnings.model import Learning
@@ -325,7 +324,7 @@ async def test_5xx_and_429_are_retried_with_backoff_and_the_day_still_posts(
 async def test_403_disables_that_server_only_logs_once_and_tells_its_admins(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.dailytip.service")
+    caplog.set_level(logging.INFO, logger="bot.dailytip")
     clock = ManualClock(
         datetime(2026, 6, 1, 5, tzinfo=UTC), stop_at=datetime(2026, 6, 5, 12, tzinfo=UTC)
     )

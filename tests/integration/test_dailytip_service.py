@@ -11,14 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.clock import ManualClock
-from bot.dailytip.service import (
-    LEASE,
-    MISSED,
-    PENDING,
-    POSTED,
-    DailyTipService,
-    Schedule,
-)
+from bot.dailytip import DailyTipService
+from bot.dailytip.model import MISSED, PENDING, POSTED, Schedule
+from bot.dailytip.postlog import LEASE
 from bot.db.engine import Database
 from bot.db.models import DailyTipPost
 from bot.errors import NotFound

@@ -8,15 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dailytip.service import (
+from bot.dailytip.model import MISSED, PENDING, POSTED, Post, Schedule, TipJob
+from bot.dailytip.plan import (
     FIRST_RETRY,
     MAX_RETRY,
-    MISSED,
-    PENDING,
-    POSTED,
-    Post,
-    Schedule,
-    TipJob,
     next_action_at,
     next_in_rotation,
     plan,

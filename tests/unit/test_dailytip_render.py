@@ -3,13 +3,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from bot.core.localtime import suggested_zones
-from bot.dailytip.service import (
-    DisabledNotice,
-    GuildTipStatus,
-    Post,
-    Schedule,
-    SchedulerStatus,
-)
+from bot.dailytip import DisabledNotice, GuildTipStatus, SchedulerStatus
+from bot.dailytip.model import Post, Schedule
 from bot.learnings.model import Learning
 from cogs._kit.limits import CHOICE_NAME, embed_problems
 from cogs.dailytip import render
