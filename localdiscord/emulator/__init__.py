@@ -9,9 +9,9 @@ async with FakeDiscord() as fake, patched_discord(fake):
 """
 
 from localdiscord.emulator.faults import FaultRule
-from localdiscord.emulator.interactions import InteractionResult, Upload
 from localdiscord.emulator.limits import command_payload_problems, message_payload_problems
 from localdiscord.emulator.patch import DiscordPatch, patched_discord
+from localdiscord.emulator.result import InteractionResult
 from localdiscord.emulator.server import DEFAULT_TOKEN, FAST_CLIENT_OPTIONS, FakeDiscord
 from localdiscord.emulator.state import (
     EmulatorTimeout,
@@ -22,6 +22,7 @@ from localdiscord.emulator.state import (
     FakeUser,
     RecordedRequest,
 )
+from localdiscord.emulator.user_input import Upload
 
 __all__ = [
     "DEFAULT_TOKEN",

@@ -38,36 +38,6 @@ class FaultRule:
         )
 
 
-def make_rule(
-    method: str,
-    path_regex: str,
-    status: int,
-    body: Any = None,
-    times: int = 1,
-    headers: dict[str, str] | None = None,
-) -> FaultRule:
-    """Build a rule; a 429 gets `retry_after` and a `Via` header unless `headers` is given."""
-    if body is None:
-        body = dict(DEFAULT_BODIES.get(status, {"message": f"{status}", "code": 0}))
-    if headers is None:
-        headers = {}
-        if status == 429:
-            retry = body.get("retry_after", 0.05) if isinstance(body, dict) else 0.05
-            headers = {
-                "Via": "1.1 google",
-                "Retry-After": str(retry),
-                "X-RateLimit-Scope": "user",
-            }
-    return FaultRule(
-        method=method.upper(),
-        pattern=re.compile(path_regex),
-        status=status,
-        body=body,
-        remaining=times,
-        headers=dict(headers),
-    )
-
-
 class Faults:
     """The queue of injected failures, consumed first-match-first."""
 
@@ -78,6 +48,42 @@ class Faults:
     def add(self, rule: FaultRule) -> FaultRule:
         self.rules.append(rule)
         return rule
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        body: Any = None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> FaultRule:
+        """Answer the next `times` matching requests with `status` (path relative to /api/v10).
+
+        A 429 gets `retry_after: 0.05` and a `Via` header by default (discord.py treats a 429
+        without `Via` as a Cloudflare ban); pass `headers={}` to simulate exactly that.
+        """
+        if body is None:
+            body = dict(DEFAULT_BODIES.get(status, {"message": f"{status}", "code": 0}))
+        if headers is None:
+            headers = {}
+            if status == 429:
+                retry = body.get("retry_after", 0.05) if isinstance(body, dict) else 0.05
+                headers = {
+                    "Via": "1.1 google",
+                    "Retry-After": str(retry),
+                    "X-RateLimit-Scope": "user",
+                }
+        return self.add(
+            FaultRule(
+                method=method.upper(),
+                pattern=re.compile(path_regex),
+                status=status,
+                body=body,
+                remaining=times,
+                headers=dict(headers),
+            )
+        )
 
     def take(self, method: str, path: str) -> FaultRule | None:
         for rule in self.rules:

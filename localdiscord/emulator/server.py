@@ -6,16 +6,16 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
-from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from aiohttp import web
 
-from localdiscord.emulator.faults import FaultRule, Faults, make_rule
+from localdiscord.emulator.faults import Faults
 from localdiscord.emulator.gateway import Gateway, GatewaySession
-from localdiscord.emulator.interactions import InteractionDriver, InteractionResult, UserRef
+from localdiscord.emulator.interactions import InteractionDriver
 from localdiscord.emulator.messages import pings
 from localdiscord.emulator.patch import DiscordPatch, patched_discord
 from localdiscord.emulator.rest import RestApi
@@ -28,6 +28,7 @@ from localdiscord.emulator.state import (
     FakeRole,
     FakeUser,
     RecordedRequest,
+    UserRef,
     World,
 )
 
@@ -37,6 +38,19 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1")
 # Client options that make discord.py fire on_ready ~50 ms after the last GUILD_CREATE instead of
 # 2 s (discord.py waits `guild_ready_timeout` for more guilds; there is no "last guild" signal).
 FAST_CLIENT_OPTIONS: dict[str, Any] = {"guild_ready_timeout": 0.05}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _part(name: str, method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:
+    """`method` of `self.<name>` (the driver, the faults) as a FakeDiscord method, as it is."""
+
+    @functools.wraps(method)
+    def call(self: Any, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(getattr(self, name), *args, **kwargs)
+
+    return call
 
 
 class FakeDiscord:
@@ -110,15 +124,10 @@ class FakeDiscord:
     async def __aenter__(self) -> FakeDiscord:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def patch(self) -> DiscordPatch:
+    def patch(self) -> DiscordPatch[FakeDiscord]:
         """Same as `patched_discord(self)`."""
         return patched_discord(self)
 
@@ -237,21 +246,7 @@ class FakeDiscord:
 
     # -- fault injection -------------------------------------------------------------------
 
-    def fail_next(
-        self,
-        method: str,
-        path_regex: str,
-        status: int,
-        body: Any = None,
-        times: int = 1,
-        headers: dict[str, str] | None = None,
-    ) -> FaultRule:
-        """Answer the next `times` matching requests with `status` (path relative to /api/v10).
-
-        A 429 gets `retry_after: 0.05` and a `Via` header by default (discord.py treats a 429
-        without `Via` as a Cloudflare ban); pass `headers={}` to simulate exactly that.
-        """
-        return self.faults.add(make_rule(method, path_regex, status, body, times, headers))
+    fail_next = _part("faults", Faults.fail_next)
 
     # -- the gateway -----------------------------------------------------------------------
 
@@ -275,117 +270,12 @@ class FakeDiscord:
         """Send op 9 INVALID_SESSION."""
         await self.gateway.send_op(9, resumable)
 
-    # -- acting as users -------------------------------------------------------------------
+    # -- acting as users (see InteractionDriver) ---------------------------------------------
 
-    async def slash(
-        self,
-        command: str,
-        options: Mapping[str, Any] | None = None,
-        *,
-        user: UserRef = "member",
-        channel: str | int | FakeChannel = "general",
-        guild: str | int | FakeGuild | None = None,
-        timeout: float | None = None,
-        follow_defer: bool = True,
-        strict: bool = True,
-    ) -> InteractionResult:
-        """Invoke a registered slash command ("name" or "group sub") and await the bot's answer."""
-        return await self.driver.slash(
-            command,
-            options,
-            user=user,
-            channel=channel,
-            guild=guild,
-            timeout=timeout,
-            follow_defer=follow_defer,
-            strict=strict,
-        )
-
-    async def autocomplete(
-        self,
-        command: str,
-        options: Mapping[str, Any],
-        *,
-        focused: str,
-        user: UserRef = "member",
-        channel: str | int | FakeChannel = "general",
-        guild: str | int | FakeGuild | None = None,
-        timeout: float | None = None,
-    ) -> list[JSON]:
-        """Type into an autocomplete option; returns the bot's choices."""
-        return await self.driver.autocomplete(
-            command,
-            options,
-            focused=focused,
-            user=user,
-            channel=channel,
-            guild=guild,
-            timeout=timeout,
-        )
-
-    async def context_menu(
-        self,
-        name: str,
-        target: UserRef | Mapping[str, Any],
-        *,
-        user: UserRef = "member",
-        channel: str | int | FakeChannel = "general",
-        timeout: float | None = None,
-    ) -> InteractionResult:
-        """Run a USER (target: user) or MESSAGE (target: message dict) context-menu command."""
-        return await self.driver.context_menu(
-            name, target, user=user, channel=channel, timeout=timeout
-        )
-
-    async def click(
-        self,
-        message: InteractionResult | Mapping[str, Any] | int,
-        custom_id: str,
-        *,
-        user: UserRef = "member",
-        timeout: float | None = None,
-        follow_defer: bool = True,
-    ) -> InteractionResult:
-        """Click a button on a message (a result, a message dict or a message id)."""
-        return await self.driver.click(
-            message, custom_id, user=user, timeout=timeout, follow_defer=follow_defer
-        )
-
-    async def select(
-        self,
-        message: InteractionResult | Mapping[str, Any] | int,
-        custom_id: str,
-        values: Sequence[Any],
-        *,
-        user: UserRef = "member",
-        timeout: float | None = None,
-        follow_defer: bool = True,
-    ) -> InteractionResult:
-        """Pick values in a select menu (users/roles/channels by name for entity selects)."""
-        return await self.driver.select(
-            message, custom_id, values, user=user, timeout=timeout, follow_defer=follow_defer
-        )
-
-    async def submit_modal(
-        self,
-        result: InteractionResult,
-        values: Mapping[str, Any],
-        *,
-        user: UserRef | None = None,
-        timeout: float | None = None,
-        follow_defer: bool = True,
-    ) -> InteractionResult:
-        """Fill in and submit the modal `result` opened ({custom_id: value})."""
-        return await self.driver.submit_modal(
-            result, values, user=user, timeout=timeout, follow_defer=follow_defer
-        )
-
-    async def send_message(
-        self,
-        content: str,
-        *,
-        user: UserRef = "member",
-        channel: str | int | FakeChannel = "general",
-    ) -> JSON:
-        """A user posts a plain message (MESSAGE_CREATE; content hidden without the intent)."""
-        return await self.driver.send_message(content, user=user, channel=channel)
+    slash = _part("driver", InteractionDriver.slash)
+    autocomplete = _part("driver", InteractionDriver.autocomplete)
+    context_menu = _part("driver", InteractionDriver.context_menu)
+    click = _part("driver", InteractionDriver.click)
+    select = _part("driver", InteractionDriver.select)
+    submit_modal = _part("driver", InteractionDriver.submit_modal)
+    send_message = _part("driver", InteractionDriver.send_message)

@@ -155,6 +155,10 @@ class FakeUser:
         return f"<@{self.id}>"
 
 
+# A user as tests name one: key ("member"), username, id, or the user itself.
+UserRef = str | int | FakeUser
+
+
 @dataclass
 class FakeRole:
     id: int
@@ -356,7 +360,7 @@ class World:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def user(self, ref: str | int | FakeUser) -> FakeUser:
+    def user(self, ref: UserRef) -> FakeUser:
         if isinstance(ref, FakeUser):
             return ref
         if isinstance(ref, str) and ref in self.users:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import sys
 import threading
-from types import TracebackType
 from typing import Any
 
 ADDRESS_EVENTS = frozenset({"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"})
@@ -94,12 +93,7 @@ class LoopbackGuard:
             _active = self
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         global _active
         with _lock:
             if _active is self:
