@@ -19,12 +19,16 @@ from sqlalchemy import select
 
 import cogs
 from bot.config import Settings, load_settings
+from bot.dailytip import DailyTipService
 from bot.db.engine import Database
+from bot.db.migrate import current_revision
 from bot.db.models import BotState
 from bot.db.types import utcnow
 from bot.learnings import LearningsService
 from bot.learnings.sync import SyncReport, sync_content
 from bot.logs import install_context_factory, with_interaction_context
+from bot.qa import QaService
+from bot.specs import SpecsService
 from cogs._kit.errors import reply_error
 from cogs.learnings.content import check_content, content_fingerprint
 
@@ -46,6 +50,26 @@ def extension_names() -> list[str]:
     return sorted(
         f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The features' services, built once per bot: the one way the cogs reach the core."""
+
+    learnings: LearningsService
+    dailytip: DailyTipService
+    qa: QaService
+    specs: SpecsService
+
+    @classmethod
+    def build(cls, db: Database) -> Services:
+        """Every service on one database."""
+        learnings = LearningsService(db)
+        return cls(learnings, DailyTipService(db, learnings), QaService(db), SpecsService(db))
+
+    def close(self) -> None:
+        """Stop what the services run beside the event loop (the spec analysis process)."""
+        self.specs.close()
 
 
 @dataclass
@@ -90,7 +114,7 @@ class Nexus(commands.Bot):
         parsers["INTERACTION_CREATE"] = with_interaction_context(parsers["INTERACTION_CREATE"])
         self.settings = settings
         self.db = Database(settings.database_url)
-        self.learnings = LearningsService(self.db)
+        self.services = Services.build(self.db)
         self.started_at = time.monotonic()
         self.content_report: SyncReport | None = None
         self.force_command_sync = force_command_sync
@@ -119,8 +143,8 @@ class Nexus(commands.Bot):
         async with self.db.read() as session:
             stored = await session.scalar(select(BotState.value).where(BotState.key == CONTENT_KEY))
         if stored == fingerprint:
-            await self.learnings.refresh()
-            if len(self.learnings) == files:
+            await self.services.learnings.refresh()
+            if len(self.services.learnings) == files:
                 self.content_report = SyncReport(unchanged=files)
                 return
         report = check_content(self.settings.content_dir)
@@ -129,7 +153,7 @@ class Nexus(commands.Bot):
         self.content_report = await sync_content(self.db, report.learnings)
         async with self.db.unit_of_work() as session:
             await session.merge(BotState(key=CONTENT_KEY, value=fingerprint, updated_at=utcnow()))
-        await self.learnings.refresh()
+        await self.services.learnings.refresh()
 
     # -- command registration ----------------------------------------------------------------
 
@@ -185,6 +209,10 @@ class Nexus(commands.Bot):
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
             await asyncio.to_thread(path.touch)
 
+    async def schema_revision(self) -> str | None:
+        """The database schema's migration revision (None when it has none)."""
+        return await current_revision(self.db.engine)
+
     @property
     def uptime_seconds(self) -> float:
         return time.monotonic() - self.started_at
@@ -194,6 +222,7 @@ class Nexus(commands.Bot):
         try:
             await super().close()
         finally:
+            self.services.close()
             await self.db.close()
 
 

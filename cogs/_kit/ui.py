@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
 
 
+# Mentions are off bot-wide (the client's allowed_mentions), and discord.py applies that to every
+# send and reply, but not to a message edit that leaves the content alone: those pass this.
+QUIET_EDIT = discord.AllowedMentions.none()
+
+
 class SafeView(discord.ui.View):
     """A View whose errors reach the user as a friendly ephemeral message."""
 

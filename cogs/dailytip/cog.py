@@ -13,10 +13,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.clock import Clock
 from bot.core.localtime import parse_time_of_day, resolve_timezone, suggest_timezones
 from bot.dailytip import (
-    DailyTipService,
     DestinationGone,
     DisabledNotice,
     SchedulerStatus,
@@ -36,7 +34,6 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
 COG_NAME = "Daily tip"
 GROUP = "dailytip"
-NO_PINGS = discord.AllowedMentions.none()
 SHUTDOWN_GRACE = 10.0  # seconds a closing bot gives a post in flight
 HISTORY_SCAN = 50  # recent messages searched for a tip an interrupted attempt did send
 # What Nexus needs in the tip's channel, in the words Discord's settings use.
@@ -88,7 +85,6 @@ class DiscordTipPublisher:
             channel = await self._channel(job.channel_id)
             message = await channel.send(
                 embed=render.daily_tip_embed(job.tip, job.local_date),
-                allowed_mentions=NO_PINGS,
                 nonce=job.nonce,  # Discord refuses a second message with it for a while
             )
         except discord.Forbidden as error:
@@ -121,7 +117,7 @@ class DiscordTipPublisher:
     async def notify(self, channel_id: int, notice: DisabledNotice) -> bool:
         try:
             channel = await self._channel(channel_id)
-            await channel.send(render.disabled_notice(notice), allowed_mentions=NO_PINGS)
+            await channel.send(render.disabled_notice(notice))
         except (DestinationGone, discord.HTTPException):
             log.warning("daily tips: log channel %s cannot be used", channel_id, exc_info=True)
             return False
@@ -168,11 +164,15 @@ class DailyTip(commands.Cog, name=COG_NAME):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: Nexus, clock: Clock | None = None) -> None:
+    def __init__(self, bot: Nexus) -> None:
         self.bot = bot
-        self.service = DailyTipService(bot.db, bot.learnings, clock)
-        self.scheduler = TipScheduler(self.service, DiscordTipPublisher(bot), clock)
+        self.service = bot.services.dailytip
+        self.scheduler = TipScheduler(self.service, DiscordTipPublisher(bot))
         self._runner: asyncio.Task[None] | None = None
+
+    def about_fields(self) -> list[tuple[str, str]]:
+        """What `/about` shows of the daily tips: the scheduler's state."""
+        return [("Daily tips", render.about_value(self.scheduler.status()))]
 
     # -- the scheduler's lifetime --------------------------------------------------------------
 
@@ -241,9 +241,7 @@ class DailyTip(commands.Cog, name=COG_NAME):
             by=interaction.user.id,
         )
         self.scheduler.wake()
-        await interaction.followup.send(
-            render.scheduled_message(status), ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await interaction.followup.send(render.scheduled_message(status), ephemeral=True)
 
     @schedule.autocomplete("timezone")
     async def timezone_names(
@@ -271,7 +269,6 @@ class DailyTip(commands.Cog, name=COG_NAME):
         await interaction.response.send_message(
             embed=render.status_embed(status, self.service.clock.now()),
             ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
 
     @group.command(name="stop", description="Stop posting the daily tip in this server")
@@ -290,7 +287,7 @@ class DailyTip(commands.Cog, name=COG_NAME):
         status = await self.service.status(interaction.guild_id)
         assert status is not None  # preview raised NotFound otherwise
         await interaction.response.send_message(
-            embed=render.preview_embed(tip, status), ephemeral=True, allowed_mentions=NO_PINGS
+            embed=render.preview_embed(tip, status), ephemeral=True
         )
 
     # -- telling admins that Nexus switched their tip off ---------------------------------------
@@ -316,9 +313,7 @@ class DailyTip(commands.Cog, name=COG_NAME):
             if notice is None:
                 return
             try:
-                await interaction.followup.send(
-                    render.disabled_notice(notice), ephemeral=True, allowed_mentions=NO_PINGS
-                )
+                await interaction.followup.send(render.disabled_notice(notice), ephemeral=True)
             except discord.HTTPException:
                 await self.service.restore_notice(interaction.guild_id)
         except Exception:

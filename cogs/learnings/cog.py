@@ -15,6 +15,7 @@ from bot.errors import NotFound
 from bot.learnings import Found, LearningsService, Suggestions
 from bot.learnings.model import TOPICS, Learning
 from bot.qa import QaService, QuestionHit
+from cogs._kit.interaction import item_label, services
 from cogs._kit.limits import CHOICE_NAME, CHOICES
 from cogs._kit.ui import SafeView, in_time, respond, run_safely, sanitize_label
 from cogs.learnings import render
@@ -34,15 +35,6 @@ KIND_CHOICES = [
     app_commands.Choice(name="Challenges", value="h"),
     app_commands.Choice(name="Tips", value="t"),
 ]
-
-
-def _label(item: discord.ui.Item[Any]) -> str:
-    return str(getattr(item, "label", "") or "")
-
-
-def service(interaction: Interaction) -> LearningsService:
-    bot: Nexus = interaction.client
-    return bot.learnings
 
 
 # -- persistent components (their custom_id carries what they act on) ------------------------
@@ -71,19 +63,21 @@ class OpenEntry(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> OpenEntry:
-        entry = service(interaction).get(match["slug"])
+        entry = services(interaction).learnings.get(match["slug"])
         if entry is None:
-            entry = Learning(match["slug"], "concept", _label(item) or match["slug"], "", "", "")
+            entry = Learning(
+                match["slug"], "concept", item_label(item) or match["slug"], "", "", ""
+            )
         return cls(entry, public=match["mode"] == "p")
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._open(interaction))
 
     async def _open(self, interaction: Interaction) -> None:
-        entry = service(interaction).get(self.slug)
+        entry = services(interaction).learnings.get(self.slug)
         if entry is None:
             raise NotFound("That entry was removed from the knowledge base.")
-        embed, view = entry_message(service(interaction), entry, 1)
+        embed, view = entry_message(services(interaction).learnings, entry, 1)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=not self.public)
 
 
@@ -109,16 +103,16 @@ class EntryPage(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> EntryPage:
-        return cls(match["slug"], int(match["page"]), _label(item) or "")
+        return cls(match["slug"], int(match["page"]), item_label(item) or "")
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._turn(interaction))
 
     async def _turn(self, interaction: Interaction) -> None:
-        entry = service(interaction).get(self.slug)
+        entry = services(interaction).learnings.get(self.slug)
         if entry is None:
             raise NotFound("That entry was removed from the knowledge base.")
-        embed, view = entry_message(service(interaction), entry, self.page)
+        embed, view = entry_message(services(interaction).learnings, entry, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -146,14 +140,14 @@ class IndexPage(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> IndexPage:
-        return cls(match["kind"], match["topic"], int(match["page"]), _label(item) or "")
+        return cls(match["kind"], match["topic"], int(match["page"]), item_label(item) or "")
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._turn(interaction))
 
     async def _turn(self, interaction: Interaction) -> None:
         topic = None if self.topic == "all" else self.topic
-        embed, view = index_message(service(interaction), self.kind, topic, self.page)
+        embed, view = index_message(services(interaction).learnings, self.kind, topic, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -182,7 +176,7 @@ class IndexTopic(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> IndexTopic:
-        return cls(match["kind"], service(interaction).topics(match["kind"]), None)
+        return cls(match["kind"], services(interaction).learnings.topics(match["kind"]), None)
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._choose(interaction))
@@ -190,7 +184,7 @@ class IndexTopic(
     async def _choose(self, interaction: Interaction) -> None:
         value = (self.item.values or ["all"])[0]
         topic = None if value == "all" or value not in TOPICS else value
-        embed, view = index_message(service(interaction), self.kind, topic, 1)
+        embed, view = index_message(services(interaction).learnings, self.kind, topic, 1)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -221,7 +215,7 @@ class AnotherTip(
         await run_safely(interaction, self._next(interaction))
 
     async def _next(self, interaction: Interaction) -> None:
-        embed, view = tip_message(service(interaction), self.topic, self.seed, self.pos)
+        embed, view = tip_message(services(interaction).learnings, self.topic, self.seed, self.pos)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -249,18 +243,18 @@ class SearchPageButton(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> SearchPageButton:
-        return cls(match["kind"], int(match["page"]), match["query"], _label(item) or "")
+        return cls(match["kind"], int(match["page"]), match["query"], item_label(item) or "")
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._turn(interaction))
 
     async def _turn(self, interaction: Interaction) -> None:
         embed, view = await search_message(
-            service(interaction),
+            services(interaction).learnings,
             self.query,
             self.kind,
             self.page,
-            QaService(interaction.client.db),
+            services(interaction).qa,
             interaction.guild_id,
         )
         await interaction.response.edit_message(embed=embed, view=view)
@@ -296,10 +290,10 @@ class OpenSearchResult(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
 
     async def _open(self, interaction: Interaction) -> None:
         slug = (self.item.values or [""])[0]
-        entry = service(interaction).get(slug)
+        entry = services(interaction).learnings.get(slug)
         if entry is None:
             raise NotFound("That entry was removed from the knowledge base.")
-        embed, view = entry_message(service(interaction), entry, 1)
+        embed, view = entry_message(services(interaction).learnings, entry, 1)
         await interaction.response.send_message(embed=embed, view=view)
 
 
@@ -444,7 +438,8 @@ class Learnings(commands.Cog):
 
     @property
     def learnings(self) -> LearningsService:
-        return self.bot.learnings
+        """The knowledge base (the bot's, built once)."""
+        return self.bot.services.learnings
 
     async def _answer(self, interaction: Interaction, query: str, kind: str) -> None:
         result = self.learnings.lookup(query, kind)
@@ -539,7 +534,7 @@ class Learnings(commands.Cog):
             query,
             kind.value if kind else "a",
             1,
-            QaService(self.bot.db),
+            self.bot.services.qa,
             interaction.guild_id,
         )
         embed, view = await in_time(interaction, found)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import platform
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -12,10 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.db.migrate import current_revision
 from cogs._kit.limits import EMBED_FIELD_VALUE, clip
-from cogs.dailytip.cog import scheduler_status
-from cogs.dailytip.render import about_value
 
 if TYPE_CHECKING:
     from bot.client import Nexus
@@ -92,8 +90,8 @@ class Meta(commands.Cog):
         latency = bot.latency
         latency_text = f"{latency * 1000:.0f} ms" if math.isfinite(latency) else "measuring…"
         db_ok = await bot.db.ping()
-        revision = await current_revision(bot.db.engine) if db_ok else None
-        counts = bot.learnings.counts()
+        revision = await bot.schema_revision() if db_ok else None
+        counts = bot.services.learnings.counts()
         report = bot.content_report
         embed = discord.Embed(title="About Nexus", colour=0x5865F2)
         embed.add_field(name="Version", value=f"{__version__} (Python {platform.python_version()})")
@@ -115,7 +113,10 @@ class Meta(commands.Cog):
         )
         if report is not None:
             embed.add_field(name="Last content sync", value=str(report), inline=False)
-        embed.add_field(name="Daily tips", value=about_value(scheduler_status(bot)), inline=False)
+        for cog in bot.cogs.values():
+            fields: Callable[[], list[tuple[str, str]]] | None = getattr(cog, "about_fields", None)
+            for name, value in fields() if fields is not None else ():
+                embed.add_field(name=name, value=value, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

@@ -16,28 +16,27 @@ from bot.qa import (
     parse_ref,
     parse_tag,
 )
+from cogs._kit.interaction import actor, server
 from cogs._kit.limits import CHOICES
 from cogs._kit.ui import if_in_time, in_time, respond, suggestions_in_time
 from cogs.qa import render
 from cogs.qa.views import (
     COG_NAME,
     DYNAMIC_ITEMS,
-    NO_PINGS,
     SEARCH_QUERY_MAX,
     STATUS_BY_NAME,
     STATUS_CHOICES,
+    WHERE,
     AnswerModal,
     ConfirmDelete,
     ConfirmForget,
     Interaction,
     QuestionModal,
-    actor,
     delete_messages,
     list_message,
     question_view,
     redraw,
     search_message,
-    server,
     submit_answer,
 )
 
@@ -57,7 +56,11 @@ class QA(commands.Cog, name=COG_NAME):
 
     def __init__(self, bot: Nexus) -> None:
         self.bot = bot
-        self.qa = QaService(bot.db)
+
+    @property
+    def qa(self) -> QaService:
+        """The Q&A service (the bot's, built once)."""
+        return self.bot.services.qa
 
     # -- autocomplete ----------------------------------------------------------------------
 
@@ -108,7 +111,7 @@ class QA(commands.Cog, name=COG_NAME):
     @app_commands.command(name="ask", description="Ask the community a question")
     @app_commands.guild_only()
     async def ask(self, interaction: Interaction) -> None:
-        cooldown = self.qa.check_ask_cooldown(server(interaction), interaction.user.id)
+        cooldown = self.qa.check_ask_cooldown(server(interaction, WHERE), interaction.user.id)
         await if_in_time(interaction, cooldown)  # sending the form checks it again
         await interaction.response.send_modal(QuestionModal())
 
@@ -129,7 +132,7 @@ class QA(commands.Cog, name=COG_NAME):
         if text is not None:
             await submit_answer(interaction, question_id, text)
             return
-        guild_id, user_id = server(interaction), interaction.user.id
+        guild_id, user_id = server(interaction, WHERE), interaction.user.id
         # Both are checked again when the answer is sent; a busy database opens the form anyway.
         await if_in_time(interaction, self._may_answer(guild_id, question_id, user_id))
         await interaction.response.send_modal(AnswerModal(question_id))
@@ -145,7 +148,7 @@ class QA(commands.Cog, name=COG_NAME):
     async def setup(
         self, interaction: Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        guild_id = server(interaction)
+        guild_id = server(interaction, WHERE)
         can_manage = interaction.permissions.manage_guild
         if channel is not None and can_manage:
             me = channel.guild.me
@@ -180,7 +183,7 @@ class QA(commands.Cog, name=COG_NAME):
         chosen = STATUS_BY_NAME.get(status.value, "all") if status else "all"
         found = search_message(interaction, query, parse_tag(tag), chosen, 1)
         embed, view = await in_time(interaction, found)
-        await respond(interaction, embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await respond(interaction, embed=embed, view=view)
 
     @qa_group.command(name="show", description="Show a question with its best answer")
     @app_commands.describe(question="The question (start typing its words or number)")
@@ -188,27 +191,23 @@ class QA(commands.Cog, name=COG_NAME):
     async def show(
         self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
     ) -> None:
-        found, answers = await self.qa.answers(server(interaction), parse_ref(question, "question"))
+        found, answers = await self.qa.answers(
+            server(interaction, WHERE), parse_ref(question, "question")
+        )
         embeds = [render.question_embed(found)]
         if answers:
             embeds.append(render.answer_embed(found, answers[0]))
-        await interaction.response.send_message(
-            embeds=embeds, view=question_view(found), allowed_mentions=NO_PINGS
-        )
+        await interaction.response.send_message(embeds=embeds, view=question_view(found))
 
     @qa_group.command(name="mine", description="The questions you asked here")
     async def mine(self, interaction: Interaction) -> None:
         embed, view = await list_message(interaction, "mine", 1)
-        await interaction.response.send_message(
-            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @qa_group.command(name="open", description="Questions nobody has answered yet, oldest first")
     async def unanswered(self, interaction: Interaction) -> None:
         embed, view = await list_message(interaction, "open", 1)
-        await interaction.response.send_message(
-            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @qa_group.command(name="edit", description="Edit one of your questions")
     @app_commands.describe(question="The question to edit")
@@ -217,7 +216,7 @@ class QA(commands.Cog, name=COG_NAME):
         self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
     ) -> None:
         found = await self.qa.editable_question(
-            server(interaction), parse_ref(question, "question"), actor(interaction)
+            server(interaction, WHERE), parse_ref(question, "question"), actor(interaction)
         )
         await interaction.response.send_modal(QuestionModal(found))
 
@@ -228,7 +227,7 @@ class QA(commands.Cog, name=COG_NAME):
         self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
     ) -> None:
         found = await self.qa.editable_question(
-            server(interaction), parse_ref(question, "question"), actor(interaction)
+            server(interaction, WHERE), parse_ref(question, "question"), actor(interaction)
         )
         count = found.answer_count
         await interaction.response.send_message(
@@ -236,7 +235,6 @@ class QA(commands.Cog, name=COG_NAME):
             f"answer{'s' if count != 1 else ''}? This cannot be undone.",
             view=ConfirmDelete(interaction.user.id, found),
             ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
 
     @qa_group.command(name="edit-answer", description="Edit one of your answers")
@@ -246,7 +244,7 @@ class QA(commands.Cog, name=COG_NAME):
         self, interaction: Interaction, answer: app_commands.Range[str, 1, 100]
     ) -> None:
         found = await self.qa.editable_answer(
-            server(interaction), parse_ref(answer, "answer"), actor(interaction)
+            server(interaction, WHERE), parse_ref(answer, "answer"), actor(interaction)
         )
         await interaction.response.send_modal(AnswerModal(found.question_id, found))
 
@@ -257,7 +255,9 @@ class QA(commands.Cog, name=COG_NAME):
         self, interaction: Interaction, answer: app_commands.Range[str, 1, 100]
     ) -> None:
         answer_id = parse_ref(answer, "answer")
-        removed = await self.qa.delete_answer(server(interaction), answer_id, actor(interaction))
+        removed = await self.qa.delete_answer(
+            server(interaction, WHERE), answer_id, actor(interaction)
+        )
         await interaction.response.send_message(
             f"🗑️ Answer #{answer_id} is deleted.", ephemeral=True
         )

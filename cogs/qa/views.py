@@ -19,7 +19,6 @@ from bot.qa import (
     TAG_MAX_CHARS,
     TITLE_MAX,
     TITLE_MIN,
-    Actor,
     Answer,
     Draft,
     ForgetMode,
@@ -31,8 +30,9 @@ from bot.qa import (
     make_draft,
     may_change,
 )
+from cogs._kit.interaction import actor, item_label, server, services
 from cogs._kit.limits import CUSTOM_ID
-from cogs._kit.ui import Form, OwnedView, SafeView, run_safely
+from cogs._kit.ui import QUIET_EDIT, Form, OwnedView, SafeView, run_safely
 from cogs.qa import render
 
 if TYPE_CHECKING:
@@ -42,7 +42,6 @@ log = logging.getLogger("cogs.qa")
 
 Interaction = discord.Interaction[Any]
 COG_NAME = "Q&A"
-NO_PINGS = discord.AllowedMentions.none()
 ID = r"\d{1,18}"  # an SQLite INTEGER (int64) holds any 18-digit number
 STATUS_CODES: dict[str, Status] = {"o": "open", "a": "answered", "z": "all"}
 CODE_FOR_STATUS = {v: k for k, v in STATUS_CODES.items()}
@@ -56,27 +55,7 @@ STATUS_CHOICES = [
     app_commands.Choice(name="Answered only", value="answered"),
 ]
 
-
-def service(interaction: Interaction) -> QaService:
-    qa = getattr(interaction.client.get_cog(COG_NAME), "qa", None)
-    if not isinstance(qa, QaService):
-        raise RuntimeError("the Q&A cog is not loaded")
-    return qa
-
-
-def server(interaction: Interaction) -> int:
-    if interaction.guild_id is None:
-        raise BadInput("Questions and answers live in a server: use this there.")
-    return interaction.guild_id
-
-
-def actor(interaction: Interaction) -> Actor:
-    """The member acting; Manage Messages in this channel makes them a moderator."""
-    return Actor(interaction.user.id, is_moderator=interaction.permissions.manage_messages)
-
-
-def _label(item: discord.ui.Item[Any]) -> str:
-    return str(getattr(item, "label", "") or "")
+WHERE = "Questions and answers"  # what lives in a server, for refusals in DMs
 
 
 # -- the question's message: posting and redrawing --------------------------------------------
@@ -96,7 +75,7 @@ async def post_question(interaction: Interaction, draft: Draft) -> tuple[Questio
 
     When the message cannot be posted the question is removed again: nothing half-done stays.
     """
-    qa, guild_id = service(interaction), server(interaction)
+    qa, guild_id = services(interaction).qa, server(interaction, WHERE)
     channel_id = await qa.channel_for(guild_id) or interaction.channel_id
     if channel_id is None:
         raise BadInput("I cannot tell where to post that; try again in a server channel.")
@@ -106,7 +85,6 @@ async def post_question(interaction: Interaction, draft: Draft) -> tuple[Questio
         message = await channel.send(
             embed=render.question_embed(question),
             view=question_view(question),
-            allowed_mentions=NO_PINGS,
         )
     except Exception as error:
         await qa.discard(question.id)  # whatever went wrong, no question stays unposted
@@ -147,7 +125,7 @@ async def redraw(client: discord.Client, question: Question) -> None:
         await message.edit(
             embed=render.question_embed(question),
             view=question_view(question),
-            allowed_mentions=NO_PINGS,
+            allowed_mentions=QUIET_EDIT,
         )
     except discord.HTTPException:
         log.info("could not redraw the message of question %s", question.id, exc_info=True)
@@ -201,7 +179,6 @@ async def redraw_notice(client: discord.Client, posted: Posted) -> None:
         await channel.get_partial_message(answer.notice_message_id).edit(
             content=render.answer_notice(question, answer),
             embed=render.answer_embed(question, answer),
-            allowed_mentions=NO_PINGS,
         )
     except discord.HTTPException:
         log.info("could not redraw the notice of answer %s", answer.id, exc_info=True)
@@ -219,11 +196,11 @@ async def delete_messages(client: discord.Client, where: Iterable[tuple[int, int
 
 async def submit_answer(interaction: Interaction, question_id: int, body: str) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
-    posted = await service(interaction).answer(
-        server(interaction), question_id, actor(interaction), body
+    posted = await services(interaction).qa.answer(
+        server(interaction, WHERE), question_id, actor(interaction), body
     )
     await redraw(interaction.client, posted.question)
-    await notify_asker(interaction.client, service(interaction), posted.question, posted.answer)
+    await notify_asker(interaction.client, services(interaction).qa, posted.question, posted.answer)
     link = jump_url(posted.question)
     where = f" ({link})" if link else ""
     await interaction.followup.send(
@@ -278,14 +255,13 @@ class QuestionModal(Form):
             await self._edit(interaction, self.question, draft)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        similar = await service(interaction).similar(server(interaction), draft)
+        similar = await services(interaction).qa.similar(server(interaction, WHERE), draft)
         if similar:
             view = SimilarView(interaction.user.id, draft, similar)
             await interaction.followup.send(
                 embed=render.similar_embed(draft, similar),
                 view=view,
                 ephemeral=True,
-                allowed_mentions=NO_PINGS,
             )
             return
         question, link = await post_question(interaction, draft)
@@ -295,8 +271,8 @@ class QuestionModal(Form):
 
     async def _edit(self, interaction: Interaction, question: Question, draft: Draft) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        edited = await service(interaction).edit_question(
-            server(interaction), question.id, actor(interaction), draft
+        edited = await services(interaction).qa.edit_question(
+            server(interaction, WHERE), question.id, actor(interaction), draft
         )
         await redraw(interaction.client, edited)
         await interaction.followup.send(f"✏️ Question #{edited.id} is updated.", ephemeral=True)
@@ -327,8 +303,8 @@ class AnswerModal(Form):
             await submit_answer(interaction, self.question_id, self.body.value)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        posted = await service(interaction).edit_answer(
-            server(interaction), self.answer.id, actor(interaction), self.body.value
+        posted = await services(interaction).qa.edit_answer(
+            server(interaction, WHERE), self.answer.id, actor(interaction), self.body.value
         )
         await redraw_notice(interaction.client, posted)
         await interaction.followup.send(f"✏️ Answer #{posted.answer.id} is updated.", ephemeral=True)
@@ -363,7 +339,9 @@ class SimilarView(OwnedView):
 
     def _answered_by(self, question: Question) -> Any:
         async def callback(interaction: Interaction) -> None:
-            found, answers = await service(interaction).answers(server(interaction), question.id)
+            found, answers = await services(interaction).qa.answers(
+                server(interaction, WHERE), question.id
+            )
             embeds = [render.question_embed(found)]
             if answers:
                 embeds.append(render.answer_embed(found, answers[0]))
@@ -372,7 +350,6 @@ class SimilarView(OwnedView):
                 content=f"👍 Glad it is solved! Your question was not posted. Here is #{found.id}:",
                 embeds=embeds,
                 view=None,
-                allowed_mentions=NO_PINGS,
             )
 
         return callback
@@ -395,8 +372,8 @@ class ConfirmDelete(OwnedView):
         label="Delete", style=discord.ButtonStyle.danger, emoji="🗑️", custom_id="qa:confirm:delete"
     )
     async def delete(self, interaction: Interaction, _: discord.ui.Button[ConfirmDelete]) -> None:
-        removed = await service(interaction).delete_question(
-            server(interaction), self.question.id, actor(interaction)
+        removed = await services(interaction).qa.delete_question(
+            server(interaction, WHERE), self.question.id, actor(interaction)
         )
         self.stop()
         deleted, count = removed.question, removed.question.answer_count
@@ -421,7 +398,7 @@ class ConfirmForget(OwnedView):
         super().__init__(owner_id, timeout=300)
 
     async def _forget(self, interaction: Interaction, mode: ForgetMode) -> None:
-        report = await service(interaction).forget(interaction.user.id, mode)
+        report = await services(interaction).qa.forget(interaction.user.id, mode)
         self.stop()
         await interaction.response.edit_message(content=render.forget_done(report), view=None)
         for question in report.deleted:
@@ -483,7 +460,7 @@ class AnswerButton(
         await run_safely(interaction, self._open(interaction))
 
     async def _open(self, interaction: Interaction) -> None:
-        qa, guild_id = service(interaction), server(interaction)
+        qa, guild_id = services(interaction).qa, server(interaction, WHERE)
         question = await qa.get(guild_id, self.question_id)
         await qa.check_answer_cooldown(guild_id, interaction.user.id)
         await interaction.response.send_modal(AnswerModal(question.id))
@@ -517,9 +494,7 @@ class ShowAnswersButton(
 
     async def _show(self, interaction: Interaction) -> None:
         embed, view = await answers_message(interaction, self.question_id, 1)
-        await interaction.response.send_message(
-            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
 class AnswersPage(
@@ -544,14 +519,14 @@ class AnswersPage(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> AnswersPage:
-        return cls(int(match["qid"]), int(match["page"]), _label(item))
+        return cls(int(match["qid"]), int(match["page"]), item_label(item))
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._turn(interaction))
 
     async def _turn(self, interaction: Interaction) -> None:
         embed, view = await answers_message(interaction, self.question_id, self.page)
-        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 class AcceptButton(
@@ -580,8 +555,8 @@ class AcceptButton(
         await run_safely(interaction, self._choose(interaction))
 
     async def _choose(self, interaction: Interaction) -> None:
-        question = await service(interaction).can_accept(
-            server(interaction), self.question_id, actor(interaction)
+        question = await services(interaction).qa.can_accept(
+            server(interaction, WHERE), self.question_id, actor(interaction)
         )
         if question.answer_count == 0:
             raise NotFound(
@@ -594,7 +569,6 @@ class AcceptButton(
             embed=embed,
             view=view,
             ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
 
 
@@ -627,15 +601,14 @@ class AcceptAnswer(
         await run_safely(interaction, self._accept(interaction))
 
     async def _accept(self, interaction: Interaction) -> None:
-        posted = await service(interaction).accept(
-            server(interaction), self.question_id, self.answer_id, actor(interaction)
+        posted = await services(interaction).qa.accept(
+            server(interaction, WHERE), self.question_id, self.answer_id, actor(interaction)
         )
         embed, view = await answers_message(interaction, self.question_id, 1)
         await interaction.response.edit_message(
             content=f"✅ You accepted answer #{posted.answer.id}. Thanks for closing the loop!",
             embed=embed,
             view=view,
-            allowed_mentions=NO_PINGS,
         )
         await redraw(interaction.client, posted.question)
 
@@ -665,7 +638,9 @@ class SearchPager(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> SearchPager:
-        return cls(match["status"], int(match["page"]), match["tag"], match["query"], _label(item))
+        return cls(
+            match["status"], int(match["page"]), match["tag"], match["query"], item_label(item)
+        )
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._turn(interaction))
@@ -675,7 +650,7 @@ class SearchPager(
         embed, view = await search_message(
             interaction, self.query, self.tag or None, status, self.page
         )
-        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 class ListPager(
@@ -699,14 +674,14 @@ class ListPager(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ListPager:
-        return cls(match["kind"], int(match["page"]), _label(item))
+        return cls(match["kind"], int(match["page"]), item_label(item))
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._turn(interaction))
 
     async def _turn(self, interaction: Interaction) -> None:
         embed, view = await list_message(interaction, self.kind, self.page)
-        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -727,7 +702,9 @@ async def answers_message(
     interaction: Interaction, question_id: int, page: int
 ) -> tuple[discord.Embed, SafeView]:
     """A page of answers; the asker and moderators also get an Accept button per answer."""
-    question, answers = await service(interaction).answers(server(interaction), question_id)
+    question, answers = await services(interaction).qa.answers(
+        server(interaction, WHERE), question_id
+    )
     embed, shown, page, pages = render.answers_embed(question, answers, page)
     view = SafeView(timeout=None)
     if may_change(actor(interaction), question.author_id):
@@ -742,8 +719,8 @@ async def answers_message(
 async def search_message(
     interaction: Interaction, query: str, tag: str | None, status: Status, page: int
 ) -> tuple[discord.Embed, SafeView]:
-    result = await service(interaction).search(
-        server(interaction), query, tag=tag, status=status, page=page
+    result = await services(interaction).qa.search(
+        server(interaction, WHERE), query, tag=tag, status=status, page=page
     )
     view = SafeView(timeout=None)
     if result.pages > 1:
@@ -774,7 +751,7 @@ async def search_message(
 async def list_message(
     interaction: Interaction, kind: str, page: int
 ) -> tuple[discord.Embed, SafeView]:
-    qa, guild_id = service(interaction), server(interaction)
+    qa, guild_id = services(interaction).qa, server(interaction, WHERE)
     if kind == "mine":
         listing = await qa.mine(guild_id, interaction.user.id, page)
     else:

@@ -17,12 +17,12 @@ from bot.specs import (
     LABEL_MAX,
     NOTE_MAX,
     SUMMARY_MAX,
-    Actor,
     ImportReport,
     SpecsService,
     make_manual_draft,
     parse_spec_name,
 )
+from cogs._kit.interaction import actor, item_label, server, services
 from cogs._kit.ui import Confirm, Form, SafeView, run_safely, suggestions_in_time
 from cogs.specs import render
 
@@ -33,43 +33,17 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction[Any]
 COG_NAME = "API specs"
-NO_PINGS = discord.AllowedMentions.none()
 ID = r"\d{1,18}"  # an SQLite INTEGER (int64) holds any 18-digit number
 CLEAR_CHOICES = [
     app_commands.Choice(name="the spec channel (announce where the import runs)", value="channel"),
     app_commands.Choice(name="the editor role (Manage Server only)", value="role"),
 ]
 
-
-def service(interaction: Interaction) -> SpecsService:
-    cog = interaction.client.get_cog(COG_NAME)
-    if not isinstance(cog, Specs):
-        raise RuntimeError("the API specs cog is not loaded")
-    return cog.specs
-
-
-def server(interaction: Interaction) -> int:
-    if interaction.guild_id is None:
-        raise BadInput("API specs live in a server: use this there.")
-    return interaction.guild_id
-
-
-def actor(interaction: Interaction) -> Actor:
-    """The member acting: their roles, and whether they may manage the server here."""
-    roles = getattr(interaction.user, "roles", [])
-    return Actor(
-        interaction.user.id,
-        frozenset(role.id for role in roles),
-        interaction.permissions.manage_guild,
-    )
+WHERE = "API specs"  # what lives in a server, for refusals in DMs
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=name, value=value) for name, value in pairs]
-
-
-def _label(item: discord.ui.Item[Any]) -> str:
-    return str(getattr(item, "label", "") or "")
 
 
 # -- persistent components (their custom_id carries what they act on) ------------------------
@@ -97,16 +71,19 @@ class ListPage(
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ListPage:
-        return cls(int(match["spec"]), int(match["page"]), _label(item))
+        return cls(int(match["spec"]), int(match["page"]), item_label(item))
 
     async def callback(self, interaction: Interaction) -> None:
         await run_safely(interaction, self._turn(interaction))
 
     async def _turn(self, interaction: Interaction) -> None:
         embed, view = await listing_message(
-            service(interaction), server(interaction), spec_id=self.spec_id, page=self.page
+            services(interaction).specs,
+            server(interaction, WHERE),
+            spec_id=self.spec_id,
+            page=self.page,
         )
-        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 class ListTag(
@@ -147,9 +124,9 @@ class ListTag(
         value = (self.item.values or ["1"])[0]
         page = int(value) if value.isdigit() else 1
         embed, view = await listing_message(
-            service(interaction), server(interaction), spec_id=self.spec_id, page=page
+            services(interaction).specs, server(interaction, WHERE), spec_id=self.spec_id, page=page
         )
-        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 class ChangesPageButton(
@@ -180,7 +157,7 @@ class ChangesPageButton(
             int(match["older"]),
             int(match["newer"]),
             int(match["page"]),
-            _label(item),
+            item_label(item),
         )
 
     async def callback(self, interaction: Interaction) -> None:
@@ -188,14 +165,14 @@ class ChangesPageButton(
 
     async def _turn(self, interaction: Interaction) -> None:
         embed, view = await changes_message(
-            service(interaction),
-            server(interaction),
+            services(interaction).specs,
+            server(interaction, WHERE),
             spec_id=self.spec_id,
             older=str(self.older),
             newer=str(self.newer),
             page=self.page,
         )
-        await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -287,12 +264,12 @@ async def announce(interaction: Interaction, report: ImportReport) -> str | None
     message: discord.Message | None = None
     if channel is not None:
         try:
-            message = await channel.send(embed=embed, allowed_mentions=NO_PINGS)
+            message = await channel.send(embed=embed)
         except discord.HTTPException:
             log.warning("could not announce a spec version in the spec channel", exc_info=True)
             problem = f"posting in {channel.mention} failed"
     if message is None:
-        message = await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS, wait=True)
+        message = await interaction.followup.send(embed=embed, wait=True)
     for content, user_ids in render.follower_notices(report):
         mentions = discord.AllowedMentions(
             everyone=False,
@@ -375,13 +352,12 @@ class AddEndpointModal(Form):
             self.request_example.value,
             self.response_example.value,
         )
-        view = await service(interaction).add_manual(
-            server(interaction), actor(interaction), self.spec_name, draft
+        view = await services(interaction).specs.add_manual(
+            server(interaction, WHERE), actor(interaction), self.spec_name, draft
         )
         await interaction.response.send_message(
             render.manual_saved_text(view, interaction.user.id),
             embed=render.endpoint_embed(view),
-            allowed_mentions=NO_PINGS,
         )
 
 
@@ -394,11 +370,12 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
 
     def __init__(self, bot: Nexus) -> None:
         self.bot = bot
-        self.specs = SpecsService(bot.db)
         super().__init__()
 
-    async def cog_unload(self) -> None:
-        self.specs.close()
+    @property
+    def specs(self) -> SpecsService:
+        """The spec service (the bot's, built once)."""
+        return self.bot.services.specs
 
     # -- autocomplete ----------------------------------------------------------------------
 
@@ -462,7 +439,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         file: discord.Attachment,
         version: app_commands.Range[str, 1, LABEL_MAX] | None = None,
     ) -> None:
-        guild_id = server(interaction)
+        guild_id = server(interaction, WHERE)
         who = actor(interaction)
         spec_name = parse_spec_name(name)
         await self.specs.require_editor(guild_id, who)  # who may, before what is wrong with it
@@ -475,7 +452,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         # The importer's answer replaces the "thinking" message first: a follow-up sent
         # before it would take its place (and be ephemeral like it).
         embed = render.import_embed(report)
-        await interaction.edit_original_response(embed=embed, allowed_mentions=NO_PINGS)
+        await interaction.edit_original_response(embed=embed)
         problem = await announce(interaction, report)
         if problem:
             embed.add_field(
@@ -483,7 +460,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
                 value=f"Posted here instead of the spec channel: {problem}.",
                 inline=False,
             )
-            await interaction.edit_original_response(embed=embed, allowed_mentions=NO_PINGS)
+            await interaction.edit_original_response(embed=embed)
 
     @import_.autocomplete("name")
     async def import_names(
@@ -496,7 +473,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     )
     @app_commands.describe(spec="The spec to add it to (a new name starts a new spec)")
     async def add(self, interaction: Interaction, spec: app_commands.Range[str, 1, 40]) -> None:
-        guild_id = server(interaction)
+        guild_id = server(interaction, WHERE)
         spec_name = parse_spec_name(spec)
         await self.specs.require_editor(guild_id, actor(interaction))
         await interaction.response.send_modal(AddEndpointModal(spec_name))
@@ -521,10 +498,8 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         spec: app_commands.Range[str, 1, 40],
         endpoint: app_commands.Range[str, 1, 200],
     ) -> None:
-        view = await self.specs.endpoint(server(interaction), spec, endpoint)
-        await interaction.response.send_message(
-            embed=render.endpoint_embed(view), allowed_mentions=NO_PINGS
-        )
+        view = await self.specs.endpoint(server(interaction, WHERE), spec, endpoint)
+        await interaction.response.send_message(embed=render.endpoint_embed(view))
 
     @endpoint.autocomplete("spec")
     async def endpoint_specs(
@@ -547,9 +522,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         tag: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         embed, view = await listing_message(
-            self.specs, server(interaction), spec_name=spec, tag=tag
+            self.specs, server(interaction, WHERE), spec_name=spec, tag=tag
         )
-        await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(embed=embed, view=view)
 
     @list_.autocomplete("spec")
     async def list_specs(
@@ -577,12 +552,11 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         text: app_commands.Range[str, 1, NOTE_MAX],
     ) -> None:
         view = await self.specs.add_note(
-            server(interaction), actor(interaction), spec, endpoint, text
+            server(interaction, WHERE), actor(interaction), spec, endpoint, text
         )
         await interaction.response.send_message(
             f"📝 Note added to {render.code(view.key, 150)} in **{view.spec.name}**.",
             embed=render.endpoint_embed(view),
-            allowed_mentions=NO_PINGS,
         )
 
     @note.autocomplete("spec")
@@ -614,9 +588,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         newer: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
         embed, view = await changes_message(
-            self.specs, server(interaction), spec_name=spec, older=older, newer=newer
+            self.specs, server(interaction, WHERE), spec_name=spec, older=older, newer=newer
         )
-        await interaction.response.send_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(embed=embed, view=view)
 
     @changes.autocomplete("spec")
     async def changes_specs(
@@ -644,7 +618,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         spec: app_commands.Range[str, 1, 40],
         version: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        exported = await self.specs.export(server(interaction), spec, version)
+        exported = await self.specs.export(server(interaction, WHERE), spec, version)
         await interaction.response.send_message(
             f"📦 **{spec.strip().lower()}** version `{exported.version.label}` "
             f"(#{exported.version.number}), as it was imported.",
@@ -682,7 +656,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         endpoint: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         result = await self.specs.follow(
-            server(interaction), interaction.user.id, spec, tag=tag, endpoint=endpoint
+            server(interaction, WHERE), interaction.user.id, spec, tag=tag, endpoint=endpoint
         )
         await interaction.response.send_message(
             render.follows_text(result, followed=result.changed), ephemeral=True
@@ -722,7 +696,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         everything: bool = False,
     ) -> None:
         result = await self.specs.unfollow(
-            server(interaction),
+            server(interaction, WHERE),
             interaction.user.id,
             spec,
             tag=tag,
@@ -758,10 +732,12 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     )
     @app_commands.describe(spec="The spec to delete (editors and Manage Server only)")
     async def delete(self, interaction: Interaction, spec: app_commands.Range[str, 1, 40]) -> None:
-        contents = await self.specs.contents(server(interaction), actor(interaction), spec)
+        contents = await self.specs.contents(server(interaction, WHERE), actor(interaction), spec)
 
         async def delete(pressed: Interaction) -> str:
-            removed = await self.specs.delete_spec(server(pressed), actor(pressed), contents.name)
+            removed = await self.specs.delete_spec(
+                server(pressed, WHERE), actor(pressed), contents.name
+            )
             log.info("spec %s deleted by %s", removed.name, pressed.user.id)
             return render.deleted_text(removed)
 
@@ -826,13 +802,11 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         role: discord.Role | None = None,
         clear: app_commands.Choice[str] | None = None,
     ) -> None:
-        guild_id = server(interaction)
+        guild_id = server(interaction, WHERE)
         who = actor(interaction)
         if channel is None and role is None and clear is None:
             settings = await self.specs.settings(guild_id)
-            await interaction.response.send_message(
-                render.settings_text(settings), ephemeral=True, allowed_mentions=NO_PINGS
-            )
+            await interaction.response.send_message(render.settings_text(settings), ephemeral=True)
             return
         if channel is not None and who.can_manage:
             perms = channel.permissions_for(channel.guild.me)
@@ -856,7 +830,6 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         await interaction.response.send_message(
             "✅ Saved.\n" + render.settings_text(settings),
             ephemeral=True,
-            allowed_mentions=NO_PINGS,
         )
 
 

@@ -32,7 +32,7 @@ async def test_registered_commands_fit_discords_limits(nexus: Harness) -> None:
 async def test_content_is_synced_at_start(nexus: Harness) -> None:
     async with nexus.bot.db.read() as session:
         count = await session.scalar(select(func.count()).select_from(Entry))
-    assert count == len(nexus.bot.learnings) > 100
+    assert count == len(nexus.bot.services.learnings) > 100
 
 
 async def test_unchanged_commands_are_not_synced_again(nexus: Harness) -> None:
@@ -82,7 +82,7 @@ async def test_an_unexpected_error_is_an_apology_with_an_incident_id(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(nexus.bot.learnings, "lookup", explode)
+    monkeypatch.setattr(nexus.bot.services.learnings, "lookup", explode)
     result = await nexus.fake.slash("concept", {"name": "jwt"})
     assert result.ephemeral
     content = result.content or ""
@@ -107,13 +107,13 @@ async def test_every_line_logged_while_answering_names_the_interaction(
     nexus: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     service_log = logging.getLogger("bot.learnings.service")
-    lookup = nexus.bot.learnings.lookup
+    lookup = nexus.bot.services.learnings.lookup
 
     def logged_lookup(*args: object, **kwargs: object) -> object:
         service_log.warning("looking up %s", args)
         return lookup(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(nexus.bot.learnings, "lookup", logged_lookup)
+    monkeypatch.setattr(nexus.bot.services.learnings, "lookup", logged_lookup)
     await nexus.fake.slash("concept", {"name": "jwt"}, user="admin")
     result = await nexus.fake.slash("tips")
     button = next(c for c in result.custom_ids() if c.startswith("tips:next:"))
@@ -126,7 +126,7 @@ async def test_every_line_logged_while_answering_names_the_interaction(
     assert inside.interaction  # type: ignore[attr-defined]
     assert not hasattr(outside, "guild"), "nothing leaks out of an interaction"
 
-    monkeypatch.setattr(nexus.bot.learnings, "lookup", lookup)
+    monkeypatch.setattr(nexus.bot.services.learnings, "lookup", lookup)
     caplog.clear()
     with caplog.at_level(logging.DEBUG, logger="bot.interactions"):
         await result.click(button)
@@ -143,7 +143,7 @@ async def test_the_same_error_inside_a_button_is_handled_too(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("rotation broke")
 
-    monkeypatch.setattr(nexus.bot.learnings, "rotation", explode)
+    monkeypatch.setattr(nexus.bot.services.learnings, "rotation", explode)
     clicked = await result.click(button)
     assert clicked.ephemeral
     assert "Incident `" in (clicked.content or "")

@@ -98,7 +98,7 @@ async def test_concept_without_a_name_is_a_browsable_index(nexus: Harness) -> No
 
 
 async def test_long_entries_page_without_cutting_code(nexus: Harness) -> None:
-    long_entry = max(nexus.bot.learnings.all("concept"), key=lambda e: len(e.body))
+    long_entry = max(nexus.bot.services.learnings.all("concept"), key=lambda e: len(e.body))
     result = await nexus.fake.slash("concept", {"name": long_entry.slug})
     pages = [result.embeds[0]["description"]]
     ids = result.custom_ids()
@@ -115,17 +115,17 @@ async def test_challenge_by_name_topic_and_random(nexus: Harness) -> None:
     assert "Works on my machine" in title(named)
     by_topic = await nexus.fake.slash("challenge", {"topic": "devops"})
     slug = by_topic.embeds[0]["title"]
-    devops_titles = {e.title for e in nexus.bot.learnings.all("challenge", "devops")}
+    devops_titles = {e.title for e in nexus.bot.services.learnings.all("challenge", "devops")}
     assert any(t in slug for t in devops_titles)
     anything = await nexus.fake.slash("challenge")
     assert "🧩" in title(anything)
     names = await nexus.fake.autocomplete("challenge", {"name": "docker"}, focused="name")
     assert names
-    assert all(nexus.bot.learnings.get(c["value"]).kind == "challenge" for c in names)  # type: ignore[union-attr]
+    assert all(nexus.bot.services.learnings.get(c["value"]).kind == "challenge" for c in names)  # type: ignore[union-attr]
 
 
 async def test_another_tip_does_not_repeat_until_the_topic_is_exhausted(nexus: Harness) -> None:
-    topic_tips = nexus.bot.learnings.all("tip", "caching")
+    topic_tips = nexus.bot.services.learnings.all("tip", "caching")
     result = await nexus.fake.slash("tips", {"topic": "caching"})
     seen = [title(result)]
     message = result

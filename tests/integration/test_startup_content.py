@@ -66,7 +66,7 @@ async def test_unchanged_content_is_not_checked_again(
     again = await loaded(tmp_path, content)
     assert checks == []
     assert str(again.content_report) == "0 added, 0 updated, 0 removed, 2 unchanged"
-    assert again.learnings.get("generators") is not None
+    assert again.services.learnings.get("generators") is not None
 
     write_entry(content, "generators", body="Lazy sequences with yield from.")
     changed = await loaded(tmp_path, content)
@@ -109,4 +109,4 @@ async def test_a_database_that_lost_its_entries_is_synced_again(
     await first.db.close()
     again = await loaded(tmp_path, content)
     assert str(again.content_report) == "2 added, 0 updated, 0 removed, 0 unchanged"
-    assert len(again.learnings) == 2
+    assert len(again.services.learnings) == 2

@@ -1,0 +1,46 @@
+"""What every command and component asks of an interaction: the services, the server, who acts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core.actor import Actor
+from bot.errors import BadInput
+
+if TYPE_CHECKING:
+    from bot.client import Services
+
+
+def services(interaction: discord.Interaction[Any]) -> Services:
+    """The bot's services (built once in `bot.client`)."""
+    found: Services = interaction.client.services
+    return found
+
+
+def server(interaction: discord.Interaction[Any], where: str = "This") -> int:
+    """The id of the server the interaction came from; outside one, a friendly refusal.
+
+    `where` names what lives in a server: "Questions and answers", "API specs"...
+    """
+    if interaction.guild_id is None:
+        verb = "lives" if where == "This" else "live"
+        raise BadInput(f"{where} {verb} in a server: use this there.")
+    return interaction.guild_id
+
+
+def actor(interaction: discord.Interaction[Any]) -> Actor:
+    """The member acting: their roles, Manage Server here, Manage Messages in this channel."""
+    roles = getattr(interaction.user, "roles", [])
+    return Actor(
+        interaction.user.id,
+        frozenset(role.id for role in roles),
+        can_manage=interaction.permissions.manage_guild,
+        is_moderator=interaction.permissions.manage_messages,
+    )
+
+
+def item_label(item: discord.ui.Item[Any]) -> str:
+    """The label of a component that came back with an interaction ("" when it has none)."""
+    return str(getattr(item, "label", "") or "")
