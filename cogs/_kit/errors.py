@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.errors import NexusError
 from bot.logs import log_context
+from cogs._kit.limits import SHORT_TEXT
 
 DATABASE_BUSY = "Nexus is busy saving other changes right now; please try again in a few seconds."
 STORAGE_FULL = (
@@ -44,7 +45,7 @@ def user_message(error: BaseException) -> str | None:
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         inner = error.__cause__ or getattr(error, "original", None)
         if isinstance(error, app_commands.TransformerError) and not isinstance(inner, NexusError):
-            return f"`{str(error.value)[:80]}` is not a valid value for that option."
+            return f"`{str(error.value)[:SHORT_TEXT]}` is not a valid value for that option."
         if inner is not None:
             error = inner
     if isinstance(error, NexusError):

@@ -1,4 +1,4 @@
-"""Discord's documented limits, in one place."""
+"""Discord's documented limits, in one place: no other module writes one of these numbers."""
 
 from __future__ import annotations
 
@@ -16,12 +16,21 @@ EMBEDS_PER_MESSAGE = 10
 MESSAGE_CONTENT = 2000
 CHOICES = 25
 CHOICE_NAME = 100
-CHOICE_VALUE = 100
+CHOICE_VALUE = 100  # also the longest value a member can type into an autocompleted option
 CUSTOM_ID = 100
 BUTTON_LABEL = 80
 BUTTONS_PER_ROW = 5
 ACTION_ROWS = 5
 SELECT_OPTIONS = 25
+SELECT_OPTION_LABEL = 100
+SELECT_OPTION_VALUE = 100
+SELECT_OPTION_DESCRIPTION = 100
+SELECT_PLACEHOLDER = 150
+MODAL_TITLE = 45
+STRING_OPTION = 6000  # the longest value a string option accepts
+
+# How much of a member's text a reply quotes back in a line (ours, not Discord's).
+SHORT_TEXT = 80
 
 # The page size we aim for: well inside the description limit, leaving room for the rest.
 PAGE_BUDGET = 3500

@@ -12,6 +12,7 @@ import discord
 
 from bot.errors import BadInput
 from cogs._kit.errors import reply_error
+from cogs._kit.limits import BUTTON_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ async def run_safely(interaction: discord.Interaction[Any], coro: Any) -> None:
         await reply_error(interaction, error)
 
 
-def sanitize_label(text: str, limit: int = 80) -> str:
+def sanitize_label(text: str, limit: int = BUTTON_LABEL) -> str:
     """A button or select label: one line, inside Discord's limit."""
     flat = re.sub(r"\s+", " ", text).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

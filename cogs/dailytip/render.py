@@ -11,7 +11,7 @@ from discord.utils import format_dt
 from bot.core.localtime import utc_offset, zone_info
 from bot.dailytip import DisabledNotice, GuildTipStatus, SchedulerStatus
 from bot.learnings.model import Learning
-from cogs._kit.limits import CHOICE_NAME, EMBED_FOOTER, clip
+from cogs._kit.limits import CHOICE_NAME, EMBED_FIELD_VALUE, EMBED_FOOTER, clip
 from cogs.learnings.render import entry_pages
 
 COLOUR = 0x2ECC71
@@ -81,7 +81,10 @@ def status_embed(status: GuildTipStatus, now: datetime) -> discord.Embed:
     if s.disabled_reason and not s.enabled:
         embed.add_field(
             name="Why it stopped",
-            value=clip(f"{s.disabled_reason}. Fix it, then run `/dailytip schedule` again.", 1024),
+            value=clip(
+                f"{s.disabled_reason}. Fix it, then run `/dailytip schedule` again.",
+                EMBED_FIELD_VALUE,
+            ),
             inline=False,
         )
     embed.add_field(
@@ -93,7 +96,7 @@ def status_embed(status: GuildTipStatus, now: datetime) -> discord.Embed:
     if today is not None and today.status == "pending" and today.last_error:
         embed.add_field(
             name="Today's tip",
-            value=clip(f"retrying after: {today.last_error}", 1024),
+            value=clip(f"retrying after: {today.last_error}", EMBED_FIELD_VALUE),
             inline=False,
         )
     last = status.last_post
@@ -153,4 +156,4 @@ def about_value(status: SchedulerStatus | None) -> str:
     text = " · ".join(parts)
     if status.last_error and status.last_error_at:
         text += f"\nlast error {format_dt(status.last_error_at, 'R')}: {status.last_error}"
-    return clip(text, 1024)
+    return clip(text, EMBED_FIELD_VALUE)

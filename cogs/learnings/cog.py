@@ -16,7 +16,14 @@ from bot.learnings import Found, LearningsService, Suggestions
 from bot.learnings.model import TOPICS, Learning
 from bot.qa import QaService, QuestionHit
 from cogs._kit.interaction import item_label, services
-from cogs._kit.limits import CHOICE_NAME, CHOICES
+from cogs._kit.limits import (
+    CHOICE_NAME,
+    CHOICE_VALUE,
+    CHOICES,
+    SELECT_OPTION_DESCRIPTION,
+    SELECT_OPTION_LABEL,
+    SELECT_OPTIONS,
+)
 from cogs._kit.ui import SafeView, in_time, respond, run_safely, sanitize_label
 from cogs.learnings import render
 
@@ -165,7 +172,7 @@ class IndexTopic(
         super().__init__(
             discord.ui.Select(
                 placeholder="Choose a topic",
-                options=options[:25],
+                options=options[:SELECT_OPTIONS],
                 custom_id=f"learn:topic:{kind}",
                 row=0,
             )
@@ -266,10 +273,10 @@ class OpenSearchResult(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
     def __init__(self, hits: list[Learning] | None = None) -> None:
         options = [
             discord.SelectOption(
-                label=sanitize_label(h.title, 100),
+                label=sanitize_label(h.title, SELECT_OPTION_LABEL),
                 value=h.slug,
                 emoji=render.KIND_STYLE.get(h.kind, ("📄",))[0],
-                description=sanitize_label(h.summary, 100),
+                description=sanitize_label(h.summary, SELECT_OPTION_DESCRIPTION),
             )
             for h in (hits or [])
         ] or [discord.SelectOption(label="No results", value="none")]
@@ -457,7 +464,7 @@ class Learnings(commands.Cog):
     )
     @app_commands.describe(name="The concept to explain; leave empty to browse them all by topic")
     async def concept(
-        self, interaction: Interaction, name: app_commands.Range[str, 1, 100] | None = None
+        self, interaction: Interaction, name: app_commands.Range[str, 1, CHOICE_VALUE] | None = None
     ) -> None:
         if name is None:
             embed, view = index_message(self.learnings, "concept", None, 1)
@@ -482,7 +489,7 @@ class Learnings(commands.Cog):
     async def challenge(
         self,
         interaction: Interaction,
-        name: app_commands.Range[str, 1, 100] | None = None,
+        name: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
         topic: app_commands.Choice[str] | None = None,
     ) -> None:
         if name is not None:

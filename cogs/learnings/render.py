@@ -10,7 +10,15 @@ from bot.core.markdown import paginate
 from bot.learnings import IndexPage, SearchPage
 from bot.learnings.model import TOPICS, Learning
 from bot.qa import QuestionHit
-from cogs._kit.limits import EMBED_FIELD_VALUE, EMBED_TOTAL, PAGE_BUDGET, clip
+from cogs._kit.limits import (
+    EMBED_FIELD_NAME,
+    EMBED_FIELD_VALUE,
+    EMBED_TITLE,
+    EMBED_TOTAL,
+    PAGE_BUDGET,
+    SHORT_TEXT,
+    clip,
+)
 from cogs.qa import render as qa_render
 
 KIND_STYLE: dict[str, tuple[str, int, str]] = {
@@ -39,7 +47,9 @@ def entry_pages(entry: Learning) -> list[discord.Embed]:
     for number, body in enumerate(bodies, start=1):
         description = f"{header}\n\n{body}" if number == 1 and header else body
         embed = discord.Embed(
-            title=clip(f"{emoji} {entry.title}", 256), description=description, colour=colour
+            title=clip(f"{emoji} {entry.title}", EMBED_TITLE),
+            description=description,
+            colour=colour,
         )
         if number == len(bodies) and entry.docs:
             links = "\n".join(f"[{d.title}]({d.url})" for d in entry.docs)
@@ -59,26 +69,29 @@ def did_you_mean(
         f"{KIND_STYLE[c.kind][0]} **{c.title}** — {clip(c.summary, 90)}" for c in candidates
     )
     if elsewhere is None:
-        intro = f"Nothing is called `{clip(query, 80)}` exactly. Close matches:"
+        intro = f"Nothing is called `{clip(query, SHORT_TEXT)}` exactly. Close matches:"
     else:
         wanted = kind_label(candidates[0].kind).lower()
         found = kind_label(elsewhere.kind).lower()
-        intro = f"`{clip(query, 80)}` names a {found} (last below). {wanted.title()}s close to it:"
+        intro = (
+            f"`{clip(query, SHORT_TEXT)}` names a {found} (last below). "
+            f"{wanted.title()}s close to it:"
+        )
     return discord.Embed(title="Did you mean…", description=f"{intro}\n\n{lines}", colour=0xFEE75C)
 
 
 def not_found(query: str, kind: str) -> str:
     what = kind_label(kind).lower()
     return (
-        f"I know no {what} close to `{clip(query, 80)}`. "
-        f"Try `/search query:{clip(query, 80)}` to look through every learning."
+        f"I know no {what} close to `{clip(query, SHORT_TEXT)}`. "
+        f"Try `/search query:{clip(query, SHORT_TEXT)}` to look through every learning."
     )
 
 
 def search_results(page: SearchPage, questions: Sequence[QuestionHit] = ()) -> discord.Embed:
     """Learnings found, then the server's answered questions (each marked as a question)."""
     embed = discord.Embed(
-        title=clip(f"🔎 Results for “{page.query}”", 256),
+        title=clip(f"🔎 Results for “{page.query}”", EMBED_TITLE),
         colour=0x5865F2,
     )
     if not page.hits and not questions:
@@ -91,7 +104,7 @@ def search_results(page: SearchPage, questions: Sequence[QuestionHit] = ()) -> d
         command = COMMAND_FOR_KIND.get(hit.kind, "/search")
         value = f"{hit.snippet}\n`{command} {hit.slug}`" if hit.kind != "tip" else hit.snippet
         embed.add_field(
-            name=clip(f"{emoji} {hit.title}", 256),
+            name=clip(f"{emoji} {hit.title}", EMBED_FIELD_NAME),
             value=clip(value, EMBED_FIELD_VALUE),
             inline=False,
         )
@@ -109,7 +122,7 @@ def search_results(page: SearchPage, questions: Sequence[QuestionHit] = ()) -> d
 def index_page(page: IndexPage) -> discord.Embed:
     topic = TOPICS.get(page.topic, page.topic) if page.topic else "All topics"
     embed = discord.Embed(
-        title=clip(f"📚 {kind_label(page.kind)}s — {topic}", 256), colour=0x5865F2
+        title=clip(f"📚 {kind_label(page.kind)}s — {topic}", EMBED_TITLE), colour=0x5865F2
     )
     embed.description = (
         "\n".join(f"**{e.title}** — {clip(e.summary, 110)}" for e in page.entries)

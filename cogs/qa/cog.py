@@ -17,7 +17,7 @@ from bot.qa import (
     parse_tag,
 )
 from cogs._kit.interaction import actor, server
-from cogs._kit.limits import CHOICES
+from cogs._kit.limits import CHOICE_VALUE, CHOICES
 from cogs._kit.ui import if_in_time, in_time, respond, suggestions_in_time
 from cogs.qa import render
 from cogs.qa.views import (
@@ -125,7 +125,7 @@ class QA(commands.Cog, name=COG_NAME):
     async def answer(
         self,
         interaction: Interaction,
-        question: app_commands.Range[str, 1, 100],
+        question: app_commands.Range[str, 1, CHOICE_VALUE],
         text: app_commands.Range[str, 1, ANSWER_MAX] | None = None,
     ) -> None:
         question_id = parse_ref(question, "question")
@@ -189,7 +189,7 @@ class QA(commands.Cog, name=COG_NAME):
     @app_commands.describe(question="The question (start typing its words or number)")
     @app_commands.autocomplete(question=any_question)
     async def show(
-        self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
+        self, interaction: Interaction, question: app_commands.Range[str, 1, CHOICE_VALUE]
     ) -> None:
         found, answers = await self.qa.answers(
             server(interaction, WHERE), parse_ref(question, "question")
@@ -213,7 +213,7 @@ class QA(commands.Cog, name=COG_NAME):
     @app_commands.describe(question="The question to edit")
     @app_commands.autocomplete(question=any_question)
     async def edit(
-        self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
+        self, interaction: Interaction, question: app_commands.Range[str, 1, CHOICE_VALUE]
     ) -> None:
         found = await self.qa.editable_question(
             server(interaction, WHERE), parse_ref(question, "question"), actor(interaction)
@@ -224,7 +224,7 @@ class QA(commands.Cog, name=COG_NAME):
     @app_commands.describe(question="The question to delete")
     @app_commands.autocomplete(question=any_question)
     async def delete(
-        self, interaction: Interaction, question: app_commands.Range[str, 1, 100]
+        self, interaction: Interaction, question: app_commands.Range[str, 1, CHOICE_VALUE]
     ) -> None:
         found = await self.qa.editable_question(
             server(interaction, WHERE), parse_ref(question, "question"), actor(interaction)
@@ -241,7 +241,7 @@ class QA(commands.Cog, name=COG_NAME):
     @app_commands.describe(answer="The answer to edit (start typing its words or number)")
     @app_commands.autocomplete(answer=own_answers)
     async def edit_answer(
-        self, interaction: Interaction, answer: app_commands.Range[str, 1, 100]
+        self, interaction: Interaction, answer: app_commands.Range[str, 1, CHOICE_VALUE]
     ) -> None:
         found = await self.qa.editable_answer(
             server(interaction, WHERE), parse_ref(answer, "answer"), actor(interaction)
@@ -252,7 +252,7 @@ class QA(commands.Cog, name=COG_NAME):
     @app_commands.describe(answer="The answer to delete (start typing its words or number)")
     @app_commands.autocomplete(answer=own_answers)
     async def delete_answer(
-        self, interaction: Interaction, answer: app_commands.Range[str, 1, 100]
+        self, interaction: Interaction, answer: app_commands.Range[str, 1, CHOICE_VALUE]
     ) -> None:
         answer_id = parse_ref(answer, "answer")
         removed = await self.qa.delete_answer(

@@ -19,6 +19,7 @@ from bot.qa import (
 from cogs._kit.limits import (
     CHOICE_NAME,
     EMBED_DESCRIPTION,
+    EMBED_FIELD_NAME,
     EMBED_FIELD_VALUE,
     EMBED_TITLE,
     PAGE_BUDGET,
@@ -165,7 +166,7 @@ def similar_embed(draft: Draft, hits: Sequence[QuestionHit]) -> discord.Embed:
 def hit_field(hit: QuestionHit, *, mark: str = "") -> tuple[str, str]:
     """One found question as an embed field (name, value)."""
     question = hit.question
-    name = clip(f"{mark}{heading(question)}", 256)
+    name = clip(f"{mark}{heading(question)}", EMBED_FIELD_NAME)
     details = [answers_text(question)]
     if question.tags:
         details.append(tags_text(question.tags))

@@ -23,6 +23,7 @@ from bot.specs import (
     parse_spec_name,
 )
 from cogs._kit.interaction import actor, item_label, server, services
+from cogs._kit.limits import CHOICE_VALUE, MODAL_TITLE, SELECT_OPTION_LABEL, SELECT_OPTIONS
 from cogs._kit.ui import Confirm, Form, SafeView, run_safely, suggestions_in_time
 from cogs.specs import render
 
@@ -97,9 +98,9 @@ class ListTag(
     ) -> None:
         options = [
             discord.SelectOption(
-                label=render.clip(tag, 100), value=str(page), default=tag == current
+                label=render.clip(tag, SELECT_OPTION_LABEL), value=str(page), default=tag == current
             )
-            for tag, page in tags[:25]
+            for tag, page in tags[:SELECT_OPTIONS]
         ] or [discord.SelectOption(label="No tags", value="1")]
         super().__init__(
             discord.ui.Select(
@@ -296,7 +297,7 @@ class AddEndpointModal(Form):
 
     def __init__(self, spec_name: str) -> None:
         super().__init__(
-            title=render.clip(f"Add an endpoint to {spec_name}", 45),
+            title=render.clip(f"Add an endpoint to {spec_name}", MODAL_TITLE),
             custom_id="spec:add",
             again=lambda: AddEndpointModal(spec_name),
         )
@@ -519,7 +520,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: app_commands.Range[str, 1, 40],
-        tag: app_commands.Range[str, 1, 100] | None = None,
+        tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
     ) -> None:
         embed, view = await listing_message(
             self.specs, server(interaction, WHERE), spec_name=spec, tag=tag
@@ -652,7 +653,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: app_commands.Range[str, 1, 40],
-        tag: app_commands.Range[str, 1, 100] | None = None,
+        tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
         endpoint: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         result = await self.specs.follow(
@@ -691,7 +692,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: app_commands.Range[str, 1, 40],
-        tag: app_commands.Range[str, 1, 100] | None = None,
+        tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
         endpoint: app_commands.Range[str, 1, 200] | None = None,
         everything: bool = False,
     ) -> None:

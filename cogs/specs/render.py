@@ -27,12 +27,17 @@ from bot.specs.diff import Change
 from bot.specs.openapi import BodyInfo, FieldInfo, OperationInfo, ParamInfo, Problem
 from cogs._kit.limits import (
     CHOICE_NAME,
+    CHOICE_VALUE,
+    CHOICES,
     EMBED_DESCRIPTION,
+    EMBED_FIELD_NAME,
     EMBED_FIELD_VALUE,
     EMBED_FIELDS,
+    EMBED_FOOTER,
     EMBED_TITLE,
     EMBED_TOTAL,
     MESSAGE_CONTENT,
+    SHORT_TEXT,
     clip,
 )
 
@@ -249,7 +254,7 @@ def _param_line(param: ParamInfo) -> str:
         bits.append("one of " + ", ".join(code(v, 20) for v in param["enum"][:6]))
     line = " · ".join(bits)
     if param["description"]:
-        line += f" — {esc(clip(param['description'], 100))}"
+        line += f" — {esc(clip(param['description'], SHORT_TEXT))}"
     return line
 
 
@@ -309,7 +314,7 @@ class _Budget:
     def add(self, name: str, value: str, *, inline: bool = False) -> bool:
         if not value.strip() or len(self.embed.fields) >= EMBED_FIELDS - 1:
             return False
-        name = clip(name, 256)
+        name = clip(name, EMBED_FIELD_NAME)
         value = value if len(value) <= EMBED_FIELD_VALUE else clip(value, EMBED_FIELD_VALUE)
         if len(self.embed) + len(name) + len(value) > EMBED_TOTAL - 300:
             return False
@@ -372,7 +377,7 @@ def endpoint_embed(view: EndpointView) -> discord.Embed:
         footer += f" · version {view.version.label} (#{view.version.number})"
     if op is not None and op["operation_id"]:
         footer += f" · operationId {op['operation_id']}"
-    embed.set_footer(text=clip(footer + " · add a note with /spec note", 2000))
+    embed.set_footer(text=clip(footer + " · add a note with /spec note", EMBED_FOOTER))
     return embed
 
 
@@ -420,7 +425,7 @@ def _operation_fields(budget: _Budget, op: OperationInfo) -> None:
     if op["responses"]:
         lines = []
         for status, body in list(op["responses"].items())[:10]:
-            description = esc(clip(body["description"], 80)) if body["description"] else ""
+            description = esc(clip(body["description"], SHORT_TEXT)) if body["description"] else ""
             schema = f" · {code(body['schema_name'], 40)}" if body["schema_name"] else ""
             lines.append(f"{code(status, 10)} {description}{schema}")
         budget.add("Responses", clip("\n".join(lines), EMBED_FIELD_VALUE))
@@ -522,7 +527,10 @@ def follows_text(follows: FollowList, *, followed: bool | None) -> str:
 
 def choice_names(choices: Sequence[Choice]) -> list[tuple[str, str]]:
     """(name, value) pairs for autocomplete: plain one-line text inside Discord's limit."""
-    return [(clip(" ".join(c.label.split()), CHOICE_NAME), c.value[:100]) for c in choices[:25]]
+    return [
+        (clip(" ".join(c.label.split()), CHOICE_NAME), c.value[:CHOICE_VALUE])
+        for c in choices[:CHOICES]
+    ]
 
 
 def _contents_line(contents: SpecContents) -> str:
