@@ -1,26 +1,22 @@
-"""The fake REST API (`/api/v10/...`): every request is recorded, faults are injected first."""
+"""The fake REST API (`/api/v10/...`): every request is recorded, faults are injected first.
+
+`RestApi.middleware` records each request, checks the bot token, serves injected faults, and
+answers a handler's `Refused` with its error. The routes for users, the gateway, the
+application, channels, messages, guilds and the loopback CDN are here; application commands
+and interactions have their own modules (`rest_commands`, `rest_interactions`).
+"""
 
 from __future__ import annotations
 
 import copy
 import json
-import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from aiohttp import BodyPartReader, hdrs, web
+from aiohttp import web
 
 from localdiscord.emulator.faults import Faults
 from localdiscord.emulator.gateway import Gateway
-from localdiscord.emulator.limits import (
-    Problem,
-    autocomplete_problems,
-    command_problems,
-    commands_problems,
-    error_body,
-    message_problems,
-    modal_problems,
-)
+from localdiscord.emulator.limits import Problem
 from localdiscord.emulator.messages import create_message, delete_message, edit_message
 from localdiscord.emulator.payloads import (
     application_payload,
@@ -31,99 +27,34 @@ from localdiscord.emulator.payloads import (
     role_payload,
     user_payload,
 )
+from localdiscord.emulator.rest_commands import CommandRoutes
+from localdiscord.emulator.rest_interactions import InteractionRoutes
+from localdiscord.emulator.rest_kit import (
+    API_PREFIX,
+    RECORD,
+    Refused,
+    bad_request,
+    body_of,
+    channel_of,
+    checked_message,
+    error,
+    guild_of,
+    json_response,
+    need,
+    parse_body,
+    truthy,
+    unknown,
+)
 from localdiscord.emulator.state import (
     EPHEMERAL,
     JSON,
-    LOADING,
     FakeChannel,
     FakeGuild,
-    PendingInteraction,
-    RecordedFile,
     RecordedRequest,
     World,
 )
 
-API_PREFIX = "/api/v10"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-RECORD = web.RequestKey("record", RecordedRequest)
-
-UNKNOWN = {
-    "channel": (10003, "Unknown Channel"),
-    "guild": (10004, "Unknown Guild"),
-    "member": (10007, "Unknown Member"),
-    "message": (10008, "Unknown Message"),
-    "user": (10013, "Unknown User"),
-    "webhook": (10015, "Unknown Webhook"),
-    "interaction": (10062, "Unknown interaction"),
-    "command": (10063, "Unknown application command"),
-    "application": (10002, "Unknown Application"),
-}
-
-
-def json_response(
-    data: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    """A JSON response whose content type is exactly `application/json` (discord.py needs it)."""
-    all_headers = {"Content-Type": "application/json"}
-    all_headers.update(headers or {})
-    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
-
-
-def error(status: int, code: int, message: str) -> web.Response:
-    return json_response({"message": message, "code": code}, status)
-
-
-def unknown(kind: str) -> web.Response:
-    code, message = UNKNOWN[kind]
-    return error(404, code, message)
-
-
-def bad_request(problems: list[Problem], *, code: int = 50035) -> web.Response:
-    if len(problems) == 1 and problems[0].code == "EMPTY_MESSAGE":
-        return error(400, 50006, "Cannot send an empty message")
-    return json_response(error_body(problems, code=code), 400)
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes")
-
-
-async def parse_body(request: web.Request) -> tuple[Any, list[RecordedFile]]:
-    """The JSON body (or multipart `payload_json`) and any uploaded files."""
-    if not request.can_read_body:
-        return None, []
-    files: list[RecordedFile] = []
-    if request.content_type.startswith("multipart/"):
-        body: Any = None
-        reader = await request.multipart()
-        while True:
-            part = await reader.next()
-            if part is None:
-                break
-            if not isinstance(part, BodyPartReader):
-                continue
-            data = bytes(await part.read(decode=False))
-            if part.name == "payload_json":
-                body = json.loads(data)
-            else:
-                files.append(
-                    RecordedFile(
-                        field=part.name or "",
-                        filename=part.filename or part.name or "file",
-                        content_type=part.headers.get(
-                            hdrs.CONTENT_TYPE, "application/octet-stream"
-                        ),
-                        data=data,
-                    )
-                )
-        return body, files
-    raw = await request.read()
-    if not raw:
-        return None, []
-    try:
-        return json.loads(raw), []
-    except ValueError:
-        return raw.decode(errors="replace"), []
 
 
 class RestApi:
@@ -140,7 +71,17 @@ class RestApi:
         self.world = world
         self.faults = faults
         self.gateway = gateway
-        self.interaction_deadline = interaction_deadline
+        self.commands = CommandRoutes(world)
+        self.interactions = InteractionRoutes(world, deadline=interaction_deadline)
+
+    @property
+    def interaction_deadline(self) -> float | None:
+        """Seconds the bot has to answer an interaction (None: no deadline)."""
+        return self.interactions.deadline
+
+    @interaction_deadline.setter
+    def interaction_deadline(self, seconds: float | None) -> None:
+        self.interactions.deadline = seconds
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -154,19 +95,8 @@ class RestApi:
         r.add_get(p + "/gateway/bot", self.get_gateway_bot)
         r.add_get(p + "/applications/@me", self.get_application)
         r.add_get(p + "/oauth2/applications/@me", self.get_application)
-        for base in ("/applications/{app}/commands", "/applications/{app}/guilds/{guild}/commands"):
-            r.add_get(p + base, self.list_commands)
-            r.add_put(p + base, self.put_commands)
-            r.add_post(p + base, self.upsert_command)
-            r.add_get(p + base + "/{command}", self.get_command)
-            r.add_patch(p + base + "/{command}", self.upsert_command)
-            r.add_delete(p + base + "/{command}", self.delete_command)
-        r.add_post(p + "/interactions/{iid}/{token}/callback", self.interaction_callback)
-        r.add_post(p + "/webhooks/{app}/{token}", self.execute_webhook)
-        wh = p + "/webhooks/{app}/{token}/messages/{message}"
-        r.add_get(wh, self.get_webhook_message)
-        r.add_patch(wh, self.edit_webhook_message)
-        r.add_delete(wh, self.delete_webhook_message)
+        self.commands.add_routes(r)
+        self.interactions.add_routes(r)
         r.add_get(p + "/channels/{channel}", self.get_channel)
         r.add_get(p + "/channels/{channel}/messages", self.list_messages)
         r.add_post(p + "/channels/{channel}/messages", self.create_channel_message)
@@ -223,6 +153,8 @@ class RestApi:
                 response = json_response(rule.body, rule.status, rule.headers)
             else:
                 response = await handler(request)
+        except Refused as refused:
+            response = refused.response
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
             record.unknown_route = True
             response = error(404, 0, "404: Not Found")
@@ -238,27 +170,19 @@ class RestApi:
         self.world.notify()
         return response
 
-    @staticmethod
-    def _body(request: web.Request) -> Any:
-        return request[RECORD].json
+    def _guild(self, request: web.Request) -> FakeGuild:
+        return need(guild_of(self.world, request), "guild")
 
-    @staticmethod
-    def _files(request: web.Request) -> list[RecordedFile]:
-        return request[RECORD].files
+    def _channel(self, request: web.Request) -> FakeChannel:
+        return need(channel_of(self.world, request), "channel")
 
-    def _guild(self, request: web.Request) -> FakeGuild | None:
-        raw = request.match_info.get("guild", "")
-        return self.world.guild_by_id(int(raw)) if raw.isdigit() else None
-
-    def _channel(self, request: web.Request) -> FakeChannel | None:
-        raw = request.match_info.get("channel", "")
-        return self.world.channel_by_id(int(raw)) if raw.isdigit() else None
-
-    def _message_in(self, request: web.Request, channel: FakeChannel) -> JSON | None:
+    def _channel_message(self, request: web.Request) -> JSON:
+        """The message the path names, in the channel it names."""
+        channel = self._channel(request)
         raw = request.match_info.get("message", "")
         message = self.world.find_message(int(raw)) if raw.isdigit() else None
         if message is None or int(message["channel_id"]) != channel.id:
-            return None
+            raise Refused(unknown("message"))
         return message
 
     async def no_content(self, request: web.Request) -> web.Response:
@@ -277,7 +201,7 @@ class RestApi:
         return unknown("user")
 
     async def create_dm(self, request: web.Request) -> web.Response:
-        body = self._body(request) or {}
+        body = body_of(request) or {}
         try:
             user = self.world.user(int(body.get("recipient_id", 0)))
         except (AssertionError, ValueError):
@@ -295,306 +219,13 @@ class RestApi:
         owner = self.world.guilds[0].owner_id if self.world.guilds else self.world.bot_user.id
         return json_response(application_payload(self.world, self.world.user(owner)))
 
-    # -- application commands --------------------------------------------------------------
-
-    def _command_scope(self, request: web.Request) -> tuple[int | None, web.Response | None]:
-        if request.match_info["app"] != str(self.world.application_id):
-            return None, error(403, 50001, "Missing Access")
-        if "guild" in request.match_info:
-            guild = self._guild(request)
-            if guild is None:
-                return None, error(403, 50001, "Missing Access")
-            return guild.id, None
-        return None, None
-
-    def _stored_command(self, payload: JSON, guild_id: int | None, existing: list[JSON]) -> JSON:
-        ctype = payload.get("type", 1)
-        old = next(
-            (c for c in existing if c["name"] == payload.get("name") and c["type"] == ctype), None
-        )
-        stored = copy.deepcopy(payload)
-        stored.update(
-            id=old["id"] if old else str(self.world.snowflakes.now()),
-            application_id=str(self.world.application_id),
-            version=str(self.world.snowflakes.now()),
-            type=ctype,
-            description=payload.get("description") or "",
-            default_member_permissions=payload.get("default_member_permissions"),
-            nsfw=bool(payload.get("nsfw", False)),
-        )
-        if guild_id is not None:
-            stored["guild_id"] = str(guild_id)
-        else:
-            stored.setdefault("integration_types", [0])
-            stored.setdefault("contexts", None)
-        return stored
-
-    async def list_commands(self, request: web.Request) -> web.Response:
-        guild_id, failure = self._command_scope(request)
-        if failure is not None:
-            return failure
-        return json_response(self.world.commands.get(guild_id, []))
-
-    async def get_command(self, request: web.Request) -> web.Response:
-        guild_id, failure = self._command_scope(request)
-        if failure is not None:
-            return failure
-        for command in self.world.commands.get(guild_id, []):
-            if command["id"] == request.match_info["command"]:
-                return json_response(command)
-        return unknown("command")
-
-    async def put_commands(self, request: web.Request) -> web.Response:
-        guild_id, failure = self._command_scope(request)
-        if failure is not None:
-            return failure
-        body = self._body(request)
-        problems = commands_problems(body)
-        if problems:
-            return bad_request(problems)
-        existing = self.world.commands.get(guild_id, [])
-        self.world.commands[guild_id] = [self._stored_command(c, guild_id, existing) for c in body]
-        return json_response(self.world.commands[guild_id])
-
-    async def upsert_command(self, request: web.Request) -> web.Response:
-        guild_id, failure = self._command_scope(request)
-        if failure is not None:
-            return failure
-        existing = self.world.commands.setdefault(guild_id, [])
-        body = self._body(request) or {}
-        target_id = request.match_info.get("command")
-        if target_id is not None:
-            old = next((c for c in existing if c["id"] == target_id), None)
-            if old is None:
-                return unknown("command")
-            body = {**old, **body}
-        problems = command_problems(body)
-        if problems:
-            return bad_request(problems)
-        stored = self._stored_command(body, guild_id, existing)
-        created = all(c["id"] != stored["id"] for c in existing)
-        self.world.commands[guild_id] = [c for c in existing if c["id"] != stored["id"]] + [stored]
-        return json_response(stored, 201 if created else 200)
-
-    async def delete_command(self, request: web.Request) -> web.Response:
-        guild_id, failure = self._command_scope(request)
-        if failure is not None:
-            return failure
-        existing = self.world.commands.get(guild_id, [])
-        kept = [c for c in existing if c["id"] != request.match_info["command"]]
-        if len(kept) == len(existing):
-            return unknown("command")
-        self.world.commands[guild_id] = kept
-        return web.Response(status=204)
-
-    # -- interactions ----------------------------------------------------------------------
-
-    def _pending(self, request: web.Request) -> PendingInteraction | None:
-        pending = self.world.interaction_by_token(request.match_info["token"])
-        if pending is None:
-            return None
-        if "iid" in request.match_info and request.match_info["iid"] != str(pending.id):
-            return None
-        if "app" in request.match_info and request.match_info["app"] != str(
-            self.world.application_id
-        ):
-            return None
-        return pending
-
-    def _reject(
-        self, pending: PendingInteraction, response: web.Response, why: str
-    ) -> web.Response:
-        pending.errors.append(why)
-        return response
-
-    async def interaction_callback(self, request: web.Request) -> web.Response:
-        pending = self._pending(request)
-        if pending is None:
-            return unknown("interaction")
-        elapsed = time.monotonic() - pending.created
-        if self.interaction_deadline is not None and elapsed > self.interaction_deadline:
-            return self._reject(
-                pending,
-                unknown("interaction"),
-                f"callback came {elapsed:.2f}s after the interaction; Discord allows "
-                f"{self.interaction_deadline:g}s (defer first)",
-            )
-        if pending.callback_type is not None:
-            return self._reject(
-                pending,
-                error(400, 40060, "Interaction has already been acknowledged."),
-                "the interaction was acknowledged twice",
-            )
-        body = self._body(request) or {}
-        files = self._files(request)
-        ctype = body.get("type")
-        data = body.get("data") or {}
-        problems = self._callback_problems(pending, ctype, data, len(files))
-        if problems:
-            return self._reject(pending, bad_request(problems), "; ".join(str(p) for p in problems))
-        channel = self.world.channel_by_id(pending.channel_id)
-        assert channel is not None
-        message: JSON | None = None
-        if ctype == 4:
-            mtype = 20 if pending.type == 2 else 0
-            message = create_message(
-                self.world, channel, data, files, interaction=pending, message_type=mtype
-            )
-            self.world.sent_bodies.append(copy.deepcopy(data))
-        elif ctype == 5:
-            flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
-            mtype = 20 if pending.type == 2 else 0
-            message = create_message(
-                self.world,
-                channel,
-                {},
-                [],
-                interaction=pending,
-                message_type=mtype,
-                extra_flags=flags,
-            )
-        elif ctype == 7 and pending.source_message_id is not None:
-            source = self.world.find_message(pending.source_message_id)
-            if source is None:
-                return unknown("message")
-            message = edit_message(self.world, source, data, files)
-            self.world.sent_bodies.append(copy.deepcopy(data))
-        if message is not None:
-            pending.original_message_id = int(message["id"])
-        elif ctype == 6:
-            pending.original_message_id = pending.source_message_id
-        pending.callback_type = ctype
-        pending.callback_data = copy.deepcopy(data) if "data" in body else None
-        if not _truthy(request.query.get("with_response")):
-            return web.Response(status=204)
-        interaction: JSON = {"id": str(pending.id), "type": pending.type}
-        if message is not None:
-            interaction.update(
-                response_message_id=message["id"],
-                response_message_loading=bool(message["flags"] & LOADING),
-                response_message_ephemeral=bool(message["flags"] & EPHEMERAL),
-            )
-        resource: JSON = {"type": ctype}
-        if message is not None and ctype in (4, 5, 7):
-            resource["message"] = copy.deepcopy(message)
-        return json_response({"interaction": interaction, "resource": resource})
-
-    def _callback_problems(
-        self, pending: PendingInteraction, ctype: Any, data: JSON, files: int
-    ) -> list[Problem]:
-        itype = pending.type
-        allowed = {
-            1: {1},
-            2: {4, 5, 9},
-            3: {4, 5, 6, 7, 9},
-            4: {8},
-            5: {4, 5, 6, 7},
-        }.get(itype, set())
-        if ctype not in allowed:
-            return [
-                Problem(
-                    ("type",),
-                    f"callback type {ctype!r} is not valid for interaction type {itype} "
-                    f"(allowed: {sorted(allowed)})",
-                    "INTERACTION_RESPONSE_TYPE_INVALID",
-                )
-            ]
-        if ctype in (7, 6) and pending.source_message_id is None:
-            return [Problem(("type",), "there is no message to update")]
-        if ctype == 4:
-            return message_problems(data, files=files)
-        if ctype == 7:
-            return message_problems(data, files=files, partial=True)
-        if ctype == 8:
-            return autocomplete_problems(data)
-        if ctype == 9:
-            return modal_problems(data)
-        return []
-
-    async def execute_webhook(self, request: web.Request) -> web.Response:
-        pending = self._pending(request)
-        if pending is None or pending.callback_type is None:
-            return unknown("webhook")
-        body = self._body(request) or {}
-        files = self._files(request)
-        problems = message_problems(body, files=len(files))
-        if problems:
-            return self._reject(
-                pending, bad_request(problems), "follow-up: " + "; ".join(map(str, problems))
-            )
-        self.world.sent_bodies.append(copy.deepcopy(body))
-        original = self.world.find_message(pending.original_message_id or 0)
-        if pending.callback_type == 5 and original is not None and original["flags"] & LOADING:
-            # The first follow-up after a "thinking" defer replaces the loading message.
-            message = edit_message(self.world, original, body, files)
-        else:
-            channel = self.world.channel_by_id(pending.channel_id)
-            assert channel is not None
-            message = create_message(self.world, channel, body, files, interaction=pending)
-        pending.followup_ids.append(int(message["id"]))
-        if not _truthy(request.query.get("wait")):
-            return web.Response(status=204)
-        return json_response(message)
-
-    def _webhook_message(self, request: web.Request, pending: PendingInteraction) -> JSON | None:
-        ref = request.match_info["message"]
-        if ref == "@original":
-            message_id = pending.original_message_id
-        elif ref.isdigit() and int(ref) in ([*pending.followup_ids, pending.original_message_id]):
-            message_id = int(ref)
-        else:
-            return None
-        return self.world.find_message(message_id) if message_id is not None else None
-
-    async def get_webhook_message(self, request: web.Request) -> web.Response:
-        pending = self._pending(request)
-        if pending is None:
-            return unknown("webhook")
-        message = self._webhook_message(request, pending)
-        return json_response(message) if message is not None else unknown("message")
-
-    async def edit_webhook_message(self, request: web.Request) -> web.Response:
-        pending = self._pending(request)
-        if pending is None:
-            return unknown("webhook")
-        message = self._webhook_message(request, pending)
-        if message is None:
-            return unknown("message")
-        body = self._body(request) or {}
-        files = self._files(request)
-        problems = message_problems(body, files=len(files), partial=True)
-        if problems:
-            return self._reject(
-                pending, bad_request(problems), "edit: " + "; ".join(map(str, problems))
-            )
-        self.world.sent_bodies.append(copy.deepcopy(body))
-        edit_message(self.world, message, body, files)
-        if int(message["id"]) == pending.original_message_id:
-            pending.original_edits += 1
-        return json_response(message)
-
-    async def delete_webhook_message(self, request: web.Request) -> web.Response:
-        pending = self._pending(request)
-        if pending is None:
-            return unknown("webhook")
-        message = self._webhook_message(request, pending)
-        if message is None:
-            return unknown("message")
-        delete_message(self.world, int(message["id"]))
-        return web.Response(status=204)
-
     # -- channels and messages -------------------------------------------------------------
 
     async def get_channel(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        if channel is None:
-            return unknown("channel")
-        return json_response(channel_payload(channel, self.world))
+        return json_response(channel_payload(self._channel(request), self.world))
 
     async def list_messages(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        if channel is None:
-            return unknown("channel")
         messages = list(reversed(self.world.messages.get(channel.id, [])))
         before, after = request.query.get("before"), request.query.get("after")
         if before and before.isdigit():
@@ -606,60 +237,33 @@ class RestApi:
 
     async def create_channel_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        if channel is None:
-            return unknown("channel")
-        body = self._body(request) or {}
-        files = self._files(request)
-        problems = message_problems(body, files=len(files))
-        if problems:
-            return bad_request(problems)
+        body, files = checked_message(request)
         if int(body.get("flags") or 0) & EPHEMERAL:
             return bad_request([Problem(("flags",), "only interaction responses can be ephemeral")])
         self.world.sent_bodies.append(copy.deepcopy(body))
         return json_response(create_message(self.world, channel, body, files))
 
     async def get_channel_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        if channel is None:
-            return unknown("channel")
-        message = self._message_in(request, channel)
-        return json_response(message) if message is not None else unknown("message")
+        return json_response(self._channel_message(request))
 
     async def edit_channel_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        if channel is None:
-            return unknown("channel")
-        message = self._message_in(request, channel)
-        if message is None:
-            return unknown("message")
+        message = self._channel_message(request)
         if message["author"]["id"] != str(self.world.bot_user.id):
             return error(403, 50005, "Cannot edit a message authored by another user")
-        body = self._body(request) or {}
-        files = self._files(request)
-        problems = message_problems(body, files=len(files), partial=True)
-        if problems:
-            return bad_request(problems)
+        body, files = checked_message(request, partial=True)
         self.world.sent_bodies.append(copy.deepcopy(body))
         return json_response(edit_message(self.world, message, body, files))
 
     async def delete_channel_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        if channel is None:
-            return unknown("channel")
-        message = self._message_in(request, channel)
-        if message is None:
-            return unknown("message")
-        delete_message(self.world, int(message["id"]))
+        delete_message(self.world, int(self._channel_message(request)["id"]))
         return web.Response(status=204)
 
     # -- guilds ----------------------------------------------------------------------------
 
     async def get_guild(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if guild is None:
-            return unknown("guild")
         payload = guild_payload(guild)
-        if _truthy(request.query.get("with_counts")):
+        if truthy(request.query.get("with_counts")):
             payload.update(
                 approximate_member_count=len(guild.members),
                 approximate_presence_count=0,
@@ -667,21 +271,14 @@ class RestApi:
         return json_response(payload)
 
     async def get_guild_channels(self, request: web.Request) -> web.Response:
-        guild = self._guild(request)
-        if guild is None:
-            return unknown("guild")
-        return json_response([channel_payload(c) for c in guild.channels.values()])
+        channels = self._guild(request).channels.values()
+        return json_response([channel_payload(c) for c in channels])
 
     async def get_guild_roles(self, request: web.Request) -> web.Response:
-        guild = self._guild(request)
-        if guild is None:
-            return unknown("guild")
-        return json_response([role_payload(r) for r in guild.roles.values()])
+        return json_response([role_payload(r) for r in self._guild(request).roles.values()])
 
     async def list_members(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if guild is None:
-            return unknown("guild")
         limit = int(request.query.get("limit", "1") or 1)
         after = int(request.query.get("after", "0") or 0)
         members = sorted(guild.members.values(), key=lambda m: m.user.id)
@@ -689,11 +286,9 @@ class RestApi:
 
     async def get_member(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if guild is None:
-            return unknown("guild")
         raw = request.match_info["user"]
         member = guild.members.get(int(raw)) if raw.isdigit() else None
-        return json_response(member_payload(member)) if member is not None else unknown("member")
+        return json_response(member_payload(need(member, "member")))
 
     # -- the loopback CDN ------------------------------------------------------------------
 
