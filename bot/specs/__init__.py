@@ -1,14 +1,19 @@
 """API specs: OpenAPI documents imported, compared between versions, browsed, noted and followed.
 
-The Discord side imports what it needs from here; the modules below are split by use case.
+The Discord side imports what it needs from here. The modules below are split by use case:
+
+- `model`: the plain values the services return;
+- `validation`: what members type (the spec name rule, labels, notes, hand-typed endpoints);
+- `lookup`: finding a spec, a version or an endpoint inside an open session;
+- `settings`, `importing`, `catalog`, `notes`, `following`, `privacy`: one use case each;
+- `service`: `SpecsService`, the one object over them that the Discord side holds;
+- `analysis`, `diff` and `openapi`: reading and comparing documents (no database).
 """
 
-from bot.specs.service import (
-    EXAMPLE_MAX,
-    LABEL_MAX,
-    NOTE_MAX,
-    SUMMARY_MAX,
-    Actor,
+from bot.core.actor import Actor
+from bot.specs.model import (
+    CHOICE_TEXT_MAX,
+    SUGGESTIONS,
     ChangesPage,
     Choice,
     EndpointView,
@@ -18,16 +23,28 @@ from bot.specs.service import (
     PersonalData,
     SpecContents,
     SpecSettingsView,
-    SpecsService,
     StoredChange,
+)
+from bot.specs.service import SpecsService
+from bot.specs.validation import (
+    EXAMPLE_MAX,
+    LABEL_MAX,
+    NOTE_MAX,
+    SPEC_NAME_MAX,
+    SPEC_NAME_PATTERN,
+    SUMMARY_MAX,
     make_manual_draft,
     parse_spec_name,
 )
 
 __all__ = [
+    "CHOICE_TEXT_MAX",
     "EXAMPLE_MAX",
     "LABEL_MAX",
     "NOTE_MAX",
+    "SPEC_NAME_MAX",
+    "SPEC_NAME_PATTERN",
+    "SUGGESTIONS",
     "SUMMARY_MAX",
     "Actor",
     "ChangesPage",

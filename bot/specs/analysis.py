@@ -26,11 +26,11 @@ from typing import Any, TypeVar
 from bot.errors import BadInput
 from bot.specs.diff import Change, diff
 from bot.specs.openapi import OperationInfo, Problem, read_spec
+from bot.specs.validation import SUMMARY_MAX, key_hash
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-SUMMARY_MAX = 200
 ANALYSIS_TIMEOUT = 120.0
 TASKS_PER_PROCESS = 20  # a fresh process now and then returns the libraries' caches to the OS
 
@@ -60,10 +60,6 @@ class Analysis:
     changes: tuple[Change, ...]
     info: dict[str, Any]
     seconds: float
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def load_model(blob: bytes) -> dict[str, OperationInfo]:
@@ -166,6 +162,7 @@ class AnalysisPool:
         return self._executor
 
     async def __call__(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in the worker process; BadInput if it runs too long or dies."""
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool(), function, *args)
         try:

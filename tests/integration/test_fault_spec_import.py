@@ -40,9 +40,9 @@ from typing import Any
 
 from bench.specgen import as_json, document, next_version, operations
 from bot.db.engine import Database
+from bot.specs import Actor, SpecsService
 from bot.specs.analysis import Analysis, analyse, in_thread
 from bot.specs.openapi import read_spec
-from bot.specs.service import Actor, SpecsService
 from tests.figures import report
 from tests.integration.test_faults import acks_then_kill, integrity, migrated, start_child
 
@@ -64,7 +64,7 @@ from sqlalchemy import event
 from sqlalchemy.util import await_
 from bot.db.engine import Database
 from bot.specs.analysis import in_thread
-from bot.specs.service import Actor, SpecsService
+from bot.specs import Actor, SpecsService
 
 db_file = Path(sys.argv[1])
 plan = json.loads((db_file.parent / "plan.json").read_text())

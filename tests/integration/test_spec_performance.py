@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.db.engine import Database
-from bot.specs.service import Actor, SpecsService
+from bot.specs import Actor, SpecsService
 from tests.fixtures.openapi.builders import as_json, marketplace, yaml_of_size
 
 ADMIN = Actor(1, can_manage=True)

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from bot.db.engine import Database
 from bot.db.models import Spec, SpecChange, SpecEndpoint, SpecVersion
 from bot.errors import AlreadyExists, BadInput, NotAllowed, NotFound
+from bot.specs import Actor, SpecsService, make_manual_draft
 from bot.specs.analysis import in_thread
 from bot.specs.openapi import DocumentRejected
-from bot.specs.service import Actor, SpecsService, choice_value, make_manual_draft
+from bot.specs.validation import choice_value
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openapi"
 GUILD, OTHER_GUILD = 111, 222

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.specs.diff import Change, diff
-from bot.specs.openapi import OperationInfo, Problem, read_spec
-from bot.specs.service import (
+from bot.specs.model import (
     EndpointView,
     FollowerNotice,
     ImportReport,
@@ -19,6 +18,7 @@ from bot.specs.service import (
     SpecRef,
     VersionRef,
 )
+from bot.specs.openapi import OperationInfo, Problem, read_spec
 from cogs._kit.limits import MESSAGE_CONTENT, embed_problems
 from cogs.specs import render
 

@@ -6,14 +6,14 @@ import pytest
 
 from bot.errors import BadInput
 from bot.specs.diff import Change
-from bot.specs.service import (
+from bot.specs.following import match_followers
+from bot.specs.validation import (
     EXAMPLE_MAX,
     NOTE_MAX,
     choice_value,
     clean_label,
     make_manual_draft,
     make_note,
-    match_followers,
     parse_endpoint_ref,
     parse_spec_name,
 )

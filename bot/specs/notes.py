@@ -1,0 +1,124 @@
+"""What members add by hand: endpoints typed before (or beside) a document, and notes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.core.actor import Actor
+from bot.db.engine import Database
+from bot.db.models import Spec, SpecEndpoint, SpecNote
+from bot.errors import AlreadyExists
+from bot.specs.lookup import endpoint_view, find_spec, resolve_key
+from bot.specs.model import EndpointView, ManualDraft
+from bot.specs.settings import SpecSettingsService
+from bot.specs.validation import key_hash, make_note, parse_spec_name
+
+
+class Notes:
+    """Hand-typed endpoints (editors) and notes on endpoints (every member)."""
+
+    def __init__(
+        self, db: Database, clock: Callable[[], datetime], settings: SpecSettingsService
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._settings = settings
+
+    async def add_manual(
+        self, guild_id: int, actor: Actor, spec_name: str, draft: ManualDraft
+    ) -> EndpointView:
+        """Store a hand-typed endpoint (creating the spec if needed); its author may redo it."""
+        name = parse_spec_name(spec_name)
+        await self._settings.require_editor(guild_id, actor)
+        now = self._clock()
+        async with self._db.unit_of_work() as session:
+            spec = await session.scalar(
+                select(Spec).where(Spec.guild_id == guild_id, Spec.name == name)
+            )
+            if spec is None:
+                spec = Spec(
+                    guild_id=guild_id,
+                    name=name,
+                    title=name,
+                    created_by=actor.user_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(spec)
+                await session.flush()
+            rows = (
+                await session.scalars(
+                    select(SpecEndpoint).where(
+                        SpecEndpoint.spec_id == spec.id, SpecEndpoint.key == draft.key
+                    )
+                )
+            ).all()
+            if any(r.version_id is not None for r in rows):
+                raise AlreadyExists(
+                    f"`{draft.key}` is already in the imported document of `{name}`; add what "
+                    "you know with `/spec note` instead."
+                )
+            existing = next(iter(rows), None)
+            detail = json.dumps(
+                {
+                    "request_example": draft.request_example,
+                    "response_example": draft.response_example,
+                },
+                ensure_ascii=False,
+            )
+            if existing is not None:
+                if existing.author_id != actor.user_id and not actor.can_manage:
+                    raise AlreadyExists(
+                        f"<@{existing.author_id}> already typed `{draft.key}` in `{name}`; add "
+                        "what you know with `/spec note`."
+                    )
+                existing.summary = draft.summary
+                existing.detail = detail
+                existing.author_id = actor.user_id
+                existing.created_at = now
+            else:
+                session.add(
+                    SpecEndpoint(
+                        guild_id=guild_id,
+                        spec_id=spec.id,
+                        version_id=None,
+                        method=draft.method,
+                        path=draft.path,
+                        key=draft.key,
+                        key_hash=key_hash(draft.key),
+                        summary=draft.summary,
+                        tags=[],
+                        deprecated=False,
+                        detail=detail,
+                        author_id=actor.user_id,
+                        created_at=now,
+                    )
+                )
+            spec.updated_at = now
+            await session.flush()
+            return await endpoint_view(session, spec, draft.key)
+
+    async def add_note(
+        self, guild_id: int, actor: Actor, spec_name: str, ref: str, text: str
+    ) -> EndpointView:
+        """Add a note to an endpoint (any member), and show the endpoint with it."""
+        body = make_note(text)
+        async with self._db.unit_of_work() as session:
+            spec = await find_spec(session, guild_id, spec_name)
+            key = await resolve_key(session, spec, ref)
+            session.add(
+                SpecNote(
+                    guild_id=guild_id,
+                    spec_id=spec.id,
+                    endpoint_key=key,
+                    author_id=actor.user_id,
+                    body=body,
+                    created_at=self._clock(),
+                )
+            )
+            await session.flush()
+            return await endpoint_view(session, spec, key)
