@@ -10,15 +10,17 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-revision: str = ${repr(up_revision)}
-down_revision: str | None = ${repr(down_revision)}
+revision: str = "${up_revision}"
+down_revision: str | None = ${'"%s"' % down_revision if down_revision else "None"}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
 
 def upgrade() -> None:
+    """Apply this revision."""
     ${upgrades if upgrades else "pass"}
 
 
 def downgrade() -> None:
+    """Undo this revision."""
     ${downgrades if downgrades else "pass"}

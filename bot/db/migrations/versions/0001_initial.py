@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """Create the learnings index, its full-text table, the bot state and guild settings."""
     op.create_table(
         "entries",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -58,6 +59,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop what `upgrade` created."""
     op.drop_table("guild_settings")
     op.drop_table("bot_state")
     op.execute("DROP TABLE entries_fts")

@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """Create the daily tip schedules and the post log."""
     op.create_table(
         "daily_tip_schedules",
         sa.Column("guild_id", sa.BigInteger(), primary_key=True, autoincrement=False),
@@ -61,6 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop what `upgrade` created."""
     op.drop_index("ix_daily_tip_posts_local_date", table_name="daily_tip_posts")
     op.drop_index("ix_daily_tip_posts_status", table_name="daily_tip_posts")
     op.drop_table("daily_tip_posts")

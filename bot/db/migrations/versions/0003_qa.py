@@ -1,7 +1,7 @@
 """Peer Q&A: questions, answers, the Q&A channel per server, and their full-text index.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-24
 """
 
@@ -13,12 +13,13 @@ from alembic import op
 from bot.db.types import UTCDateTime
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """Create the Q&A settings, questions, answers and their full-text table."""
     op.create_table(
         "qa_settings",
         sa.Column("guild_id", sa.BigInteger(), primary_key=True, autoincrement=False),
@@ -68,6 +69,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop what `upgrade` created."""
     op.execute("DROP TABLE qa_fts")
     op.drop_index("ix_qa_answers_author", table_name="qa_answers")
     op.drop_index("ix_qa_answers_question", table_name="qa_answers")

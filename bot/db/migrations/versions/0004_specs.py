@@ -1,7 +1,7 @@
 """API specs: imported OpenAPI versions, endpoints, changes, notes, follows, settings.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-24
 """
 
@@ -13,12 +13,13 @@ from alembic import op
 from bot.db.types import UTCDateTime
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """Create the API-spec tables."""
     op.create_table(
         "spec_settings",
         sa.Column("guild_id", sa.BigInteger(), primary_key=True, autoincrement=False),
@@ -143,6 +144,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop what `upgrade` created."""
     op.drop_index("ix_spec_follows_user", table_name="spec_follows")
     op.drop_table("spec_follows")
     op.drop_index("ix_spec_notes_author", table_name="spec_notes")

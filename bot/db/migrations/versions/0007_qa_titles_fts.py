@@ -7,7 +7,7 @@ of that text, and prefix indexes of one to three characters turn a prefix into o
 Kept in step with qa_fts by bot/qa/service.py (same rowid: the question id).
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23
 """
 
@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """Create the titles-and-tags index and fill it from the questions there are."""
     op.execute(
         "CREATE VIRTUAL TABLE qa_titles_fts USING fts5("
         "title, tags, tokenize='porter unicode61', prefix='1 2 3')"
@@ -34,4 +35,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the titles-and-tags index."""
     op.execute("DROP TABLE qa_titles_fts")
