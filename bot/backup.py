@@ -34,6 +34,8 @@ class BackupError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class BackupResult:
+    """A backup written: where, how big, and how many tables it holds."""
+
     path: Path
     size_bytes: int
     tables: int
@@ -142,6 +144,7 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> Back
 
 
 def backup_name(when: datetime) -> str:
+    """The file name of the scheduled backup taken at `when` (its UTC time, to the second)."""
     return f"nexus-{when.astimezone(UTC):%Y%m%dT%H%M%SZ}.db"
 
 
@@ -199,9 +202,11 @@ class BackupScheduler:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        """Start the daily backups in the background."""
         self._task = asyncio.create_task(self._loop(), name="nexus-backups")
 
     async def stop(self) -> None:
+        """Stop the daily backups and wait until their task has ended."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -209,6 +214,7 @@ class BackupScheduler:
             self._task = None
 
     async def run_once(self, now: datetime | None = None) -> BackupResult:
+        """Back up now (named after `now`), then keep only the newest `keep` backups."""
         when = now or datetime.now(UTC)
         self.last = await asyncio.to_thread(
             run_scheduled_backup, self.source, self.folder, self.keep, when

@@ -47,6 +47,7 @@ class Settings:
 
     @property
     def database(self) -> URL:
+        """`database_url`, parsed."""
         return make_url(self.database_url)
 
 

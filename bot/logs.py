@@ -31,6 +31,7 @@ SUBCOMMAND_TYPES = (1, 2)
 
 
 def current_context() -> Mapping[str, Any]:
+    """The fields `log_context` has bound for the code running now."""
     return _context.get()
 
 
@@ -112,6 +113,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
+        """The line, then the record's context fields as `key=value` pairs."""
         line = super().formatMessage(record)
         pairs = " ".join(f"{k}={_quote(v)}" for k, v in _fields(record).items())
         return f"{line} {pairs}" if pairs else line
@@ -127,6 +129,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time (UTC), level, logger, message, context fields, exc."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -151,6 +154,7 @@ class RedactSecrets(logging.Filter):
         self.secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record's message, traceback and stack in place; never drops it."""
         if not self.secrets:
             return True
         message = record.getMessage()
@@ -166,6 +170,7 @@ class RedactSecrets(logging.Filter):
         return True
 
     def redact(self, text: str) -> str:
+        """`text` with every secret replaced by `[redacted]`."""
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
         return text
@@ -184,6 +189,7 @@ class RedactingFormatter(logging.Formatter):
         self.redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
+        """The inner formatter's output, redacted."""
         return self.redact.redact(self.inner.format(record))
 
 

@@ -33,9 +33,11 @@ class SystemClock:
         self.max_sleep = max_sleep
 
     def now(self) -> datetime:
+        """The current time, aware, in UTC."""
         return utcnow()
 
     async def sleep_until(self, when: datetime | None, wake: asyncio.Event) -> None:
+        """Sleep until `when` or until `wake` is set, never longer than `max_sleep` at once."""
         delay = self.max_sleep
         if when is not None:
             delay = min(max((when - self.now()).total_seconds(), 0.0), self.max_sleep)
@@ -65,17 +67,21 @@ class ManualClock:
         self.sleeps: list[datetime | None] = []
 
     def now(self) -> datetime:
+        """The clock's current time (it moves only by `set`, `advance` and `sleep_until`)."""
         return self._now
 
     def set(self, when: datetime) -> None:
+        """Move the clock forward to `when` (never back)."""
         if when < self._now:
             raise ValueError("a ManualClock never goes back")
         self._now = when
 
     def advance(self, delta: timedelta) -> None:
+        """Move the clock forward by `delta`."""
         self.set(self._now + delta)
 
     async def sleep_until(self, when: datetime | None, wake: asyncio.Event) -> None:
+        """Jump to `when` at once (unless `wake` is set); past `stop_at`, raise ClockStopped."""
         self.sleeps.append(when)
         await asyncio.sleep(0)  # let whatever is runnable run, as a real sleep would
         if wake.is_set():

@@ -66,6 +66,7 @@ def known_zones() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def suggested_zones() -> tuple[str, ...]:
+    """The zones autocomplete may suggest: UTC, then every zone of SUGGESTED_REGIONS, sorted."""
     zones = sorted(z for z in known_zones().values() if z.startswith(SUGGESTED_REGIONS))
     return ("UTC", *zones)
 
