@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from localdiscord.playground.parse import InputProblem
+from localdiscord.playground.command_tree import InputProblem
 
 PARAGRAPH = 2
 KEY_LINE = re.compile(r"^\s*([^:]{1,60}?)\s*:\s?(.*)$")

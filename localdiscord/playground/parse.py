@@ -3,312 +3,36 @@
 Pure: no Discord, no emulator. The playground asks Discord's questions here before sending
 anything (is there such a command, is every required option given, is `3x` a whole number?),
 so bad input gets the clear message the Discord client would show instead of an interaction.
+The commands are read in `command_tree`; the names a value may refer to in `directory`.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-JSON = dict[str, Any]
+from localdiscord.playground.command_tree import (
+    CommandSpec,
+    CommandTree,
+    InputProblem,
+    OptionSpec,
+    OptionType,
+    did_you_mean,
+)
+from localdiscord.playground.directory import Directory
+
+T = TypeVar("T")
 
 # `word:` where a word could be an option name (Discord: lowercase letters, digits, - and _).
 OPTION_TOKEN = re.compile(r"(?<!\S)([A-Za-z_][\w-]{0,31}):(?!//)")
 DURATION_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
 CLOSE_ENOUGH = 0.66  # how alike a typed `word:` and an option name must be to be a typo of it
-
-
-class OptionType(IntEnum):
-    SUB_COMMAND = 1
-    SUB_COMMAND_GROUP = 2
-    STRING = 3
-    INTEGER = 4
-    BOOLEAN = 5
-    USER = 6
-    CHANNEL = 7
-    ROLE = 8
-    MENTIONABLE = 9
-    NUMBER = 10
-    ATTACHMENT = 11
-
-
-KIND_WORDS = {
-    OptionType.STRING: "text",
-    OptionType.INTEGER: "whole number",
-    OptionType.BOOLEAN: "True or False",
-    OptionType.USER: "member",
-    OptionType.CHANNEL: "channel",
-    OptionType.ROLE: "role",
-    OptionType.MENTIONABLE: "member or role",
-    OptionType.NUMBER: "number",
-    OptionType.ATTACHMENT: "file",
-}
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
-TEXT_CHANNEL_TYPES = frozenset({0, 5})
-
-
-class InputProblem(Exception):
-    """Input that Discord would not send; `message` says what is wrong, in the user's words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-# -- the registered commands -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    name: str
-    value: str | int | float
-
-
-@dataclass(frozen=True, slots=True)
-class OptionSpec:
-    name: str
-    type: OptionType
-    description: str = ""
-    required: bool = False
-    autocomplete: bool = False
-    choices: tuple[Choice, ...] = ()
-    min_length: int | None = None
-    max_length: int | None = None
-    min_value: float | None = None
-    max_value: float | None = None
-    channel_types: tuple[int, ...] = ()
-
-    @classmethod
-    def of(cls, payload: Mapping[str, Any]) -> OptionSpec:
-        return cls(
-            name=str(payload["name"]),
-            type=OptionType(int(payload["type"])),
-            description=str(payload.get("description") or ""),
-            required=bool(payload.get("required")),
-            autocomplete=bool(payload.get("autocomplete")),
-            choices=tuple(Choice(str(c["name"]), c["value"]) for c in payload.get("choices") or []),
-            min_length=payload.get("min_length"),
-            max_length=payload.get("max_length"),
-            min_value=payload.get("min_value"),
-            max_value=payload.get("max_value"),
-            channel_types=tuple(int(t) for t in payload.get("channel_types") or []),
-        )
-
-    @property
-    def kind(self) -> str:
-        return "choice" if self.choices else KIND_WORDS.get(self.type, "value")
-
-    def usage(self) -> str:
-        text = f"{self.name}:<{self.kind}>"
-        return text if self.required else f"[{text}]"
-
-
-@dataclass(frozen=True, slots=True)
-class CommandSpec:
-    """One invocable slash command: a top-level command, a subcommand or a grouped one."""
-
-    path: tuple[str, ...]
-    description: str
-    options: tuple[OptionSpec, ...]
-
-    @property
-    def name(self) -> str:
-        return " ".join(self.path)
-
-    def option(self, name: str) -> OptionSpec | None:
-        return next((o for o in self.options if o.name == name), None)
-
-    def positional_target(self, given: Iterable[str]) -> OptionSpec | None:
-        """Where bare text after the command goes: the first required option still missing,
-        else the first option still missing.
-        """
-        taken = set(given)
-        free = [o for o in self.options if o.name not in taken]
-        return next((o for o in free if o.required), free[0] if free else None)
-
-    def usage(self) -> str:
-        return " ".join([f"/{self.name}", *(o.usage() for o in self.options)])
-
-
-@dataclass
-class _Node:
-    name: str
-    description: str
-    children: dict[str, _Node] = field(default_factory=dict)
-    command: CommandSpec | None = None
-
-
-class CommandTree:
-    """The chat-input commands of a set of registered payloads (guild + global)."""
-
-    def __init__(self, payloads: Sequence[Mapping[str, Any]]) -> None:
-        self.roots: dict[str, _Node] = {}
-        for payload in payloads:
-            if int(payload.get("type", 1)) != 1 or payload["name"] in self.roots:
-                continue  # context menus are not typed; a guild command shadows a global one
-            self.roots[payload["name"]] = self._node(payload, ())
-
-    def _node(self, payload: Mapping[str, Any], parent: tuple[str, ...]) -> _Node:
-        path = (*parent, str(payload["name"]))
-        node = _Node(path[-1], str(payload.get("description") or ""))
-        options = list(payload.get("options") or [])
-        subs = [o for o in options if int(o["type"]) in (1, 2)]
-        if subs:
-            for sub in subs:
-                node.children[sub["name"]] = self._node(sub, path)
-        else:
-            node.command = CommandSpec(
-                path, node.description, tuple(OptionSpec.of(o) for o in options)
-            )
-        return node
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.roots
-
-    def names(self) -> list[str]:
-        return sorted(self.roots)
-
-    def commands(self) -> list[CommandSpec]:
-        found: list[CommandSpec] = []
-
-        def walk(node: _Node) -> None:
-            if node.command is not None:
-                found.append(node.command)
-            for child in node.children.values():
-                walk(child)
-
-        for root in self.roots.values():
-            walk(root)
-        return sorted(found, key=lambda c: c.path)
-
-    def children(self, path: Sequence[str]) -> list[tuple[str, str]]:
-        """(name, description) of what may follow `path` ([] for the top level)."""
-        if not path:
-            return [(n.name, n.description) for n in sorted(self.roots.values(), key=_by_name)]
-        node = self.node_at(path)
-        if node is None:
-            return []
-        return [(n.name, n.description) for n in node.children.values()]
-
-    def node_at(self, path: Sequence[str]) -> _Node | None:
-        node = self.roots.get(path[0])
-        for word in path[1:]:
-            if node is None:
-                return None
-            node = node.children.get(word)
-        return node
-
-    def resolve(self, words: Sequence[str]) -> tuple[CommandSpec, int]:
-        """The command the leading `words` name and how many words it took."""
-        if not words or not words[0]:
-            raise InputProblem("Type a command after the `/`, e.g. `/help`.")
-        first = words[0].lower()
-        node = self.roots.get(first)
-        if node is None:
-            hint = did_you_mean(first, self.roots, template="`/{}`")
-            raise InputProblem(
-                f"`/{first}` is not a command here.{hint} "
-                "Type `/` and press Tab to see every command, or `commands` to list them."
-            )
-        taken = 1
-        while node.command is None:
-            path = " ".join(words[:taken]).lower()
-            subs = list(node.children)
-            if taken >= len(words):
-                raise InputProblem(
-                    f"`/{path}` needs a subcommand: {', '.join(subs)}. E.g. `/{path} {subs[0]}`."
-                )
-            word = words[taken].lower()
-            child = node.children.get(word)
-            if child is None:
-                hint = did_you_mean(word, subs)
-                raise InputProblem(
-                    f"`/{path}` has no subcommand `{word}`.{hint} Its subcommands: "
-                    f"{', '.join(subs)}."
-                )
-            node, taken = child, taken + 1
-        return node.command, taken
-
-
-def _by_name(node: _Node) -> str:
-    return node.name
-
-
-def did_you_mean(word: str, candidates: Iterable[str], *, template: str = "`{}`") -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" Did you mean {template.format(close[0])}?" if close else ""
-
-
-# -- who and where: the names a value may refer to --------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    key: str  # the emulator's key: admin, member, ...
-    username: str
-    display: str
-    id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    name: str
-    id: int
-    type: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Directory:
-    """The demo server's members, channels and roles, for converting and completing values."""
-
-    people: tuple[Person, ...] = ()
-    channels: tuple[Place, ...] = ()
-    roles: tuple[Place, ...] = ()
-    files_from: tuple[Path, ...] = (Path(),)
-
-    def person(self, text: str) -> Person | None:
-        wanted = _mention_id(text, "@") or text.strip().lstrip("@").lower()
-        for person in self.people:
-            if wanted in (str(person.id), person.key, person.username.lower()):
-                return person
-        for person in self.people:
-            if wanted == person.display.lower():
-                return person
-        return None
-
-    def channel(self, text: str) -> Place | None:
-        wanted = _mention_id(text, "#") or text.strip().lstrip("#").lower()
-        return next((c for c in self.channels if wanted in (c.name, str(c.id))), None)
-
-    def role(self, text: str) -> Place | None:
-        wanted = _mention_id(text, "@&") or text.strip().lstrip("@").lower()
-        return next((r for r in self.roles if wanted in (r.name.lower(), str(r.id))), None)
-
-    def file(self, text: str) -> Path | None:
-        raw = Path(text.strip()).expanduser()
-        candidates = [raw] if raw.is_absolute() else [base / raw for base in self.files_from]
-        return next((p for p in candidates if p.is_file()), None)
-
-    def people_list(self) -> str:
-        return ", ".join(f"@{p.username} ({p.display})" for p in self.people)
-
-    def channel_list(self) -> str:
-        return ", ".join(f"#{c.name}" for c in self.channels)
-
-    def role_list(self) -> str:
-        return ", ".join(f"@{r.name}" for r in self.roles)
-
-
-def _mention_id(text: str, sigil: str) -> str | None:
-    match = re.fullmatch(rf"<{re.escape(sigil)}!?(\d+)>", text.strip())
-    return match.group(1) if match else None
 
 
 # -- parsing a typed command ------------------------------------------------------------------
@@ -423,9 +147,16 @@ def convert(option: OptionSpec, raw: str, directory: Directory) -> Any:
             return False
         raise InputProblem(f"{name} takes True or False, not `{text}`.")
     if kind is OptionType.USER:
-        return _person(option, text, directory).username
+        return _found(
+            directory.person(text),
+            f"{name} takes a member; nobody here is called `{text}`. "
+            f"Members: {directory.people_list()}.",
+        ).username
     if kind is OptionType.ROLE:
-        return _role(option, text, directory).name
+        return _found(
+            directory.role(text),
+            f"{name} takes a role; there is no role `{text}`. Roles: {directory.role_list()}.",
+        ).name
     if kind is OptionType.MENTIONABLE:
         role = directory.role(text)  # `@Admin` is the role, even though Alan is `admin`
         if role is not None:
@@ -438,21 +169,20 @@ def convert(option: OptionSpec, raw: str, directory: Directory) -> Any:
             f"Members: {directory.people_list()}. Roles: {directory.role_list()}."
         )
     if kind is OptionType.CHANNEL:
-        channel = directory.channel(text)
-        if channel is None:
-            hint = did_you_mean(text.lstrip("#").lower(), [c.name for c in directory.channels])
-            raise InputProblem(
-                f"{name} takes a channel; there is no `{text}` here.{hint} "
-                f"Channels: {directory.channel_list()}."
-            )
+        hint = did_you_mean(text.lstrip("#").lower(), [c.name for c in directory.channels])
+        channel = _found(
+            directory.channel(text),
+            f"{name} takes a channel; there is no `{text}` here.{hint} "
+            f"Channels: {directory.channel_list()}.",
+        )
         allowed = option.channel_types
         if allowed and channel.type not in allowed:
             raise InputProblem(f"{name} does not accept #{channel.name} (wrong kind of channel).")
         return channel.name
     if kind is OptionType.ATTACHMENT:
-        path = directory.file(text)
-        if path is None:
-            raise InputProblem(f"{name} takes a file to attach; there is no file `{text}`.")
+        path = _found(
+            directory.file(text), f"{name} takes a file to attach; there is no file `{text}`."
+        )
         return FileValue(path)
     raise InputProblem(f"{name}: the playground cannot type options of type {int(kind)} yet.")
 
@@ -483,24 +213,11 @@ def _number(option: OptionSpec, text: str) -> int | float:
     return value
 
 
-def _person(option: OptionSpec, text: str, directory: Directory) -> Person:
-    person = directory.person(text)
-    if person is None:
-        raise InputProblem(
-            f"`{option.name}:` takes a member; nobody here is called `{text}`. "
-            f"Members: {directory.people_list()}."
-        )
-    return person
-
-
-def _role(option: OptionSpec, text: str, directory: Directory) -> Place:
-    role = directory.role(text)
-    if role is None:
-        raise InputProblem(
-            f"`{option.name}:` takes a role; there is no role `{text}`. "
-            f"Roles: {directory.role_list()}."
-        )
-    return role
+def _found(found: T | None, problem: str) -> T:
+    """`found`, or the `problem` of there being no such thing."""
+    if found is None:
+        raise InputProblem(problem)
+    return found
 
 
 def convert_all(invocation: Invocation, directory: Directory) -> dict[str, Any]:

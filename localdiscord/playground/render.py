@@ -18,7 +18,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from localdiscord.playground.parse import Directory
+from localdiscord.playground.directory import Directory
 
 JSON = dict[str, Any]
 EPHEMERAL = 1 << 6

@@ -15,8 +15,8 @@ import asyncio
 from dataclasses import dataclass
 
 from localdiscord.playground import render
+from localdiscord.playground.command_tree import InputProblem
 from localdiscord.playground.forms import ModalForm
-from localdiscord.playground.parse import InputProblem
 from localdiscord.playground.session import Playground, Quit
 
 

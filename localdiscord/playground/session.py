@@ -27,15 +27,12 @@ from localdiscord.emulator.patch import DiscordPatch
 from localdiscord.emulator.state import JSON, EmulatorTimeout, snowflake_time
 from localdiscord.playground import render
 from localdiscord.playground.clock import WarpClock, caught_up, next_due, wake_all, warp_services
+from localdiscord.playground.command_tree import CommandTree, InputProblem
+from localdiscord.playground.directory import Directory, Person, Place
 from localdiscord.playground.forms import FormSource, ModalForm
 from localdiscord.playground.guard import LoopbackGuard
 from localdiscord.playground.parse import (
-    CommandTree,
-    Directory,
     FileValue,
-    InputProblem,
-    Person,
-    Place,
     convert_all,
     parse_duration,
     parse_invocation,

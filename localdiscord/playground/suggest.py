@@ -10,16 +10,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from localdiscord.playground.parse import (
-    CommandTree,
-    Directory,
-    InputProblem,
-    OptionSpec,
-    OptionType,
-    Partial,
-    analyse,
-    convert,
-)
+from localdiscord.playground.command_tree import CommandTree, InputProblem, OptionSpec, OptionType
+from localdiscord.playground.directory import Directory
+from localdiscord.playground.parse import Partial, analyse, convert
 
 MAX_SHOWN = 25  # Discord shows at most 25 choices too
 

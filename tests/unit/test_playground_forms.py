@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from localdiscord.playground.command_tree import InputProblem
 from localdiscord.playground.forms import ModalForm
-from localdiscord.playground.parse import InputProblem
 from localdiscord.playground.script import ScriptError, read_script
 
 MODAL: dict[str, Any] = {

@@ -8,13 +8,10 @@ from typing import Any
 
 import pytest
 
+from localdiscord.playground.command_tree import CommandTree, InputProblem
+from localdiscord.playground.directory import Directory, Person, Place
 from localdiscord.playground.parse import (
-    CommandTree,
-    Directory,
     FileValue,
-    InputProblem,
-    Person,
-    Place,
     analyse,
     convert,
     convert_all,

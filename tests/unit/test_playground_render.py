@@ -11,7 +11,7 @@ import pytest
 from rich.console import RenderableType
 
 from localdiscord.playground import app, render
-from localdiscord.playground.parse import Directory, Person, Place
+from localdiscord.playground.directory import Directory, Person, Place
 
 JSON = dict[str, Any]
 DIRECTORY = Directory(

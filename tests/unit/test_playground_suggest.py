@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from localdiscord.playground.parse import CommandTree, analyse
+from localdiscord.playground.command_tree import CommandTree
+from localdiscord.playground.parse import analyse
 from localdiscord.playground.suggest import Suggestion, static_suggestions, suggestions
 from tests.unit.test_playground_parse import DIRECTORY, PAYLOADS
 
