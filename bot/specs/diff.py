@@ -91,9 +91,11 @@ class Change:
 
     @property
     def severity(self) -> Severity:
+        """How much the change matters to a client: breaking, warning or info."""
         return RULES[self.rule][0]
 
     def sort_key(self) -> tuple[int, str, str]:
+        """Most severe first, then by endpoint and message."""
         return SEVERITY_ORDER[self.severity], self.endpoint, self.message
 
 

@@ -15,7 +15,9 @@ imports only from the ones before it:
 - `loading`: bytes -> Python values (size, encoding, JSON, safe YAML with its budgets);
 - `safety`: the OpenAPI family, and the `$ref` checks on a sanitized copy;
 - `validation`: openapi-spec-validator run offline, and the extra lint warnings;
-- `model`: `ParsedSpec` and the operations, bodies and fields read from the document.
+- `model`: `ParsedSpec` and the shapes of the operations, bodies and fields kept;
+- `schemas`: body schemas read into fields and examples (`$ref`s followed, `allOf` merged);
+- `operations`: the operations read from the document, with their parameters and bodies.
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ from bot.specs.openapi.model import (
     OperationInfo,
     ParamInfo,
     ParsedSpec,
-    Reader,
     endpoint_key,
     template_key,
     text_of,
 )
+from bot.specs.openapi.operations import Reader
 from bot.specs.openapi.problems import (
     MAX_DOCUMENT_BYTES,
     MAX_PATH_CHARS,

@@ -195,6 +195,7 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
 
 
 def load_json(text: str) -> Any:
+    """Decoded JSON text -> Python values; DocumentRejected with the line if it is not JSON."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:

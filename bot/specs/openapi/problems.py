@@ -47,6 +47,7 @@ class Problem:
     line: int | None = None
 
     def where(self) -> str:
+        """Where the problem is (a JSON pointer, a line), or empty when unknown."""
         parts = []
         if self.pointer is not None:
             parts.append(f"`{self.pointer or '/'}`")
@@ -59,6 +60,7 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
     def as_dict(self) -> dict[str, Any]:
+        """The problem as plain JSON values (stored with the version it warns about)."""
         return {"message": self.message, "pointer": self.pointer, "line": self.line}
 
 
@@ -104,10 +106,12 @@ BUNDLE_HINT = (
 def reject(
     message: str, pointer: str | None = None, line: int | None = None, hint: str | None = None
 ) -> DocumentRejected:
+    """A rejection naming one problem (raise it)."""
     return DocumentRejected([Problem(message, pointer, line)], hint=hint)
 
 
 def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
