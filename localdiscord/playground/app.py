@@ -29,7 +29,8 @@ from localdiscord.playground import render
 from localdiscord.playground.cli import DEFAULT_DATABASE
 from localdiscord.playground.forms import ModalForm
 from localdiscord.playground.script import ScriptError, read_script, run_steps
-from localdiscord.playground.session import WORDS, Playground, Quit
+from localdiscord.playground.session import Playground
+from localdiscord.playground.words import WORDS, Quit
 
 PLAIN_WIDTH = 100
 
@@ -110,7 +111,7 @@ class PlaygroundCompleter(Completer):
                 if word.startswith(head.lower()):
                     yield Completion(word + " ", -len(head), display=word, display_meta=meta)
             return
-        controls = self.playground.controls.values()
+        controls = list(self.playground.controls)
         if head == "click" and " " not in tail:
             for control in controls:
                 if not control.is_select and str(control.number).startswith(tail):

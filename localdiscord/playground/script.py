@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from localdiscord.playground import render
 from localdiscord.playground.command_tree import InputProblem
 from localdiscord.playground.forms import ModalForm
-from localdiscord.playground.session import Playground, Quit
+from localdiscord.playground.session import Playground
+from localdiscord.playground.words import Quit
 
 
 class ScriptError(ValueError):
