@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from itertools import islice
 from typing import Any, TypeVar
 
 import discord
+from discord import app_commands
 
 from bot.errors import BadInput
 from cogs._kit.errors import reply_error
-from cogs._kit.limits import BUTTON_LABEL
+from cogs._kit.limits import BUTTON_LABEL, CHOICE_NAME, CHOICE_VALUE, CHOICES, clip
 
 log = logging.getLogger(__name__)
 
@@ -50,39 +53,61 @@ class OwnedView(SafeView):
         return False
 
 
-class Confirm(OwnedView):
-    """One member's yes-or-cancel before something that cannot be undone.
-
-    `action` runs on yes and returns the text that replaces the prompt; `custom_id` names the
-    pair (`<custom_id>:yes`, `<custom_id>:no`).
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What a confirmed choice answers: the text replacing the prompt, and what to do once the
+    prompt is replaced (posts to delete or redraw: they may take a while).
     """
 
-    def __init__(
-        self,
-        owner_id: int,
-        *,
-        label: str,
-        custom_id: str,
-        action: Callable[[discord.Interaction[Any]], Awaitable[str]],
-        cancelled: str,
-    ) -> None:
-        super().__init__(owner_id, timeout=300)
-        self.action, self.cancelled = action, cancelled
-        yes: discord.ui.Button[Confirm] = discord.ui.Button(
-            label=label, style=discord.ButtonStyle.danger, custom_id=f"{custom_id}:yes"
-        )
-        no: discord.ui.Button[Confirm] = discord.ui.Button(
-            label="Cancel", style=discord.ButtonStyle.secondary, custom_id=f"{custom_id}:no"
-        )
-        yes.callback = self._confirm  # type: ignore[method-assign]
-        no.callback = self._cancel  # type: ignore[method-assign]
-        self.add_item(yes)
-        self.add_item(no)
+    text: str
+    then: Callable[[], Awaitable[None]] | None = None
 
-    async def _confirm(self, interaction: discord.Interaction[Any]) -> None:
-        done = await self.action(interaction)
-        self.stop()
-        await interaction.response.edit_message(content=done, view=None)
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One way to confirm: its button, and the action it runs."""
+
+    label: str
+    custom_id: str
+    action: Callable[[discord.Interaction[Any]], Awaitable[Done]]
+    style: discord.ButtonStyle = discord.ButtonStyle.danger
+    emoji: str | None = None
+
+
+class Confirm(OwnedView):
+    """One member's decision before something that cannot be undone: one or more choices, and
+    Cancel. Each choice's action returns what replaces the prompt.
+    """
+
+    def __init__(self, owner_id: int, *choices: Choice, cancel_id: str, cancelled: str) -> None:
+        super().__init__(owner_id, timeout=300)
+        self.cancelled = cancelled
+        for choice in choices:
+            button: discord.ui.Button[Confirm] = discord.ui.Button(
+                label=choice.label,
+                style=choice.style,
+                emoji=choice.emoji,
+                custom_id=choice.custom_id,
+            )
+            button.callback = self._confirm(choice)  # type: ignore[method-assign,assignment]
+            self.add_item(button)
+        cancel: discord.ui.Button[Confirm] = discord.ui.Button(
+            label="Cancel", style=discord.ButtonStyle.secondary, custom_id=cancel_id
+        )
+        cancel.callback = self._cancel  # type: ignore[method-assign]
+        self.add_item(cancel)
+
+    def _confirm(
+        self, choice: Choice
+    ) -> Callable[[discord.Interaction[Any]], Coroutine[Any, Any, None]]:
+        async def confirmed(interaction: discord.Interaction[Any]) -> None:
+            done = await choice.action(interaction)
+            self.stop()
+            await interaction.response.edit_message(content=done.text, view=None)
+            if done.then is not None:
+                await done.then()
+
+        return confirmed
 
     async def _cancel(self, interaction: discord.Interaction[Any]) -> None:
         self.stop()
@@ -270,6 +295,18 @@ async def run_safely(interaction: discord.Interaction[Any], coro: Any) -> None:
         await coro
     except Exception as error:  # a dynamic item's errors are otherwise only logged
         await reply_error(interaction, error)
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices from (name, value) pairs: at most Discord's 25, each name one line
+    within Discord's length, each value within its own.
+    """
+    return [
+        app_commands.Choice(
+            name=clip(" ".join(name.split()), CHOICE_NAME), value=value[:CHOICE_VALUE]
+        )
+        for name, value in islice(pairs, CHOICES)
+    ]
 
 
 def sanitize_label(text: str, limit: int = BUTTON_LABEL) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -12,36 +13,65 @@ from bot.errors import BadInput
 from bot.qa import (
     ANSWER_MAX,
     TAG_MAX_CHARS,
+    ForgetMode,
     QaService,
     parse_ref,
     parse_tag,
 )
 from cogs._kit.interaction import actor, server
 from cogs._kit.limits import CHOICE_VALUE, CHOICES
-from cogs._kit.ui import if_in_time, in_time, respond, suggestions_in_time
+from cogs._kit.text import plural
+from cogs._kit.ui import (
+    Choice,
+    Confirm,
+    Done,
+    if_in_time,
+    in_time,
+    respond,
+    suggestions_in_time,
+)
 from cogs.qa import render
-from cogs.qa.views import (
-    COG_NAME,
-    DYNAMIC_ITEMS,
+from cogs.qa.ask import QuestionModal
+from cogs.qa.browse import (
+    LISTS,
+    SEARCH,
     SEARCH_QUERY_MAX,
     STATUS_BY_NAME,
     STATUS_CHOICES,
-    WHERE,
-    AnswerModal,
-    ConfirmDelete,
-    ConfirmForget,
-    Interaction,
-    QuestionModal,
-    delete_messages,
     list_message,
+    search_message,
+)
+from cogs.qa.question import (
+    ANSWERS,
+    WHERE,
+    AcceptAnswer,
+    AcceptButton,
+    AnswerButton,
+    AnswerModal,
+    Interaction,
+    ShowAnswersButton,
+    delete_messages,
     question_view,
     redraw,
-    search_message,
+    redraw_notice,
+    remove_message,
     submit_answer,
 )
 
 if TYPE_CHECKING:
     from bot.client import Nexus
+
+
+COG_NAME = "Q&A"
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    AnswerButton,
+    ShowAnswersButton,
+    ANSWERS.button,
+    AcceptButton,
+    AcceptAnswer,
+    SEARCH.button,
+    LISTS.button,
+)
 
 
 # -- the cog ----------------------------------------------------------------------------------
@@ -230,10 +260,30 @@ class QA(commands.Cog, name=COG_NAME):
             server(interaction, WHERE), parse_ref(question, "question"), actor(interaction)
         )
         count = found.answer_count
+
+        async def delete(pressed: Interaction) -> Done:
+            removed = await self.qa.delete_question(
+                server(pressed, WHERE), found.id, actor(pressed)
+            )
+            deleted, count = removed.question, removed.question.answer_count
+
+            async def then() -> None:
+                await remove_message(pressed.client, deleted)
+                await delete_messages(pressed.client, removed.notices)
+
+            text = f"🗑️ Question #{deleted.id} and its {plural(count, 'answer')} are deleted."
+            return Done(text, then)
+
+        confirm = Confirm(
+            interaction.user.id,
+            Choice("Delete", "qa:confirm:delete", delete, emoji="🗑️"),
+            cancel_id="qa:confirm:cancel",
+            cancelled="Nothing was deleted.",
+        )
         await interaction.response.send_message(
-            f"Delete **{render.heading(found)}** and its {count} "
-            f"answer{'s' if count != 1 else ''}? This cannot be undone.",
-            view=ConfirmDelete(interaction.user.id, found),
+            f"Delete **{render.heading(found)}** and its {plural(count, 'answer')}? "
+            "This cannot be undone.",
+            view=confirm,
             ephemeral=True,
         )
 
@@ -277,10 +327,35 @@ class QA(commands.Cog, name=COG_NAME):
                 ephemeral=True,
             )
             return
+
+        def forget(mode: ForgetMode) -> Callable[[Interaction], Awaitable[Done]]:
+            async def confirmed(pressed: Interaction) -> Done:
+                report = await self.qa.forget(pressed.user.id, mode)
+
+                async def then() -> None:
+                    for question in report.deleted:
+                        await remove_message(pressed.client, question)
+                    await delete_messages(pressed.client, report.deleted_notices)
+                    for question in report.changed:
+                        await redraw(pressed.client, question)
+                    for posted in report.changed_notices:
+                        await redraw_notice(pressed.client, posted)
+
+                return Done(render.forget_done(report), then)
+
+            return confirmed
+
+        confirm = Confirm(
+            interaction.user.id,
+            Choice("Delete everything", "qa:forget:delete", forget("delete")),
+            Choice(
+                "Anonymise", "qa:forget:anonymise", forget("anonymise"), discord.ButtonStyle.primary
+            ),
+            cancel_id="qa:forget:cancel",
+            cancelled="Nothing was changed.",
+        )
         await interaction.response.send_message(
-            render.forget_prompt(questions, answers),
-            view=ConfirmForget(interaction.user.id),
-            ephemeral=True,
+            render.forget_prompt(questions, answers), view=confirm, ephemeral=True
         )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import discord
 
@@ -25,6 +24,7 @@ from cogs._kit.limits import (
     PAGE_BUDGET,
     clip,
 )
+from cogs._kit.text import esc, when
 
 STATUS_STYLE: dict[str, tuple[str, int, str]] = {
     "open": ("❓", 0x5865F2, "Waiting for an answer"),
@@ -37,17 +37,12 @@ FORMER_MEMBER = "a former member"
 
 def safe_title(title: str) -> str:
     """A member's title shown as plain text: Markdown characters escaped."""
-    return discord.utils.escape_markdown(title)
+    return esc(title)
 
 
 def who(user_id: int | None) -> str:
     """A member as a mention (shown, never pinged: the bot sends with mentions off)."""
     return f"<@{user_id}>" if user_id is not None else FORMER_MEMBER
-
-
-def when(moment: datetime) -> str:
-    """A Discord timestamp that each reader sees in their own time zone ("3 hours ago")."""
-    return f"<t:{int(moment.timestamp())}:R>"
 
 
 def heading(question: Question) -> str:

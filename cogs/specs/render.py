@@ -6,14 +6,12 @@ Discord's limits, and sent with mentions off (follower notices ping exactly thei
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 
 import discord
 
 from bot.specs import (
     ChangesPage,
-    Choice,
     EndpointView,
     FollowList,
     ImportReport,
@@ -26,9 +24,6 @@ from bot.specs import (
 from bot.specs.diff import Change
 from bot.specs.openapi import BodyInfo, FieldInfo, OperationInfo, ParamInfo, Problem
 from cogs._kit.limits import (
-    CHOICE_NAME,
-    CHOICE_VALUE,
-    CHOICES,
     EMBED_DESCRIPTION,
     EMBED_FIELD_NAME,
     EMBED_FIELD_VALUE,
@@ -40,6 +35,7 @@ from cogs._kit.limits import (
     SHORT_TEXT,
     clip,
 )
+from cogs._kit.text import block, code, esc, fit_lines, plural, when
 
 SEVERITY_ICON = {"breaking": "🔴", "warning": "🟡", "info": "🔵"}
 SEVERITY_NAME = {"breaking": "breaking change", "warning": "warning", "info": "compatible change"}
@@ -58,34 +54,6 @@ WARNINGS_SHOWN = 8
 FIELDS_SHOWN = 14
 
 
-def esc(text: str) -> str:
-    """Member-written text shown as plain text (Markdown characters escaped)."""
-    return discord.utils.escape_markdown(text)
-
-
-def code(text: str, limit: int = 120) -> str:
-    """Text inside an inline code span (a backtick cannot close it early)."""
-    flat = " ".join(str(text).split()).replace("`", "ˋ")
-    return f"`{clip(flat, limit)}`"
-
-
-def block(text: str, limit: int, lang: str = "") -> str:
-    """A fenced code block of at most `limit` characters in all, never left open."""
-    inner = text.replace("```", "ˋˋˋ")
-    budget = max(limit - len(lang) - 8, 10)
-    if len(inner) > budget:
-        inner = inner[: budget - 1].rstrip() + "…"
-    return f"```{lang}\n{inner}\n```"
-
-
-def when(moment: datetime) -> str:
-    return f"<t:{int(moment.timestamp())}:R>"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def counts_line(counts: dict[str, int]) -> str:
     parts = [
         f"{SEVERITY_ICON[s]} {plural(counts.get(s, 0), SEVERITY_NAME[s])}"
@@ -98,23 +66,6 @@ def counts_line(counts: dict[str, int]) -> str:
 def change_line(change: Change | StoredChange, *, limit: int = 300) -> str:
     endpoint = change.endpoint
     return clip(f"{SEVERITY_ICON[change.severity]} {code(endpoint, 90)} — {change.message}", limit)
-
-
-def _fit(lines: Iterable[str], budget: int, more: str) -> str:
-    """As many whole lines as fit in `budget`, then `more` (with the count left out)."""
-    kept: list[str] = []
-    items = list(lines)
-    used = 0
-    for i, line in enumerate(items):
-        cost = len(line) + 1
-        rest = len(items) - i
-        reserve = len(more.format(n=rest)) + 1 if rest > 1 else 0
-        if used + cost + reserve > budget:
-            kept.append(more.format(n=rest))
-            break
-        kept.append(line)
-        used += cost
-    return "\n".join(kept)
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -201,7 +152,7 @@ def announcement_embed(report: ImportReport, importer_id: int) -> discord.Embed:
         body = "No change to any endpoint (descriptions and examples may differ)."
     else:
         more = "…and {n} more: " + f"`/spec changes spec:{report.spec.name}`"
-        body = _fit(
+        body = fit_lines(
             (change_line(c, limit=240) for c in report.changes),
             EMBED_DESCRIPTION - len(head) - 50,
             more,
@@ -523,14 +474,6 @@ def follows_text(follows: FollowList, *, followed: bool | None) -> str:
     else:
         tail = f"\nYou follow nothing in {follows.spec.name} now."
     return clip(head + tail, MESSAGE_CONTENT)
-
-
-def choice_names(choices: Sequence[Choice]) -> list[tuple[str, str]]:
-    """(name, value) pairs for autocomplete: plain one-line text inside Discord's limit."""
-    return [
-        (clip(" ".join(c.label.split()), CHOICE_NAME), c.value[:CHOICE_VALUE])
-        for c in choices[:CHOICES]
-    ]
 
 
 def _contents_line(contents: SpecContents) -> str:

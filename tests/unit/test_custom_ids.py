@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from discord.ui import DynamicItem
 
-from cogs.qa import views as _qa_ui
-from cogs.specs import cog as specs
+from cogs.qa import question as _qa_ui
+from cogs.specs import views as specs
 
 INT64_MAX = 2**63 - 1
 WITH_IDS: list[tuple[type[DynamicItem[Any]], str]] = [

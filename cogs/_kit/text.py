@@ -1,0 +1,62 @@
+"""Text from members and documents made safe to show in Discord: escaped, fenced, clipped.
+
+Mentions stay text (the bot sends with mentions off); Markdown cannot change how a reply reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import discord
+
+from cogs._kit.limits import clip
+
+
+def esc(text: str) -> str:
+    """Member-written text shown as plain text (Markdown characters escaped)."""
+    return discord.utils.escape_markdown(text)
+
+
+def code(text: str, limit: int = 120) -> str:
+    """Text inside an inline code span (a backtick cannot close it early)."""
+    flat = " ".join(str(text).split()).replace("`", "ˋ")
+    return f"`{clip(flat, limit)}`"
+
+
+def block(text: str, limit: int, lang: str = "") -> str:
+    """A fenced code block of at most `limit` characters in all, never left open."""
+    inner = text.replace("```", "ˋˋˋ")
+    budget = max(limit - len(lang) - 8, 10)
+    if len(inner) > budget:
+        inner = inner[: budget - 1].rstrip() + "…"
+    return f"```{lang}\n{inner}\n```"
+
+
+def when(moment: datetime) -> str:
+    """A Discord timestamp that each reader sees in their own time zone ("3 hours ago")."""
+    return f"<t:{int(moment.timestamp())}:R>"
+
+
+def plural(count: int, word: str) -> str:
+    """`1 answer`, `2 answers`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def fit_lines(lines: Iterable[str], budget: int, more: str) -> str:
+    """As many whole lines as fit in `budget`, then `more` (formatted with `n`, the count left
+    out).
+    """
+    kept: list[str] = []
+    items = list(lines)
+    used = 0
+    for i, line in enumerate(items):
+        cost = len(line) + 1
+        rest = len(items) - i
+        reserve = len(more.format(n=rest)) + 1 if rest > 1 else 0
+        if used + cost + reserve > budget:
+            kept.append(more.format(n=rest))
+            break
+        kept.append(line)
+        used += cost
+    return "\n".join(kept)

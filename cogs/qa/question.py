@@ -1,0 +1,392 @@
+"""A question on Discord: its posted message and persistent buttons (Answer, Show answers,
+Accept; their custom_id carries the question id), its paged answers, the answer form, and the
+notice that tells the asker an answer came (the one ping Q&A sends).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import discord
+
+from bot.errors import BadInput, NotFound
+from bot.qa import ANSWER_MAX, Answer, Draft, Posted, QaService, Question, may_change
+from cogs._kit.interaction import actor, server, services
+from cogs._kit.pager import Book
+from cogs._kit.ui import QUIET_EDIT, Form, SafeView, run_safely
+from cogs.qa import render
+
+log = logging.getLogger("cogs.qa")
+
+Interaction = discord.Interaction[Any]
+WHERE = "Questions and answers"  # what lives in a server, for refusals in DMs
+ID = r"\d{1,18}"  # an SQLite INTEGER (int64) holds any 18-digit number
+MODAL_TIMEOUT = 1800  # a modal left open longer than this is forgotten (no leak)
+
+
+# -- the question's message: posting and redrawing --------------------------------------------
+
+
+def question_view(question: Question) -> SafeView:
+    """Answer, Show answers, Accept: persistent, their custom_ids carry the question id."""
+    view = SafeView(timeout=None)
+    view.add_item(AnswerButton(question.id))
+    view.add_item(ShowAnswersButton(question.id, question.answer_count))
+    view.add_item(AcceptButton(question.id))
+    return view
+
+
+async def post_question(interaction: Interaction, draft: Draft) -> tuple[Question, str]:
+    """Store the question and post it; returns it and a link to its message.
+
+    When the message cannot be posted the question is removed again: nothing half-done stays.
+    """
+    qa, guild_id = services(interaction).qa, server(interaction, WHERE)
+    channel_id = await qa.channel_for(guild_id) or interaction.channel_id
+    if channel_id is None:
+        raise BadInput("I cannot tell where to post that; try again in a server channel.")
+    question = await qa.ask(guild_id, actor(interaction), draft, channel_id)
+    channel = interaction.client.get_partial_messageable(channel_id, guild_id=guild_id)
+    try:
+        message = await channel.send(
+            embed=render.question_embed(question),
+            view=question_view(question),
+        )
+    except Exception as error:
+        await qa.discard(question.id)  # whatever went wrong, no question stays unposted
+        if not isinstance(error, discord.HTTPException):
+            raise
+        log.warning("could not post question %s in channel %s", question.id, channel_id)
+        raise BadInput(
+            f"I could not post in <#{channel_id}> (I may lack the permission to, or the "
+            "channel is gone), so your question was not saved. A moderator can choose the "
+            "Q&A channel with `/qa setup`."
+        ) from None
+    await qa.attach_message(question.id, channel_id, message.id)
+    return question, message.jump_url
+
+
+def _message_of(client: discord.Client, question: Question) -> discord.PartialMessage | None:
+    if question.channel_id is None or question.message_id is None:
+        return None
+    channel = client.get_partial_messageable(question.channel_id, guild_id=question.guild_id)
+    return channel.get_partial_message(question.message_id)
+
+
+def jump_url(question: Question) -> str | None:
+    if question.channel_id is None or question.message_id is None:
+        return None
+    return (
+        f"https://discord.com/channels/{question.guild_id}/{question.channel_id}/"
+        f"{question.message_id}"
+    )
+
+
+async def redraw(client: discord.Client, question: Question) -> None:
+    """Bring the question's message up to date (answer count, accepted mark, edits)."""
+    message = _message_of(client, question)
+    if message is None:
+        return
+    try:
+        await message.edit(
+            embed=render.question_embed(question),
+            view=question_view(question),
+            allowed_mentions=QUIET_EDIT,
+        )
+    except discord.HTTPException:
+        log.info("could not redraw the message of question %s", question.id, exc_info=True)
+
+
+async def remove_message(client: discord.Client, question: Question) -> None:
+    message = _message_of(client, question)
+    if message is None:
+        return
+    try:
+        await message.delete()
+    except discord.HTTPException:
+        log.info("could not delete the message of question %s", question.id, exc_info=True)
+
+
+async def notify_asker(
+    client: discord.Client, qa: QaService, question: Question, answer: Answer
+) -> None:
+    """Tell the asker, in the question's channel, pinging them and nobody else."""
+    asker = question.author_id
+    if asker is None or asker == answer.author_id or question.channel_id is None:
+        return
+    channel = client.get_partial_messageable(question.channel_id, guild_id=question.guild_id)
+    reference = None
+    if question.message_id is not None:
+        reference = channel.get_partial_message(question.message_id).to_reference(
+            fail_if_not_exists=False
+        )
+    try:
+        notice = await channel.send(
+            render.answer_notice(question, answer),
+            embed=render.answer_embed(question, answer),
+            reference=reference,  # type: ignore[arg-type]
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, roles=False, users=[discord.Object(asker)], replied_user=False
+            ),
+        )
+    except discord.HTTPException:
+        log.info("could not notify the asker of question %s", question.id, exc_info=True)
+        return
+    await qa.record_notice(answer.id, notice.id)
+
+
+async def redraw_notice(client: discord.Client, posted: Posted) -> None:
+    """Show an answer's notice as the answer is now (edited, or its author anonymised)."""
+    question, answer = posted.question, posted.answer
+    if question.channel_id is None or answer.notice_message_id is None:
+        return
+    channel = client.get_partial_messageable(question.channel_id, guild_id=question.guild_id)
+    try:
+        await channel.get_partial_message(answer.notice_message_id).edit(
+            content=render.answer_notice(question, answer),
+            embed=render.answer_embed(question, answer),
+        )
+    except discord.HTTPException:
+        log.info("could not redraw the notice of answer %s", answer.id, exc_info=True)
+
+
+async def delete_messages(client: discord.Client, where: Iterable[tuple[int, int]]) -> None:
+    """Delete messages by (channel id, message id), as far as Discord lets us."""
+    for channel_id, message_id in where:
+        message = client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        try:
+            await message.delete()
+        except discord.HTTPException:
+            log.info("could not delete message %s", message_id, exc_info=True)
+
+
+async def submit_answer(interaction: Interaction, question_id: int, body: str) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    posted = await services(interaction).qa.answer(
+        server(interaction, WHERE), question_id, actor(interaction), body
+    )
+    await redraw(interaction.client, posted.question)
+    await notify_asker(interaction.client, services(interaction).qa, posted.question, posted.answer)
+    link = jump_url(posted.question)
+    where = f" ({link})" if link else ""
+    await interaction.followup.send(
+        f"✅ Your answer #{posted.answer.id} to question #{question_id} is posted{where}.",
+        ephemeral=True,
+    )
+
+
+# -- the answer form ---------------------------------------------------------------------------
+
+
+class AnswerModal(Form):
+    """Answers a question, or edits an answer (`answer` given)."""
+
+    def __init__(self, question_id: int, answer: Answer | None = None) -> None:
+        title = f"Edit answer #{answer.id}" if answer else f"Answer question #{question_id}"
+        super().__init__(
+            title=title, timeout=MODAL_TIMEOUT, again=lambda: AnswerModal(question_id, answer)
+        )
+        self.question_id = question_id
+        self.answer = answer
+        self.body: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
+            label="Your answer",
+            custom_id="qa:input:answer",
+            style=discord.TextStyle.paragraph,
+            placeholder="What worked for you, and why. Code and links are welcome.",
+            max_length=ANSWER_MAX,
+            default=answer.body if answer else None,
+        )
+        self.add_item(self.body)
+
+    async def on_submit(self, interaction: Interaction) -> None:
+        if self.answer is None:
+            await submit_answer(interaction, self.question_id, self.body.value)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        posted = await services(interaction).qa.edit_answer(
+            server(interaction, WHERE), self.answer.id, actor(interaction), self.body.value
+        )
+        await redraw_notice(interaction.client, posted)
+        await interaction.followup.send(f"✏️ Answer #{posted.answer.id} is updated.", ephemeral=True)
+
+
+# -- persistent components (their custom_id carries what they act on) ------------------------
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"qa:answer:(?P<qid>{ID})"
+):
+    """Opens the answer modal for the question."""
+
+    def __init__(self, question_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Answer",
+                emoji="💬",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"qa:answer:{question_id}",
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AnswerButton:
+        return cls(int(match["qid"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._open(interaction))
+
+    async def _open(self, interaction: Interaction) -> None:
+        qa, guild_id = services(interaction).qa, server(interaction, WHERE)
+        question = await qa.get(guild_id, self.question_id)
+        await qa.check_answer_cooldown(guild_id, interaction.user.id)
+        await interaction.response.send_modal(AnswerModal(question.id))
+
+
+class ShowAnswersButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"qa:answers:(?P<qid>{ID})"
+):
+    """Shows the question's answers to the member who clicks, privately."""
+
+    def __init__(self, question_id: int, count: int | None = None) -> None:
+        label = "Show answers" if count is None else f"Show answers ({count})"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="📖",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"qa:answers:{question_id}",
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ShowAnswersButton:
+        return cls(int(match["qid"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._show(interaction))
+
+    async def _show(self, interaction: Interaction) -> None:
+        embed, view = await answers_message(interaction, self.question_id, 1)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class AcceptButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"qa:accept:(?P<qid>{ID})"
+):
+    """Lets the asker (or a moderator) pick the answer that solved the question."""
+
+    def __init__(self, question_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Accept",
+                emoji="✅",
+                style=discord.ButtonStyle.success,
+                custom_id=f"qa:accept:{question_id}",
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AcceptButton:
+        return cls(int(match["qid"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._choose(interaction))
+
+    async def _choose(self, interaction: Interaction) -> None:
+        question = await services(interaction).qa.can_accept(
+            server(interaction, WHERE), self.question_id, actor(interaction)
+        )
+        if question.answer_count == 0:
+            raise NotFound(
+                f"Nobody has answered #{question.id} yet: you can accept an answer once "
+                "there is one."
+            )
+        embed, view = await answers_message(interaction, question.id, 1)
+        await interaction.response.send_message(
+            "Which answer solved it? Press **Accept #…** under it.",
+            embed=embed,
+            view=view,
+            ephemeral=True,
+        )
+
+
+class AcceptAnswer(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"qa:accept:(?P<qid>{ID}):(?P<aid>{ID})",
+):
+    """Accepts one answer (the asker or a moderator only)."""
+
+    def __init__(self, question_id: int, answer_id: int, *, accepted: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Accepted #{answer_id}" if accepted else f"Accept #{answer_id}",
+                emoji="✅",
+                style=discord.ButtonStyle.success,
+                disabled=accepted,
+                custom_id=f"qa:accept:{question_id}:{answer_id}",
+                row=0,
+            )
+        )
+        self.question_id, self.answer_id = question_id, answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AcceptAnswer:
+        return cls(int(match["qid"]), int(match["aid"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._accept(interaction))
+
+    async def _accept(self, interaction: Interaction) -> None:
+        posted = await services(interaction).qa.accept(
+            server(interaction, WHERE), self.question_id, self.answer_id, actor(interaction)
+        )
+        embed, view = await answers_message(interaction, self.question_id, 1)
+        await interaction.response.edit_message(
+            content=f"✅ You accepted answer #{posted.answer.id}. Thanks for closing the loop!",
+            embed=embed,
+            view=view,
+        )
+        await redraw(interaction.client, posted.question)
+
+
+# -- the answers, page by page -------------------------------------------------------------
+
+
+async def answers_message(
+    interaction: Interaction, question_id: int, page: int
+) -> tuple[discord.Embed, SafeView]:
+    """A page of answers; the asker and moderators also get an Accept button per answer."""
+    question, answers = await services(interaction).qa.answers(
+        server(interaction, WHERE), question_id
+    )
+    embed, shown, page, pages = render.answers_embed(question, answers, page)
+    view = SafeView(timeout=None)
+    if may_change(actor(interaction), question.author_id):
+        for answer in shown:
+            view.add_item(AcceptAnswer(question.id, answer.id, accepted=answer.accepted))
+    ANSWERS.add_to(view, page, pages, qid=str(question.id))
+    return embed, view
+
+
+async def _answers_page(
+    interaction: Interaction, state: Mapping[str, str], page: int
+) -> tuple[discord.Embed, SafeView]:
+    return await answers_message(interaction, int(state["qid"]), page)
+
+
+ANSWERS = Book("qa:apage:{qid}:{page}", {"qid": ID, "page": r"\d{1,4}"}, _answers_page, row=1)
+AnswersPage = ANSWERS.button

@@ -1,0 +1,229 @@
+"""/spec's messages and components: the paged endpoint listing (with its tag select), the
+paged changelog, and the form of /spec add.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+
+from bot.specs import EXAMPLE_MAX, SUMMARY_MAX, SpecsService, make_manual_draft
+from cogs._kit.interaction import actor, server, services
+from cogs._kit.limits import MODAL_TITLE, SELECT_OPTION_LABEL, SELECT_OPTIONS
+from cogs._kit.pager import Book
+from cogs._kit.ui import Form, SafeView, run_safely
+from cogs.specs import render
+
+Interaction = discord.Interaction[Any]
+WHERE = "API specs"  # what lives in a server, for refusals in DMs
+ID = r"\d{1,18}"  # an SQLite INTEGER (int64) holds any 18-digit number
+
+
+# -- the listing of a spec's endpoints ----------------------------------------------------------
+
+
+async def listing_message(
+    specs: SpecsService,
+    guild_id: int,
+    *,
+    spec_name: str | None = None,
+    spec_id: int | None = None,
+    tag: str | None = None,
+    page: int = 1,
+) -> tuple[discord.Embed, SafeView]:
+    """One page of a spec's endpoints, with the tag select and the page buttons."""
+    listing = await specs.listing(
+        guild_id, spec_name=spec_name, spec_id=spec_id, tag=tag, page=page
+    )
+    view = SafeView(timeout=None)
+    if len(listing.tags) > 1:
+        view.add_item(ListTag(listing.spec.id, listing.tags, listing.tag))
+    LISTING.add_to(view, listing.page, listing.pages, spec=str(listing.spec.id))
+    return render.listing_embed(listing), view
+
+
+async def _listing_page(
+    interaction: Interaction, state: Mapping[str, str], page: int
+) -> tuple[discord.Embed, SafeView]:
+    specs, guild_id = services(interaction).specs, server(interaction, WHERE)
+    return await listing_message(specs, guild_id, spec_id=int(state["spec"]), page=page)
+
+
+LISTING = Book("spec:list:{spec}:{page}", {"spec": ID, "page": r"\d{1,4}"}, _listing_page, row=1)
+ListPage = LISTING.button
+
+
+class ListTag(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=rf"spec:tags:(?P<spec>{ID})",
+):
+    """Jumps to a tag's first page of an endpoint listing."""
+
+    def __init__(
+        self, spec_id: int, tags: tuple[tuple[str, int], ...] = (), current: str = ""
+    ) -> None:
+        options = [
+            discord.SelectOption(
+                label=render.clip(tag, SELECT_OPTION_LABEL), value=str(page), default=tag == current
+            )
+            for tag, page in tags[:SELECT_OPTIONS]
+        ] or [discord.SelectOption(label="No tags", value="1")]
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Jump to a tag",
+                options=options,
+                custom_id=f"spec:tags:{spec_id}",
+                row=0,
+            )
+        )
+        self.spec_id = spec_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ListTag:
+        return cls(int(match["spec"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._jump(interaction))
+
+    async def _jump(self, interaction: Interaction) -> None:
+        value = (self.item.values or ["1"])[0]
+        page = int(value) if value.isdigit() else 1
+        embed, view = await listing_message(
+            services(interaction).specs, server(interaction, WHERE), spec_id=self.spec_id, page=page
+        )
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+# -- the changelog between two versions ---------------------------------------------------------
+
+
+async def changes_message(
+    specs: SpecsService,
+    guild_id: int,
+    *,
+    spec_name: str | None = None,
+    spec_id: int | None = None,
+    older: str | None = None,
+    newer: str | None = None,
+    page: int = 1,
+) -> tuple[discord.Embed, SafeView]:
+    """One page of what changed between two versions of a spec, with the page buttons."""
+    changes = await specs.changes(
+        guild_id, spec_name=spec_name, spec_id=spec_id, older=older, newer=newer, page=page
+    )
+    view = SafeView(timeout=None)
+    CHANGES.add_to(
+        view,
+        changes.page,
+        changes.pages,
+        spec=str(changes.spec.id),
+        older=str(changes.older.number),
+        newer=str(changes.newer.number),
+    )
+    return render.changes_embed(changes), view
+
+
+async def _changes_page(
+    interaction: Interaction, state: Mapping[str, str], page: int
+) -> tuple[discord.Embed, SafeView]:
+    specs, guild_id = services(interaction).specs, server(interaction, WHERE)
+    return await changes_message(
+        specs,
+        guild_id,
+        spec_id=int(state["spec"]),
+        older=state["older"],
+        newer=state["newer"],
+        page=page,
+    )
+
+
+CHANGES = Book(
+    "spec:chg:{spec}:{older}:{newer}:{page}",
+    {"spec": ID, "older": r"\d{1,6}", "newer": r"\d{1,6}", "page": r"\d{1,4}"},
+    _changes_page,
+)
+ChangesPageButton = CHANGES.button
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    ListPage,
+    ListTag,
+    ChangesPageButton,
+)
+
+
+# -- the form ---------------------------------------------------------------------------------
+
+
+class AddEndpointModal(Form):
+    """`/spec add`: one endpoint typed by hand (method, path, summary, two examples)."""
+
+    def __init__(self, spec_name: str) -> None:
+        super().__init__(
+            title=render.clip(f"Add an endpoint to {spec_name}", MODAL_TITLE),
+            custom_id="spec:add",
+            again=lambda: AddEndpointModal(spec_name),
+        )
+        self.spec_name = spec_name
+        self.method: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
+            custom_id="spec:add:method",
+            label="Method",
+            placeholder="GET, POST, PUT, PATCH or DELETE",
+            max_length=7,
+        )
+        self.path: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
+            custom_id="spec:add:path",
+            label="Path",
+            placeholder="/api/v1/bookings/{id}/",
+            max_length=400,
+        )
+        self.summary: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
+            custom_id="spec:add:summary",
+            label="Summary",
+            placeholder="What it does, in one line",
+            max_length=SUMMARY_MAX,
+        )
+        self.request_example: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
+            custom_id="spec:add:request_example",
+            label="Request example (optional)",
+            style=discord.TextStyle.paragraph,
+            placeholder='{"listing": 42, "check_in": "2026-07-10", "guests": 2}',
+            required=False,
+            max_length=EXAMPLE_MAX,
+        )
+        self.response_example: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
+            custom_id="spec:add:response_example",
+            label="Response example (optional)",
+            style=discord.TextStyle.paragraph,
+            placeholder='{"id": 981, "status": "pending"}',
+            required=False,
+            max_length=EXAMPLE_MAX,
+        )
+        for item in (
+            self.method,
+            self.path,
+            self.summary,
+            self.request_example,
+            self.response_example,
+        ):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: Interaction) -> None:
+        draft = make_manual_draft(
+            self.method.value,
+            self.path.value,
+            self.summary.value,
+            self.request_example.value,
+            self.response_example.value,
+        )
+        view = await services(interaction).specs.add_manual(
+            server(interaction, WHERE), actor(interaction), self.spec_name, draft
+        )
+        await interaction.response.send_message(
+            render.manual_saved_text(view, interaction.user.id),
+            embed=render.endpoint_embed(view),
+        )
