@@ -8,6 +8,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.db.search import Search, search_for
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,10 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """The engine and session factory; `unit_of_work()` is one transaction, all or nothing."""
+    """The engine and session factory; `unit_of_work()` is one transaction, all or nothing.
+
+    `search` is the full-text search of this kind of database (`bot.db.search`).
+    """
 
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
@@ -69,6 +75,11 @@ class Database:
             if self.is_sqlite and parsed.database not in (None, "", ":memory:")
             else None
         )
+
+    @cached_property
+    def search(self) -> Search:
+        """Full-text search, written for this database's dialect."""
+        return search_for(self.engine.dialect.name)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -136,4 +147,5 @@ class Database:
         await upgrade(self.engine)
 
     async def close(self) -> None:
+        """Close every connection of the pool."""
         await self.engine.dispose()

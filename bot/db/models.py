@@ -24,6 +24,8 @@ from bot.db.types import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):
+    """The declarative base of every model; aware datetimes are stored as UTC."""
+
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 

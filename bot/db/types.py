@@ -17,6 +17,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """An aware datetime -> naive UTC, as stored; a naive one is refused."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -24,6 +25,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """A stored (naive UTC) datetime -> aware, in UTC."""
         if value is None:
             return None
         assert isinstance(value, datetime)

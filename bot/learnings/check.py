@@ -24,11 +24,14 @@ PageCheck = Callable[[Learning], Iterable[str]]
 
 @dataclass(frozen=True, slots=True)
 class ContentReport:
+    """The learnings read from content/ and every problem found in them."""
+
     learnings: tuple[Learning, ...]
     problems: tuple[Problem, ...]
 
     @property
     def ok(self) -> bool:
+        """Whether content/ has no problem."""
         return not self.problems
 
 

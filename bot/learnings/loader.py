@@ -22,6 +22,8 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """Something wrong in a content file, at a line."""
+
     path: str
     line: int
     message: str
@@ -32,6 +34,8 @@ class Problem:
 
 @dataclass(slots=True)
 class ParsedFile:
+    """A content file read into a learning, with where its parts are (to report problems)."""
+
     learning: Learning
     body_line: int  # line number where the body starts (1-based)
     key_lines: dict[str, int]

@@ -24,6 +24,8 @@ TOPICS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class DocLink:
+    """A link to official documentation: its title and address."""
+
     title: str
     url: str
 
@@ -48,6 +50,7 @@ class Learning:
 
     @property
     def topic_name(self) -> str:
+        """The topic as shown to members ("Async & background jobs")."""
         return TOPICS.get(self.topic, self.topic)
 
     @property

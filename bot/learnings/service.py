@@ -10,11 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from bot.core.text import fts_query, normalise
+from bot.core.text import normalise
 from bot.db.engine import Database
 from bot.db.models import Entry
+from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 from bot.errors import BadInput
 from bot.learnings.model import TOPICS, DocLink, Learning
 
@@ -23,7 +24,10 @@ SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
 CLEAR_LEAD = 6.0
 SHORTLIST = 60  # names kept from the fast first pass
 SHORTLIST_SCORE = 40.0
-HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "\x02", "\x03"
+SUGGESTIONS = 25  # choices an autocomplete returns at most
+SEARCH_PAGE = 5  # hits per page of search results
+INDEX_PAGE = 12  # entries per page of an index
+SHOWN_QUERY_CHARS = 100  # of the query, repeated above its results
 MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]]")
 # A one-word query this short that starts >= `need` names scoring PREFIX_SURE: no other name
 # can outscore them (see `_prefix_only`), so the fuzzy pass is skipped.
@@ -33,11 +37,15 @@ PREFIX_SURE = 95.0
 
 @dataclass(frozen=True, slots=True)
 class Found:
+    """A lookup that names one learning."""
+
     entry: Learning
 
 
 @dataclass(frozen=True, slots=True)
 class Suggestions:
+    """A lookup that names no learning clearly: the closest candidates, best first."""
+
     query: str
     candidates: tuple[Learning, ...]
     # The entry of another kind called exactly `query` (listed last among the candidates).
@@ -46,6 +54,8 @@ class Suggestions:
 
 @dataclass(frozen=True, slots=True)
 class Missing:
+    """A lookup that found nothing close."""
+
     query: str
 
 
@@ -54,6 +64,8 @@ LookupResult = Found | Suggestions | Missing
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
+    """A learning found by full-text search, with a snippet of what matched (Markdown)."""
+
     slug: str
     kind: str
     title: str
@@ -63,6 +75,8 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
+    """One page of full-text search results."""
+
     query: str
     hits: tuple[SearchHit, ...]
     total: int
@@ -72,6 +86,8 @@ class SearchPage:
 
 @dataclass(frozen=True, slots=True)
 class IndexPage:
+    """One page of the learnings of a kind (and topic), by topic then title."""
+
     kind: str
     topic: str | None
     entries: tuple[Learning, ...]
@@ -81,6 +97,7 @@ class IndexPage:
 
 
 def learning_from_row(row: Entry) -> Learning:
+    """A stored learning as plain data."""
     return Learning(
         slug=row.slug,
         kind=row.kind,
@@ -139,14 +156,17 @@ class _NameIndex:
 
 
 def _clean_snippet(raw: str) -> str:
-    """FTS5 snippet -> one safe line of Markdown with the matched words in bold."""
+    """A search snippet -> one safe line of Markdown with the matched words in bold."""
     flat = " ".join(raw.split())
     flat = MARKDOWN_RE.sub("", flat)
     return flat.replace(HIGHLIGHT_OPEN, "**").replace(HIGHLIGHT_CLOSE, "**")
 
 
 class LearningsService:
-    """Read access to the learnings. Lookups are served from memory, search from FTS5."""
+    """Read access to the learnings.
+
+    Lookups are served from memory; full-text search from the database (`db.search.entries`).
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -163,6 +183,7 @@ class LearningsService:
         self.load(learning_from_row(row) for row in rows)
 
     def load(self, learnings: Iterable[Learning]) -> None:
+        """Replace the in-memory index with `learnings`."""
         by_slug: dict[str, Learning] = {}
         indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
         positions: dict[str | None, dict[str, int]] = {None: {}}
@@ -187,9 +208,11 @@ class LearningsService:
         return len(self._by_slug)
 
     def get(self, slug: str) -> Learning | None:
+        """The learning called `slug`, if there is one."""
         return self._by_slug.get(slug)
 
     def all(self, kind: str | None = None, topic: str | None = None) -> list[Learning]:
+        """Every learning (of `kind`, in `topic`, when given), by title."""
         return [
             e
             for e in self._by_slug.values()
@@ -197,6 +220,7 @@ class LearningsService:
         ]
 
     def counts(self) -> dict[str, int]:
+        """How many learnings there are of each kind."""
         counts = {"concept": 0, "challenge": 0, "tip": 0}
         for entry in self._by_slug.values():
             counts[entry.kind] = counts.get(entry.kind, 0) + 1
@@ -208,6 +232,7 @@ class LearningsService:
         return [t for t in TOPICS if t in present]
 
     def related(self, entry: Learning) -> list[Learning]:
+        """The learnings `entry` points to, those that exist."""
         return [r for slug in entry.related if (r := self._by_slug.get(slug)) is not None]
 
     # -- matching --------------------------------------------------------------------------
@@ -269,7 +294,9 @@ class LearningsService:
                     best[slug] = score
         return self._ranked(best)
 
-    def suggest(self, query: str, kind: str | None = None, limit: int = 25) -> list[Learning]:
+    def suggest(
+        self, query: str, kind: str | None = None, limit: int = SUGGESTIONS
+    ) -> list[Learning]:
         """Autocomplete: entries whose names start with, or resemble, what was typed."""
         if not query.strip():
             return self.all(kind)[:limit]
@@ -305,6 +332,7 @@ class LearningsService:
     def pick(
         self, kind: str, topic: str | None = None, rng: random.Random | None = None
     ) -> Learning | None:
+        """A learning of `kind` (in `topic`) at random; None when there is none."""
         pool = self.all(kind, topic)
         return (rng or random).choice(pool) if pool else None
 
@@ -314,7 +342,10 @@ class LearningsService:
         random.Random(seed).shuffle(pool)  # noqa: S311 - an order of tips, not a secret
         return pool
 
-    def index(self, kind: str, topic: str | None, page: int, per_page: int = 12) -> IndexPage:
+    def index(
+        self, kind: str, topic: str | None, page: int, per_page: int = INDEX_PAGE
+    ) -> IndexPage:
+        """One page of the learnings of `kind` (in `topic`), by topic then title."""
         entries = sorted(self.all(kind, topic), key=lambda e: (e.topic, e.title.casefold()))
         if topic is None:
             order = {t: i for i, t in enumerate(TOPICS)}
@@ -327,55 +358,34 @@ class LearningsService:
     # -- full-text search ------------------------------------------------------------------
 
     async def search(
-        self, query: str, page: int = 1, per_page: int = 5, kinds: Sequence[str] | None = None
+        self,
+        query: str,
+        page: int = 1,
+        per_page: int = SEARCH_PAGE,
+        kinds: Sequence[str] | None = None,
     ) -> SearchPage:
-        """bm25-ranked full-text search with highlighted snippets; free text is always safe."""
-        expression = fts_query(query)
-        if expression is None:
-            raise BadInput("Type a few words to search for, e.g. `celery retries`.")
-        total, hits = await self._search(expression, page, per_page, kinds)
-        if total == 0 and " " in expression:
-            any_expression = fts_query(query, any_term=True)
-            assert any_expression is not None
-            total, hits = await self._search(any_expression, page, per_page, kinds)
-        pages = max(1, math.ceil(total / per_page))
-        return SearchPage(
-            " ".join(query.split())[:100], tuple(hits), total, min(page, pages), pages
-        )
+        """Ranked full-text search with highlighted snippets; free text is always safe.
 
-    async def _search(
-        self, expression: str, page: int, per_page: int, kinds: Sequence[str] | None
-    ) -> tuple[int, list[SearchHit]]:
-        kind_filter = ""
-        params: dict[str, object] = {
-            "q": expression,
-            "limit": per_page,
-            "offset": (max(page, 1) - 1) * per_page,
-            "open": HIGHLIGHT_OPEN,
-            "close": HIGHLIGHT_CLOSE,
-        }
-        if kinds:
-            names = [f":k{i}" for i in range(len(kinds))]
-            kind_filter = f" AND e.kind IN ({', '.join(names)})"
-            params.update({f"k{i}": k for i, k in enumerate(kinds)})
-        base = (
-            "FROM entries_fts f JOIN entries e ON e.id = f.rowid "
-            f"WHERE entries_fts MATCH :q{kind_filter}"
-        )
+        Learnings holding every word come first; when none does, those holding any of them.
+        """
+        if not self._db.search.has_terms(query):
+            raise BadInput("Type a few words to search for, e.g. `celery retries`.")
         async with self._db.read() as session:
-            total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
+            found = await self._db.search.entries.search(
+                session, query, kinds=kinds, limit=per_page, offset=(max(page, 1) - 1) * per_page
+            )
+            ids = [hit.id for hit in found.hits]
             rows = (
                 await session.execute(
-                    text(
-                        "SELECT e.slug, e.kind, e.title, "
-                        "snippet(entries_fts, -1, :open, :close, '…', 20) AS snip, "
-                        "bm25(entries_fts, 8.0, 6.0, 3.0, 4.0, 1.0) AS score "
-                        f"{base} ORDER BY score LIMIT :limit OFFSET :offset"
-                    ),
-                    params,
+                    select(Entry.id, Entry.slug, Entry.kind, Entry.title).where(Entry.id.in_(ids))
                 )
             ).all()
-        hits = [
-            SearchHit(r.slug, r.kind, r.title, _clean_snippet(r.snip), float(r.score)) for r in rows
-        ]
-        return int(total), hits
+        named = {row.id: row for row in rows}
+        hits = tuple(
+            SearchHit(r.slug, r.kind, r.title, _clean_snippet(hit.snippet), hit.score)
+            for hit in found.hits
+            if (r := named.get(hit.id)) is not None
+        )
+        pages = max(1, math.ceil(found.total / per_page))
+        shown = " ".join(query.split())[:SHOWN_QUERY_CHARS]
+        return SearchPage(shown, hits, found.total, min(page, pages), pages)

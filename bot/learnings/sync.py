@@ -6,11 +6,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select
 
 from bot.db.engine import Database
 from bot.db.models import Entry
+from bot.db.search import EntryText
 from bot.db.types import utcnow
 from bot.learnings.model import Learning
 
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class SyncReport:
+    """How many learnings a sync added, updated, removed and left alone."""
+
     inserted: int = 0
     updated: int = 0
     deleted: int = 0
@@ -26,6 +28,7 @@ class SyncReport:
 
     @property
     def changed(self) -> bool:
+        """Whether the sync wrote anything."""
         return bool(self.inserted or self.updated or self.deleted)
 
     def __str__(self) -> str:
@@ -52,26 +55,9 @@ def _fill(row: Entry, entry: Learning) -> None:
     row.updated_at = utcnow()
 
 
-async def _index(session: AsyncSession, row: Entry) -> None:
-    await session.execute(
-        text(
-            "INSERT INTO entries_fts (rowid, title, aliases, tags, summary, body) "
-            "VALUES (:id, :title, :aliases, :tags, :summary, :body)"
-        ),
-        {
-            "id": row.id,
-            "title": row.title,
-            "aliases": " ".join(row.aliases),
-            "tags": " ".join(row.tags),
-            "summary": row.summary,
-            "body": row.body,
-        },
-    )
-
-
-async def _unindex(session: AsyncSession, ids: Sequence[int]) -> None:
-    for entry_id in ids:
-        await session.execute(text("DELETE FROM entries_fts WHERE rowid = :id"), {"id": entry_id})
+def _searchable(row: Entry) -> EntryText:
+    """The text of a stored learning that full-text search reads."""
+    return EntryText(row.id, row.title, tuple(row.aliases), tuple(row.tags), row.summary, row.body)
 
 
 async def sync_content(db: Database, learnings: Sequence[Learning]) -> SyncReport:
@@ -105,22 +91,22 @@ async def sync_content(db: Database, learnings: Sequence[Learning]) -> SyncRepor
     if not report.changed:
         return report
 
+    index = db.search.entries
     async with db.unit_of_work() as session:
         if to_delete:
-            await _unindex(session, to_delete)
+            await index.remove(session, to_delete)
             await session.execute(delete(Entry).where(Entry.id.in_(to_delete)))
         for entry in to_update:
             row = await session.scalar(select(Entry).where(Entry.slug == entry.slug))
             assert row is not None
             _fill(row, entry)
             await session.flush()
-            await _unindex(session, [row.id])
-            await _index(session, row)
+            await index.put(session, _searchable(row))
         for entry in to_insert:
             row = Entry()
             _fill(row, entry)
             session.add(row)
             await session.flush()
-            await _index(session, row)
+            await index.put(session, _searchable(row))
     log.info("content synced: %s", report)
     return report
