@@ -16,13 +16,13 @@ from sqlalchemy import text
 
 from bench.stats import Summary, measure_async, measure_sync
 from bench.workload import Workload
-from bot.core.text import fts_query
 from bot.db.engine import Database
+from bot.db.search.sqlite import fts_query
 from bot.errors import NexusError
 from bot.learnings import LearningsService
 from bot.learnings.sync import sync_content
 from bot.qa import FTS_WEIGHTS, QaService, make_draft, prefix_query, similarity_query
-from bot.qa import service as qa_module
+from bot.qa import fts as qa_module
 from bot.specs import SpecsService
 from cogs.learnings.content import check_content
 

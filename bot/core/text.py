@@ -1,5 +1,5 @@
 """Text rules shared by every feature: names normalised, member text cleaned, group mentions
-refused, and free text turned into safe full-text queries.
+refused. (Free text becomes a full-text query in the database layer: `bot.db.search`.)
 """
 
 from __future__ import annotations
@@ -11,35 +11,13 @@ from bot.errors import BadInput
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 SEPARATORS_RE = re.compile(r"[\s\-_./]+")
-MAX_QUERY_CHARS = 200
-MAX_TERMS = 16
+MAX_QUERY_CHARS = 200  # what is read of a search or of text being typed
 
 
 def normalise(name: str) -> str:
     """Case-, width- and separator-blind form of a name: 'Select_Related' -> 'select related'."""
     folded = unicodedata.normalize("NFKC", name).casefold()
     return SEPARATORS_RE.sub(" ", folded).strip()
-
-
-def fts_query(text: str, *, any_term: bool = False) -> str | None:
-    """A MATCH expression for FTS5 built from free text, or None when there is nothing to find.
-
-    Every whitespace-separated term becomes a quoted phrase of its word characters, so FTS5
-    operators, quotes, `*`, `-`, `:` and parentheses in user input are only ever text:
-    `c++` -> "c", `node.js` -> "node js", `ci/cd` -> "ci cd", `NOT` -> "NOT".
-    """
-    phrases: list[str] = []
-    for chunk in text[:MAX_QUERY_CHARS].split():
-        words = WORD_RE.findall(unicodedata.normalize("NFKC", chunk))
-        if words:
-            phrase = '"' + " ".join(words) + '"'
-            if phrase not in phrases:
-                phrases.append(phrase)
-        if len(phrases) >= MAX_TERMS:
-            break
-    if not phrases:
-        return None
-    return (" OR " if any_term else " ").join(phrases)
 
 
 # -- text written by members: cleaned and refused the same way everywhere -----------------------

@@ -1,33 +1,36 @@
 """Peer Q&A: questions, answers, acceptance, search and privacy.
 
-The Discord side imports what it needs from here; the modules below are split by use case.
+The Discord side imports what it needs from here; the modules below are split by use case:
+model (plain data), validation (rules for member text), store (what the use cases share),
+posting, finding, privacy, settings, and service (`QaService`, all of them together); fts
+writes the same searches as SQLite FTS5 expressions, for the benchmark.
 """
 
-from bot.qa.service import (
-    ANSWER_MAX,
-    DETAILS_MAX,
-    FTS_WEIGHTS,
-    TAG_MAX_CHARS,
-    TITLE_MAX,
-    TITLE_MIN,
-    Actor,
+from bot.core.actor import Actor
+from bot.qa.fts import FTS_WEIGHTS, prefix_query, similarity_query
+from bot.qa.model import (
     Answer,
     Draft,
     ForgetMode,
     ForgetReport,
     Posted,
-    QaService,
     Question,
     QuestionHit,
     QuestionList,
     SearchPage,
     Status,
+)
+from bot.qa.service import QaService
+from bot.qa.validation import (
+    ANSWER_MAX,
+    DETAILS_MAX,
+    TAG_MAX_CHARS,
+    TITLE_MAX,
+    TITLE_MIN,
     make_draft,
     may_change,
     parse_ref,
     parse_tag,
-    prefix_query,
-    similarity_query,
 )
 
 __all__ = [

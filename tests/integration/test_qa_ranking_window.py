@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-import bot.qa.service as qa_module
+import bot.qa.finding as qa_module
 from bot.db.engine import Database
-from bot.qa.service import Actor, QaService, make_draft, pairs_query
+from bot.db.search.sqlite import pairs_query
+from bot.qa.service import Actor, QaService, make_draft
 from cogs.qa.render import search_embed
 from tests.integration.test_qa_service import GUILD, HELPER, Clock, answer, ask
 

@@ -8,20 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.text import fts_query
+from bot.core.text import clean_text
+from bot.db.search.sqlite import fts_query, prefix_query
 from bot.errors import BadInput
-from bot.qa.service import (
-    Draft,
-    clean_snippet,
-    clean_text,
-    make_answer,
-    make_draft,
-    parse_ref,
-    parse_tag,
-    parse_tags,
-    prefix_query,
-    similarity_query,
-)
+from bot.qa.finding import clean_snippet
+from bot.qa.fts import similarity_query
+from bot.qa.model import Draft
+from bot.qa.validation import make_answer, make_draft, parse_ref, parse_tag, parse_tags
 
 # Every code point, lone surrogates and control characters included: what a JSON payload
 # could carry, not only what a keyboard types.

@@ -1,0 +1,138 @@
+"""The plain data of the Q&A: drafts, questions, answers, search pages, forget reports."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.errors import NotAllowed
+
+Status = Literal["open", "answered", "all"]
+ForgetMode = Literal["delete", "anonymise"]
+
+
+class OnCooldown(NotAllowed):
+    """The member acted moments ago; `retry_after` seconds until they may again."""
+
+    def __init__(self, what: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"Slow down a little: you can {what} again in {math.ceil(retry_after)} s.")
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A question's text, cleaned and validated, not yet stored."""
+
+    title: str
+    details: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A stored question, with how many answers it has and which one was accepted."""
+
+    id: int
+    guild_id: int
+    author_id: int | None
+    channel_id: int | None
+    message_id: int | None
+    title: str
+    details: str
+    tags: tuple[str, ...]
+    answer_count: int
+    accepted_answer_id: int | None
+    created_at: datetime
+    edited_at: datetime | None
+
+    @property
+    def accepted(self) -> bool:
+        """Whether one of its answers was accepted."""
+        return self.accepted_answer_id is not None
+
+    @property
+    def status(self) -> str:
+        """One of "accepted", "answered" (has answers, none accepted) or "open" (no answer yet)."""
+        if self.accepted:
+            return "accepted"
+        return "answered" if self.answer_count else "open"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A stored answer; `notice_message_id` is the message that told the asker about it."""
+
+    id: int
+    guild_id: int
+    question_id: int
+    author_id: int | None
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    accepted: bool = False
+    notice_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionHit:
+    """A question found by a search, the snippet that matched (Markdown) and its score."""
+
+    question: Question
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of search results, as `/qa search` shows it."""
+
+    query: str
+    tag: str | None
+    status: Status
+    hits: tuple[QuestionHit, ...]
+    total: int
+    page: int
+    pages: int
+    more: bool = False  # more than `total` questions match (only the newest were ranked)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionList:
+    """One page of a member's questions ("mine") or of unanswered ones ("open")."""
+
+    kind: Literal["mine", "open"]
+    questions: tuple[Question, ...]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A stored answer and the question it answers, as it is now."""
+
+    question: Question
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A deleted question, as it was, and the answer notices (channel, message) to remove."""
+
+    question: Question
+    notices: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    """What forgetting a member changed, so their Discord messages can follow."""
+
+    mode: ForgetMode
+    questions: int = 0
+    answers: int = 0
+    deleted: tuple[Question, ...] = ()  # question messages to delete
+    changed: tuple[Question, ...] = ()  # question messages to redraw
+    deleted_notices: tuple[tuple[int, int], ...] = ()  # (channel id, message id)
+    changed_notices: tuple[Posted, ...] = ()  # answer notices to redraw

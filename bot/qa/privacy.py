@@ -1,0 +1,91 @@
+"""What a member wrote, counted, and forgotten on request (deleted or made anonymous)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, or_, select, update
+
+from bot.db.models import QaAnswer, QaQuestion
+from bot.qa.model import ForgetMode, ForgetReport
+from bot.qa.store import QaStore, notice_of
+
+
+class Privacy(QaStore):
+    """A member's questions and answers in every server, for `/privacy`."""
+
+    async def written_by(self, user_id: int) -> tuple[int, int]:
+        """How many questions and answers `user_id` wrote, in every server."""
+        async with self._db.read() as session:
+            questions = await session.scalar(
+                select(func.count(QaQuestion.id)).where(QaQuestion.author_id == user_id)
+            )
+            answers = await session.scalar(
+                select(func.count(QaAnswer.id)).where(QaAnswer.author_id == user_id)
+            )
+        return int(questions or 0), int(answers or 0)
+
+    async def forget(self, user_id: int, mode: ForgetMode) -> ForgetReport:
+        """Delete, or detach from the member, everything they wrote in every server."""
+        async with self._db.unit_of_work() as session:
+            own_ids = list(
+                (
+                    await session.scalars(
+                        select(QaQuestion.id).where(QaQuestion.author_id == user_id)
+                    )
+                ).all()
+            )
+            answered_ids = list(
+                (
+                    await session.scalars(
+                        select(QaAnswer.question_id).where(QaAnswer.author_id == user_id).distinct()
+                    )
+                ).all()
+            )
+            answer_count = int(
+                await session.scalar(
+                    select(func.count(QaAnswer.id)).where(QaAnswer.author_id == user_id)
+                )
+                or 0
+            )
+            own = await self._by_ids(session, own_ids)
+            touched = or_(QaAnswer.author_id == user_id, QaAnswer.question_id.in_(own_ids))
+            if mode == "anonymise":
+                await session.execute(
+                    update(QaQuestion).where(QaQuestion.author_id == user_id).values(author_id=None)
+                )
+                notice_ids = [p.answer.id for p in await self._notices(session, touched)]
+                await session.execute(
+                    update(QaAnswer).where(QaAnswer.author_id == user_id).values(author_id=None)
+                )
+                changed = await self._by_ids(session, own_ids)
+                notices = await self._notices(session, QaAnswer.id.in_(notice_ids))
+                return ForgetReport(
+                    mode,
+                    len(own_ids),
+                    answer_count,
+                    changed=tuple(changed),
+                    changed_notices=tuple(notices),
+                )
+            gone_notices = [notice_of(p) for p in await self._notices(session, touched)]
+            mine_answers = select(QaAnswer.id).where(QaAnswer.author_id == user_id)
+            await session.execute(
+                update(QaQuestion)
+                .where(QaQuestion.accepted_answer_id.in_(mine_answers))
+                .values(accepted_answer_id=None)
+            )
+            await session.execute(
+                delete(QaAnswer).where(
+                    or_(QaAnswer.author_id == user_id, QaAnswer.question_id.in_(own_ids))
+                )
+            )
+            await session.execute(delete(QaQuestion).where(QaQuestion.id.in_(own_ids)))
+            others = [i for i in answered_ids if i not in set(own_ids)]
+            await self._reindex(session, [*own_ids, *others])
+            changed = await self._by_ids(session, others)
+            return ForgetReport(
+                mode,
+                len(own_ids),
+                answer_count,
+                deleted=tuple(own),
+                changed=tuple(changed),
+                deleted_notices=tuple(gone_notices),
+            )

@@ -1,0 +1,232 @@
+"""What every Q&A use case shares: the database and the clock, rows turned into plain data,
+the cooldowns, and the full-text index kept in step with every change.
+
+Every question has one document in the search index (`db.search.questions`) holding its title,
+details, tags and the text of all its answers; every change that touches that text rewrites
+the document inside the same transaction, so the index is never out of step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Exists, ScalarSelect, Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.db.engine import Database
+from bot.db.models import QaAnswer, QaQuestion
+from bot.db.search import QuestionText
+from bot.db.types import utcnow
+from bot.errors import NotFound
+from bot.qa.model import Answer, OnCooldown, Posted, Question
+
+ASK_COOLDOWN = timedelta(seconds=60)
+ANSWER_COOLDOWN = timedelta(seconds=20)
+
+
+def answer_count() -> ScalarSelect[int]:
+    """How many answers the question of the enclosing query has (a correlated subquery)."""
+    return (
+        select(func.count(QaAnswer.id))
+        .where(QaAnswer.question_id == QaQuestion.id)
+        .correlate(QaQuestion)
+        .scalar_subquery()
+    )
+
+
+def has_answers() -> Exists:
+    """Whether the question of the enclosing query has an answer."""
+    return exists().where(QaAnswer.question_id == QaQuestion.id)
+
+
+def to_question(row: QaQuestion, answers: int) -> Question:
+    """A question row, with its number of answers, as plain data."""
+    return Question(
+        id=row.id,
+        guild_id=row.guild_id,
+        author_id=row.author_id,
+        channel_id=row.channel_id,
+        message_id=row.message_id,
+        title=row.title,
+        details=row.details,
+        tags=tuple(row.tags),
+        answer_count=int(answers),
+        accepted_answer_id=row.accepted_answer_id,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+    )
+
+
+def to_answer(row: QaAnswer, accepted_id: int | None) -> Answer:
+    """An answer row as plain data (`accepted_id`: the accepted answer of its question)."""
+    return Answer(
+        id=row.id,
+        guild_id=row.guild_id,
+        question_id=row.question_id,
+        author_id=row.author_id,
+        body=row.body,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+        accepted=row.id == accepted_id,
+        notice_message_id=row.notice_message_id,
+    )
+
+
+def notice_of(posted: Posted) -> tuple[int, int]:
+    """(channel id, message id) of an answer's notice."""
+    assert posted.question.channel_id is not None
+    assert posted.answer.notice_message_id is not None
+    return posted.question.channel_id, posted.answer.notice_message_id
+
+
+def paginate(total: int, per_page: int, page: int) -> tuple[int, int]:
+    """How many pages `total` items make, and `page` within them."""
+    pages = max(1, math.ceil(total / per_page))
+    return pages, min(max(page, 1), pages)
+
+
+class QaStore:
+    """The peer Q&A of every server, stored in the database: what every use case builds on."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        ask_cooldown: timedelta = ASK_COOLDOWN,
+        answer_cooldown: timedelta = ANSWER_COOLDOWN,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = db
+        self.ask_cooldown = ask_cooldown
+        self.answer_cooldown = answer_cooldown
+        self._clock = clock
+        # For the similar-question search: keyword -> (questions holding it, when counted);
+        # "" -> how many questions there are.
+        self._term_counts: dict[str, tuple[int, float]] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _questions(self) -> Select[QaQuestion, int]:
+        return select(QaQuestion, answer_count())
+
+    async def _load(
+        self, session: AsyncSession, guild_id: int, question_id: int
+    ) -> tuple[QaQuestion, Question]:
+        found = (
+            await session.execute(
+                self._questions().where(
+                    QaQuestion.id == question_id, QaQuestion.guild_id == guild_id
+                )
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"There is no question #{question_id} in this server.")
+        return found[0], to_question(found[0], found[1])
+
+    async def _by_ids(self, session: AsyncSession, ids: Sequence[int]) -> list[Question]:
+        if not ids:
+            return []
+        rows = (await session.execute(self._questions().where(QaQuestion.id.in_(ids)))).all()
+        by_id = {row.id: to_question(row, count) for row, count in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def _load_answer(
+        self, session: AsyncSession, guild_id: int, answer_id: int
+    ) -> tuple[QaAnswer, Answer, QaQuestion]:
+        row = await session.get(QaAnswer, answer_id)
+        if row is None or row.guild_id != guild_id:
+            raise NotFound(f"There is no answer #{answer_id} in this server.")
+        question = await session.get(QaQuestion, row.question_id)
+        assert question is not None  # answers are deleted with their question
+        return row, to_answer(row, question.accepted_answer_id), question
+
+    async def _notices(self, session: AsyncSession, condition: ColumnElement[bool]) -> list[Posted]:
+        """Answers matching `condition` that have a notice message, with their question."""
+        rows = (
+            await session.execute(
+                select(QaAnswer, QaQuestion)
+                .join(QaQuestion, QaQuestion.id == QaAnswer.question_id)
+                .where(condition, QaAnswer.notice_message_id.is_not(None))
+            )
+        ).all()
+        return [
+            Posted(to_question(question, 0), to_answer(answer, question.accepted_answer_id))
+            for answer, question in rows
+        ]
+
+    async def get(self, guild_id: int, question_id: int) -> Question:
+        """A question of this server; NotFound otherwise."""
+        async with self._db.read() as session:
+            return (await self._load(session, guild_id, question_id))[1]
+
+    async def answers(self, guild_id: int, question_id: int) -> tuple[Question, list[Answer]]:
+        """The question and its answers: the accepted one first, then oldest first."""
+        async with self._db.read() as session:
+            _, question = await self._load(session, guild_id, question_id)
+            rows = (
+                await session.scalars(
+                    select(QaAnswer)
+                    .where(QaAnswer.question_id == question_id)
+                    .order_by(QaAnswer.id)
+                )
+            ).all()
+        answers = [to_answer(r, question.accepted_answer_id) for r in rows]
+        answers.sort(key=lambda a: not a.accepted)
+        return question, answers
+
+    async def get_answer(self, guild_id: int, answer_id: int) -> Answer:
+        """An answer given in this server; NotFound otherwise."""
+        async with self._db.read() as session:
+            found = await self._load_answer(session, guild_id, answer_id)
+            return found[1]
+
+    # -- the full-text index ---------------------------------------------------------------
+
+    async def _reindex(self, session: AsyncSession, question_ids: Iterable[int]) -> None:
+        """Rewrite the search index of these questions as they are now (gone: removed)."""
+        index = self._db.search.questions
+        for question_id in question_ids:
+            row = await session.get(QaQuestion, question_id)
+            if row is None:
+                await index.remove(session, [question_id])
+                continue
+            bodies = (
+                await session.scalars(
+                    select(QaAnswer.body)
+                    .where(QaAnswer.question_id == question_id)
+                    .order_by(QaAnswer.id)
+                )
+            ).all()
+            await index.put(
+                session,
+                QuestionText(question_id, row.title, row.details, tuple(row.tags), tuple(bodies)),
+            )
+
+    # -- cooldowns -------------------------------------------------------------------------
+
+    async def _cooldown(
+        self,
+        session: AsyncSession,
+        model: type[QaQuestion] | type[QaAnswer],
+        guild_id: int,
+        user_id: int,
+        window: timedelta,
+        what: str,
+    ) -> None:
+        """Raise OnCooldown when the member wrote a `model` in this server within `window`."""
+        if window <= timedelta(0):
+            return
+        last = await session.scalar(
+            select(model.created_at)
+            .where(model.guild_id == guild_id, model.author_id == user_id)
+            .order_by(model.created_at.desc())
+            .limit(1)
+        )
+        if last is None:
+            return
+        remaining = (last + window - self._clock()).total_seconds()
+        if remaining > 0:
+            raise OnCooldown(what, remaining)
