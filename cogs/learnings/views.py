@@ -1,0 +1,353 @@
+"""The learnings' messages and components: an entry and its pages, the browsable index, the
+shuffled tips, search results; every button persistent (its custom_id carries what it opens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.errors import NotFound
+from bot.learnings import LearningsService, Suggestions
+from bot.learnings.model import TOPICS, Learning
+from bot.qa import QaService, QuestionHit
+from cogs._kit.interaction import item_label, services
+from cogs._kit.limits import (
+    CHOICE_NAME,
+    CHOICES,
+    SELECT_OPTION_DESCRIPTION,
+    SELECT_OPTION_LABEL,
+    SELECT_OPTIONS,
+)
+from cogs._kit.pager import Book
+from cogs._kit.ui import SafeView, run_safely, sanitize_label
+from cogs.learnings import render
+
+if TYPE_CHECKING:
+    pass
+
+Interaction = discord.Interaction[Any]
+SLUG = r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?"
+KIND_CODES = {"a": None, "c": "concept", "h": "challenge", "t": "tip"}
+CODE_FOR_KIND = {v: k for k, v in KIND_CODES.items()}
+SEARCH_QUERY_MAX = 80
+TOPIC_CHOICES = [app_commands.Choice(name=name, value=slug) for slug, name in TOPICS.items()]
+KIND_CHOICES = [
+    app_commands.Choice(name="Everything", value="a"),
+    app_commands.Choice(name="Concepts", value="c"),
+    app_commands.Choice(name="Challenges", value="h"),
+    app_commands.Choice(name="Tips", value="t"),
+]
+
+
+# -- persistent components (their custom_id carries what they act on) ------------------------
+
+
+class OpenEntry(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"learn:open:(?P<mode>[pe]):(?P<slug>{SLUG})",
+):
+    """Opens an entry: publicly (a pick from "Did you mean") or just for the clicker (related)."""
+
+    def __init__(self, entry: Learning, *, public: bool) -> None:
+        emoji = render.KIND_STYLE.get(entry.kind, ("📄",))[0]
+        super().__init__(
+            discord.ui.Button(
+                label=sanitize_label(entry.title),
+                emoji=emoji,
+                style=discord.ButtonStyle.primary if public else discord.ButtonStyle.secondary,
+                custom_id=f"learn:open:{'p' if public else 'e'}:{entry.slug}",
+            )
+        )
+        self.slug = entry.slug
+        self.public = public
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> OpenEntry:
+        entry = services(interaction).learnings.get(match["slug"])
+        if entry is None:
+            entry = Learning(
+                match["slug"], "concept", item_label(item) or match["slug"], "", "", ""
+            )
+        return cls(entry, public=match["mode"] == "p")
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._open(interaction))
+
+    async def _open(self, interaction: Interaction) -> None:
+        entry = services(interaction).learnings.get(self.slug)
+        if entry is None:
+            raise NotFound("That entry was removed from the knowledge base.")
+        embed, view = entry_message(services(interaction).learnings, entry, 1)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=not self.public)
+
+
+class IndexTopic(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"learn:topic:(?P<kind>concept|challenge|tip)",
+):
+    """Chooses the topic of a browsable index."""
+
+    def __init__(self, kind: str, topics: list[str], current: str | None) -> None:
+        options = [discord.SelectOption(label="All topics", value="all", default=current is None)]
+        options += [
+            discord.SelectOption(label=TOPICS[t], value=t, default=t == current) for t in topics
+        ]
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Choose a topic",
+                options=options[:SELECT_OPTIONS],
+                custom_id=f"learn:topic:{kind}",
+                row=0,
+            )
+        )
+        self.kind = kind
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> IndexTopic:
+        return cls(match["kind"], services(interaction).learnings.topics(match["kind"]), None)
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._choose(interaction))
+
+    async def _choose(self, interaction: Interaction) -> None:
+        value = (self.item.values or ["all"])[0]
+        topic = None if value == "all" or value not in TOPICS else value
+        embed, view = index_message(services(interaction).learnings, self.kind, topic, 1)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class AnotherTip(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tips:next:(?P<topic>[a-z]+):(?P<seed>\d{1,10}):(?P<pos>\d{1,4})",
+):
+    """Shows the next tip of a shuffled round: none repeats until the topic is exhausted."""
+
+    def __init__(self, topic: str, seed: int, pos: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Another tip",
+                emoji="💡",
+                style=discord.ButtonStyle.success,
+                custom_id=f"tips:next:{topic}:{seed}:{pos}",
+            )
+        )
+        self.topic, self.seed, self.pos = topic, seed, pos
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AnotherTip:
+        return cls(match["topic"], int(match["seed"]), int(match["pos"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._next(interaction))
+
+    async def _next(self, interaction: Interaction) -> None:
+        embed, view = tip_message(services(interaction).learnings, self.topic, self.seed, self.pos)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class OpenSearchResult(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"search:open"):
+    """Opens one of the results on the page, publicly."""
+
+    def __init__(self, hits: list[Learning] | None = None) -> None:
+        options = [
+            discord.SelectOption(
+                label=sanitize_label(h.title, SELECT_OPTION_LABEL),
+                value=h.slug,
+                emoji=render.KIND_STYLE.get(h.kind, ("📄",))[0],
+                description=sanitize_label(h.summary, SELECT_OPTION_DESCRIPTION),
+            )
+            for h in (hits or [])
+        ] or [discord.SelectOption(label="No results", value="none")]
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Open a result", options=options, custom_id="search:open", row=0
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> OpenSearchResult:
+        return cls()
+
+    async def callback(self, interaction: Interaction) -> None:
+        await run_safely(interaction, self._open(interaction))
+
+    async def _open(self, interaction: Interaction) -> None:
+        slug = (self.item.values or [""])[0]
+        entry = services(interaction).learnings.get(slug)
+        if entry is None:
+            raise NotFound("That entry was removed from the knowledge base.")
+        embed, view = entry_message(services(interaction).learnings, entry, 1)
+        await interaction.response.send_message(embed=embed, view=view)
+
+
+# -- messages ---------------------------------------------------------------------------------
+
+
+def entry_message(
+    learnings: LearningsService, entry: Learning, page: int
+) -> tuple[discord.Embed, SafeView]:
+    """An entry's page with its pager and its related entries as buttons."""
+    pages = render.entry_pages(entry)
+    page = min(max(page, 1), len(pages))
+    view = SafeView(timeout=None)
+    ENTRY_PAGES.add_to(view, page, len(pages), slug=entry.slug)
+    for number, related in enumerate(learnings.related(entry)[:10]):
+        button = OpenEntry(related, public=False)
+        button.item.row = 1 + number // 5
+        view.add_item(button)
+    return pages[page - 1], view
+
+
+def suggestions_message(result: Suggestions) -> tuple[discord.Embed, SafeView]:
+    view = SafeView(timeout=None)
+    for candidate in result.candidates:
+        view.add_item(OpenEntry(candidate, public=True))
+    return render.did_you_mean(result.query, result.candidates, result.elsewhere), view
+
+
+def index_message(
+    learnings: LearningsService, kind: str, topic: str | None, page: int
+) -> tuple[discord.Embed, SafeView]:
+    index = learnings.index(kind, topic, page)
+    view = SafeView(timeout=None)
+    view.add_item(IndexTopic(kind, learnings.topics(kind), topic))
+    INDEX_PAGES.add_to(view, index.page, index.pages, kind=kind, topic=topic or "all")
+    return render.index_page(index), view
+
+
+def tip_message(
+    learnings: LearningsService, topic: str, seed: int, pos: int
+) -> tuple[discord.Embed, SafeView]:
+    """The tip at `pos` of the round shuffled by `seed`; a new round starts when one ends."""
+    order = learnings.rotation("tip", None if topic == "all" else topic, seed)
+    if not order:
+        raise NotFound("There are no tips on that topic yet.")
+    if pos >= len(order):
+        seed, pos = random.Random(seed).randrange(1, 2**31), 0  # noqa: S311 - not security
+        order = learnings.rotation("tip", None if topic == "all" else topic, seed)
+    embed = render.entry_pages(order[pos])[0]
+    embed.set_footer(text=f"{embed.footer.text} · tip {pos + 1} of {len(order)}")
+    view = SafeView(timeout=None)
+    view.add_item(AnotherTip(topic, seed, pos + 1))
+    for related in learnings.related(order[pos])[:4]:
+        view.add_item(OpenEntry(related, public=False))
+    return embed, view
+
+
+async def search_message(
+    learnings: LearningsService,
+    query: str,
+    kind_code: str,
+    page: int,
+    qa: QaService | None = None,
+    guild_id: int | None = None,
+) -> tuple[discord.Embed, SafeView]:
+    """Learnings found; searching everything in a server also shows its answered questions."""
+    kind = KIND_CODES.get(kind_code)
+    kinds = [kind] if kind else None
+    questions: list[QuestionHit] = []
+    if qa is None or guild_id is None or kind is not None:
+        result = await learnings.search(query, page=page, kinds=kinds)
+    elif page == 1:
+        # Independent reads, asked together: under load each waits for a database
+        # connection, and one after the other /search would wait twice.
+        matched = asyncio.ensure_future(qa.answered_matches(guild_id, query))
+        try:
+            result = await learnings.search(query, page=page, kinds=kinds)
+        except BaseException:
+            matched.cancel()
+            matched.add_done_callback(lambda task: task.cancelled() or task.exception())
+            raise
+        questions = await matched
+    else:
+        result = await learnings.search(query, page=page, kinds=kinds)
+        if result.page == 1:  # the page asked for is past the last one
+            questions = await qa.answered_matches(guild_id, query)
+    view = SafeView(timeout=None)
+    hits = [e for h in result.hits if (e := learnings.get(h.slug)) is not None]
+    if hits:
+        view.add_item(OpenSearchResult(hits))
+    SEARCH_PAGES.add_to(view, result.page, result.pages, kind=kind_code, query=result.query)
+    return render.search_results(result, questions), view
+
+
+def choices_for(entries: list[Learning]) -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=sanitize_label(e.title, CHOICE_NAME), value=e.slug)
+        for e in entries[:CHOICES]
+    ]
+
+
+# -- the pagers ---------------------------------------------------------------------------------
+
+
+async def _entry_page(
+    interaction: Interaction, state: Mapping[str, str], page: int
+) -> tuple[discord.Embed, SafeView]:
+    learnings = services(interaction).learnings
+    entry = learnings.get(state["slug"])
+    if entry is None:
+        raise NotFound("That entry was removed from the knowledge base.")
+    return entry_message(learnings, entry, page)
+
+
+async def _index_page(
+    interaction: Interaction, state: Mapping[str, str], page: int
+) -> tuple[discord.Embed, SafeView]:
+    topic = None if state["topic"] == "all" else state["topic"]
+    return index_message(services(interaction).learnings, state["kind"], topic, page)
+
+
+async def _search_page(
+    interaction: Interaction, state: Mapping[str, str], page: int
+) -> tuple[discord.Embed, SafeView]:
+    everything = services(interaction)
+    return await search_message(
+        everything.learnings,
+        state["query"],
+        state["kind"],
+        page,
+        everything.qa,
+        interaction.guild_id,
+    )
+
+
+ENTRY_PAGES = Book(
+    "learn:page:{slug}:{page}", {"slug": SLUG, "page": r"\d{1,2}"}, _entry_page, row=0
+)
+INDEX_PAGES = Book(
+    "learn:index:{kind}:{topic}:{page}",
+    {"kind": "concept|challenge|tip", "topic": "[a-z]+", "page": r"\d{1,3}"},
+    _index_page,
+    row=1,
+)
+SEARCH_PAGES = Book(
+    "search:{kind}:{page}:{query}",
+    {"kind": "[acht]", "page": r"\d{1,3}", "query": ".+"},
+    _search_page,
+    row=1,
+)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    OpenEntry,
+    ENTRY_PAGES.button,
+    INDEX_PAGES.button,
+    IndexTopic,
+    AnotherTip,
+    SEARCH_PAGES.button,
+    OpenSearchResult,
+)
