@@ -23,6 +23,7 @@ from cogs._kit.ui import Choice, Confirm, Done
 from cogs.specs import render
 from cogs.specs.announce import announce
 from cogs.specs.autocomplete import endpoint_names, spec_names, tag_names, version_names
+from cogs.specs.endpoint import endpoint_embed
 from cogs.specs.views import (
     DYNAMIC_ITEMS,
     WHERE,
@@ -128,7 +129,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         endpoint: app_commands.Range[str, 1, 200],
     ) -> None:
         view = await self.specs.endpoint(server(interaction, WHERE), spec, endpoint)
-        await interaction.response.send_message(embed=render.endpoint_embed(view))
+        await interaction.response.send_message(embed=endpoint_embed(view))
 
     @app_commands.command(name="list", description="List a spec's endpoints, page by page, by tag")
     @app_commands.describe(spec="The spec", tag="Start at this tag")
@@ -163,7 +164,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         )
         await interaction.response.send_message(
             f"📝 Note added to {render.code(view.key, 150)} in **{view.spec.name}**.",
-            embed=render.endpoint_embed(view),
+            embed=endpoint_embed(view),
         )
 
     # -- versions --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from cogs._kit.interaction import actor, server, services
 from cogs._kit.limits import MODAL_TITLE, SELECT_OPTION_LABEL, SELECT_OPTIONS
 from cogs._kit.pager import Book
 from cogs._kit.ui import Form, SafeView, run_safely
-from cogs.specs import render
+from cogs.specs import endpoint, render
 
 Interaction = discord.Interaction[Any]
 WHERE = "API specs"  # what lives in a server, for refusals in DMs
@@ -224,6 +224,6 @@ class AddEndpointModal(Form):
             server(interaction, WHERE), actor(interaction), self.spec_name, draft
         )
         await interaction.response.send_message(
-            render.manual_saved_text(view, interaction.user.id),
-            embed=render.endpoint_embed(view),
+            endpoint.manual_saved_text(view, interaction.user.id),
+            embed=endpoint.endpoint_embed(view),
         )

@@ -19,8 +19,9 @@ from bot.specs.model import (
     VersionRef,
 )
 from bot.specs.openapi import OperationInfo, Problem, read_spec
+from cogs._kit import text
 from cogs._kit.limits import MESSAGE_CONTENT, embed_problems
-from cogs.specs import render
+from cogs.specs import endpoint, render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openapi"
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -72,7 +73,7 @@ def test_endpoint_embeds_fit(key: str) -> None:
         NoteView(i, 10 + i, "404 when the listing is archived. " * 9, NOW) for i in range(5)
     )
     view = EndpointView(SPEC, version(2, "2.0.0"), key, op, None, notes, 12)
-    embed = render.endpoint_embed(view)
+    embed = endpoint.endpoint_embed(view)
     assert embed_problems(embed) == []
     names = [f.name for f in embed.fields]
     assert "📝 Notes from peers (12)" in names
@@ -82,7 +83,7 @@ def test_endpoint_embeds_fit(key: str) -> None:
 
 def test_an_endpoint_shows_its_parts() -> None:
     op = operations("bookings-v2.yaml")["POST /api/v1/bookings/"]
-    embed = render.endpoint_embed(EndpointView(SPEC, None, op["key"], op, None, (), 0))
+    embed = endpoint.endpoint_embed(EndpointView(SPEC, None, op["key"], op, None, (), 0))
     fields = {f.name: f.value or "" for f in embed.fields}
     assert "payment_method" in fields["Request body (required)"]
     assert "card|mpesa|chapa *" in fields["Request body (required)"]
@@ -99,13 +100,13 @@ def test_a_huge_endpoint_still_fits() -> None:
     op["description"] = "d" * 5000
     op["parameters"] = [dict(op["parameters"][0], name=f"p{i}" * 20) for i in range(60)]  # type: ignore[misc]
     view = EndpointView(SPEC, None, op["key"], op, None, (), 0)
-    assert embed_problems(render.endpoint_embed(view)) == []
+    assert embed_problems(endpoint.endpoint_embed(view)) == []
 
 
 def test_a_hand_typed_endpoint() -> None:
     manual = ManualEndpoint("Start an M-Pesa payment", '{"booking": 1}', "```\nhi", 5, NOW)
     view = EndpointView(SPEC, None, "POST /pay/", None, manual, (), 0)
-    embed = render.endpoint_embed(view)
+    embed = endpoint.endpoint_embed(view)
     assert embed_problems(embed) == []
     assert "Typed by hand by <@5>" in (embed.description or "")
     response = next(f.value for f in embed.fields if f.name.startswith("Response example"))
@@ -115,7 +116,7 @@ def test_a_hand_typed_endpoint() -> None:
 
 def test_markdown_in_member_text_is_escaped() -> None:
     manual = ManualEndpoint("**bold** _x_ `code`", None, None, 5, NOW)
-    embed = render.endpoint_embed(EndpointView(SPEC, None, "GET /a_b/", None, manual, (), 0))
+    embed = endpoint.endpoint_embed(EndpointView(SPEC, None, "GET /a_b/", None, manual, (), 0))
     assert "\\*\\*bold\\*\\*" in (embed.description or "")
 
 
@@ -178,8 +179,8 @@ def test_the_importer_sees_warnings() -> None:
 
 
 def test_code_spans_cannot_be_closed_by_member_text() -> None:
-    assert render.code("a`b") == "`aˋb`"
-    assert render.block("x```y", 50).count("```") == 2
+    assert text.code("a`b") == "`aˋb`"
+    assert text.block("x```y", 50).count("```") == 2
 
 
 def test_change_counts_read_as_plain_english() -> None:
