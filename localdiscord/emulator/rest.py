@@ -3,7 +3,7 @@
 `RestApi.middleware` records each request, checks the bot token, serves injected faults, and
 answers a handler's `Refused` with its error. The routes for users, the gateway, the
 application, channels, messages, guilds and the loopback CDN are here; application commands
-and interactions have their own modules (`rest_commands`, `rest_interactions`).
+and interactions are the parts of `RestApi` in `rest_commands` and `rest_interactions`.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ from localdiscord.emulator.state import (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class RestApi:
+class RestApi(CommandRoutes, InteractionRoutes):
     """Route handlers over the shared world; `middleware` records, authenticates, injects."""
 
     def __init__(
@@ -71,17 +71,7 @@ class RestApi:
         self.world = world
         self.faults = faults
         self.gateway = gateway
-        self.commands = CommandRoutes(world)
-        self.interactions = InteractionRoutes(world, deadline=interaction_deadline)
-
-    @property
-    def interaction_deadline(self) -> float | None:
-        """Seconds the bot has to answer an interaction (None: no deadline)."""
-        return self.interactions.deadline
-
-    @interaction_deadline.setter
-    def interaction_deadline(self, seconds: float | None) -> None:
-        self.interactions.deadline = seconds
+        self.interaction_deadline = interaction_deadline
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -95,8 +85,8 @@ class RestApi:
         r.add_get(p + "/gateway/bot", self.get_gateway_bot)
         r.add_get(p + "/applications/@me", self.get_application)
         r.add_get(p + "/oauth2/applications/@me", self.get_application)
-        self.commands.add_routes(r)
-        self.interactions.add_routes(r)
+        self.add_command_routes(r)
+        self.add_interaction_routes(r)
         r.add_get(p + "/channels/{channel}", self.get_channel)
         r.add_get(p + "/channels/{channel}/messages", self.list_messages)
         r.add_post(p + "/channels/{channel}/messages", self.create_channel_message)

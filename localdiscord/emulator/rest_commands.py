@@ -26,12 +26,13 @@ from localdiscord.emulator.state import JSON, World
 
 
 class CommandRoutes:
-    """`/applications/{app}/commands` and `/applications/{app}/guilds/{guild}/commands`."""
+    """`/applications/{app}/commands` and `/applications/{app}/guilds/{guild}/commands` (a part
+    of `RestApi`).
+    """
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+    world: World
 
-    def add_routes(self, router: web.UrlDispatcher) -> None:
+    def add_command_routes(self, router: web.UrlDispatcher) -> None:
         for base in ("/applications/{app}/commands", "/applications/{app}/guilds/{guild}/commands"):
             path = API_PREFIX + base
             router.add_get(path, self.list_commands)

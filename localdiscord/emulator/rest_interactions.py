@@ -39,14 +39,17 @@ ALLOWED_CALLBACKS = {1: {1}, 2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5,
 
 
 class InteractionRoutes:
-    """`/interactions/{iid}/{token}/callback` and `/webhooks/{app}/{token}/...`."""
+    """`/interactions/{iid}/{token}/callback` and `/webhooks/{app}/{token}/...` (a part of
+    `RestApi`).
+    """
 
-    def __init__(self, world: World, *, deadline: float | None = 3.0) -> None:
-        self.world = world
-        self.deadline = deadline
+    world: World
+    interaction_deadline: float | None  # seconds the bot has to answer (None: no deadline)
 
-    def add_routes(self, router: web.UrlDispatcher) -> None:
-        router.add_post(API_PREFIX + "/interactions/{iid}/{token}/callback", self.callback)
+    def add_interaction_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post(
+            API_PREFIX + "/interactions/{iid}/{token}/callback", self.interaction_callback
+        )
         router.add_post(API_PREFIX + "/webhooks/{app}/{token}", self.execute_webhook)
         message = API_PREFIX + "/webhooks/{app}/{token}/messages/{message}"
         router.add_get(message, self.get_webhook_message)
@@ -72,15 +75,16 @@ class InteractionRoutes:
 
     # -- the callback ----------------------------------------------------------------------
 
-    async def callback(self, request: web.Request) -> web.Response:
+    async def interaction_callback(self, request: web.Request) -> web.Response:
         pending = need(self._pending(request), "interaction")
         elapsed = time.monotonic() - pending.created
-        if self.deadline is not None and elapsed > self.deadline:
+        deadline = self.interaction_deadline
+        if deadline is not None and elapsed > deadline:
             return self._reject(
                 pending,
                 unknown("interaction"),
                 f"callback came {elapsed:.2f}s after the interaction; Discord allows "
-                f"{self.deadline:g}s (defer first)",
+                f"{deadline:g}s (defer first)",
             )
         if pending.callback_type is not None:
             return self._reject(

@@ -12,8 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from rich.console import Console, RenderableType
 from rich.table import Table
@@ -35,7 +34,7 @@ from localdiscord.playground.parse import (
     parse_invocation,
     split_command,
 )
-from localdiscord.playground.stage import ANSWER_TIMEOUT, Stage
+from localdiscord.playground.stage import Stage, StageOptions
 from localdiscord.playground.suggest import Suggestion, suggestions
 from localdiscord.playground.words import (
     ANSWERED_QUIETLY,
@@ -58,23 +57,8 @@ WAIT_LIMIT = 10.0
 class Playground(Stage):
     """The emulator, the bot, who you are and where, and what has been shown so far."""
 
-    def __init__(
-        self,
-        console: Console,
-        *,
-        database: Path | None,
-        content_dir: Path,
-        log_file: Path | None = None,
-        files_from: tuple[Path, ...] = (Path(),),
-        answer_timeout: float = ANSWER_TIMEOUT,
-    ) -> None:
-        super().__init__(
-            database=database,
-            content_dir=content_dir,
-            log_file=log_file,
-            files_from=files_from,
-            answer_timeout=answer_timeout,
-        )
+    def __init__(self, console: Console, **options: Unpack[StageOptions]) -> None:
+        super().__init__(**options)
         self.console = console
         self.user_key = "admin"
         self.channel_name = "general"

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Required, Self, TypedDict, Unpack
 
 from bot.client import Nexus, create_bot
 from bot.config import Settings
@@ -69,23 +69,25 @@ def bot_log(path: Path | None) -> Iterator[list[logging.LogRecord]]:
         quiet.setLevel(saved_quiet)
 
 
+class StageOptions(TypedDict, total=False):
+    """How to set a stage up (given by keyword: `Stage(database=..., content_dir=...)`)."""
+
+    database: Required[Path | None]  # None: a temporary database
+    content_dir: Required[Path]
+    log_file: Path | None  # where the bot logs (None: nowhere, its errors are still shown)
+    files_from: tuple[Path, ...]  # folders a typed file name is looked for in (default: here)
+    answer_timeout: float  # seconds the bot has to finish an answer (default: ANSWER_TIMEOUT)
+
+
 class Stage:
     """The emulator and the bot, started by `async with` and stopped when it ends."""
 
-    def __init__(
-        self,
-        *,
-        database: Path | None,
-        content_dir: Path,
-        log_file: Path | None = None,
-        files_from: tuple[Path, ...] = (Path(),),
-        answer_timeout: float = ANSWER_TIMEOUT,
-    ) -> None:
-        self.database = database
-        self.content_dir = content_dir
-        self.log_file = log_file
-        self.files_from = files_from
-        self.answer_timeout = answer_timeout
+    def __init__(self, **options: Unpack[StageOptions]) -> None:
+        self.database = options["database"]
+        self.content_dir = options["content_dir"]
+        self.log_file = options.get("log_file")
+        self.files_from = options.get("files_from", (Path(),))
+        self.answer_timeout = options.get("answer_timeout", ANSWER_TIMEOUT)
         self.clock = WarpClock()
         self.guard = LoopbackGuard()
         self.errors: list[logging.LogRecord] = []
