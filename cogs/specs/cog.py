@@ -14,6 +14,7 @@ from bot.errors import BadInput
 from bot.specs import (
     LABEL_MAX,
     NOTE_MAX,
+    SPEC_NAME_MAX,
     SpecsService,
     parse_spec_name,
 )
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction[Any]
 COG_NAME = "API specs"
+SpecName = app_commands.Range[str, 1, SPEC_NAME_MAX]  # what the spec name rule allows
 CLEAR_CHOICES = [
     app_commands.Choice(name="the spec channel (announce where the import runs)", value="channel"),
     app_commands.Choice(name="the editor role (Manage Server only)", value="role"),
@@ -75,7 +77,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     async def import_(
         self,
         interaction: Interaction,
-        name: app_commands.Range[str, 1, 40],
+        name: SpecName,
         file: discord.Attachment,
         version: app_commands.Range[str, 1, LABEL_MAX] | None = None,
     ) -> None:
@@ -107,7 +109,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     )
     @app_commands.describe(spec="The spec to add it to (a new name starts a new spec)")
     @app_commands.autocomplete(spec=spec_names)
-    async def add(self, interaction: Interaction, spec: app_commands.Range[str, 1, 40]) -> None:
+    async def add(self, interaction: Interaction, spec: SpecName) -> None:
         guild_id = server(interaction, WHERE)
         spec_name = parse_spec_name(spec)
         await self.specs.require_editor(guild_id, actor(interaction))
@@ -125,7 +127,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     async def endpoint(
         self,
         interaction: Interaction,
-        spec: app_commands.Range[str, 1, 40],
+        spec: SpecName,
         endpoint: app_commands.Range[str, 1, 200],
     ) -> None:
         view = await self.specs.endpoint(server(interaction, WHERE), spec, endpoint)
@@ -137,7 +139,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     async def list_(
         self,
         interaction: Interaction,
-        spec: app_commands.Range[str, 1, 40],
+        spec: SpecName,
         tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
     ) -> None:
         embed, view = await listing_message(
@@ -155,7 +157,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     async def note(
         self,
         interaction: Interaction,
-        spec: app_commands.Range[str, 1, 40],
+        spec: SpecName,
         endpoint: app_commands.Range[str, 1, 200],
         text: app_commands.Range[str, 1, NOTE_MAX],
     ) -> None:
@@ -180,7 +182,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     async def changes(
         self,
         interaction: Interaction,
-        spec: app_commands.Range[str, 1, 40],
+        spec: SpecName,
         older: app_commands.Range[str, 1, 64] | None = None,
         newer: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
@@ -195,7 +197,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     async def export(
         self,
         interaction: Interaction,
-        spec: app_commands.Range[str, 1, 40],
+        spec: SpecName,
         version: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
         exported = await self.specs.export(server(interaction, WHERE), spec, version)
@@ -220,7 +222,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     async def follow(
         self,
         interaction: Interaction,
-        spec: app_commands.Range[str, 1, 40],
+        spec: SpecName,
         tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
         endpoint: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
@@ -242,7 +244,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     async def unfollow(
         self,
         interaction: Interaction,
-        spec: app_commands.Range[str, 1, 40],
+        spec: SpecName,
         tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
         endpoint: app_commands.Range[str, 1, 200] | None = None,
         everything: bool = False,
@@ -266,7 +268,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
     )
     @app_commands.describe(spec="The spec to delete (editors and Manage Server only)")
     @app_commands.autocomplete(spec=spec_names)
-    async def delete(self, interaction: Interaction, spec: app_commands.Range[str, 1, 40]) -> None:
+    async def delete(self, interaction: Interaction, spec: SpecName) -> None:
         contents = await self.specs.contents(server(interaction, WHERE), actor(interaction), spec)
 
         async def delete(pressed: Interaction) -> Done:
