@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.specs.diff import Change
+from bot.specs.diff import SEVERITY_ORDER, Change
 from bot.specs.openapi import OperationInfo, Problem, endpoint_key
 
 SUGGESTIONS = 25  # the most suggestions one autocomplete answer carries
@@ -61,7 +61,7 @@ class StoredChange:
 
 def severity_counts(changes: Iterable[Change | StoredChange]) -> dict[str, int]:
     """How many changes of each severity (breaking, warning, info), zeros included."""
-    counts = {"breaking": 0, "warning": 0, "info": 0}
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
     for change in changes:
         counts[change.severity] = counts.get(change.severity, 0) + 1
     return counts
