@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.client import Nexus
-from bot.dailytip.service import TipScheduler
+from bot.dailytip import TipScheduler
 from bot.db.models import DailyTipPost, DailyTipSchedule
 from bot.db.types import utcnow
 from cogs.dailytip.cog import COG_NAME, DailyTip, scheduler_status
