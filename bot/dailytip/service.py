@@ -15,12 +15,9 @@ from sqlalchemy import select
 from bot.dailytip.model import PENDING, POSTED, GuildTipStatus, Post, Schedule
 from bot.dailytip.plan import next_action_at
 from bot.dailytip.postlog import PostLog, next_tip
-from bot.dailytip.scheduler import TipScheduler  # the scheduler that drives this service
 from bot.db.models import DailyTipPost, DailyTipSchedule
 from bot.errors import NotFound
 from bot.learnings.model import Learning
-
-__all__ = ["DailyTipService", "TipScheduler"]
 
 
 class DailyTipService(PostLog):
