@@ -7,7 +7,15 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from localdiscord.emulator.problems import Path, Problem, field_length, text_length
+from localdiscord.emulator.problems import (
+    Path,
+    Problem,
+    each_object,
+    field_length,
+    repeated,
+    text_length,
+    too_many,
+)
 from localdiscord.emulator.state import JSON
 
 COMMAND_TYPES = {1: "CHAT_INPUT", 2: "USER", 3: "MESSAGE", 4: "PRIMARY_ENTRY_POINT"}
@@ -96,36 +104,31 @@ def _choices(option: JSON, path: Path) -> Iterator[Problem]:
     if not isinstance(choices, list):
         yield Problem(path, "choices must be a list")
         return
-    if len(choices) > 25:
-        yield Problem(
-            path, f"at most 25 choices are allowed (got {len(choices)})", "BASE_TYPE_MAX_LENGTH"
-        )
+    yield from too_many(choices, 25, path, "choices", "BASE_TYPE_MAX_LENGTH")
     if choices and option.get("autocomplete"):
         yield Problem(path, "autocomplete cannot be used together with choices")
-    names = Counter(c.get("name") for c in choices if isinstance(c, dict))
-    for dup, count in names.items():
-        if count > 1:
-            yield Problem(path, f"choice name {dup!r} is used {count} times")
-    for index, choice in enumerate(choices):
-        cpath = (*path, index)
-        if not isinstance(choice, dict):
-            yield Problem(cpath, "a choice must be an object")
-            continue
-        yield from field_length(choice, cpath, "name", 1, 100, "choice name")
-        yield from _localizations(
-            choice.get("name_localizations"), (*cpath, "name_localizations"), "desc", chat=False
-        )
-        value = choice.get("value")
-        vpath = (*cpath, "value")
-        if otype == 3:
-            yield from text_length(value, vpath, 1, 100, "choice value")
-        elif otype == 4:
-            if isinstance(value, bool) or not isinstance(value, int):
-                yield Problem(vpath, f"choice value {value!r} must be an integer")
-            elif abs(value) > MAX_SAFE_INT:
-                yield Problem(vpath, "integer choice value must be within ±2^53")
-        elif otype == 10 and (isinstance(value, bool) or not isinstance(value, int | float)):
-            yield Problem(vpath, f"choice value {value!r} must be a number")
+    names = [c.get("name") for c in choices if isinstance(c, dict)]
+    yield from repeated(names, path, "choice name")
+    yield from each_object(choices, path, "a choice", lambda c, p: _choice(c, p, otype))
+
+
+def _choice(choice: JSON, path: Path, otype: int) -> Iterator[Problem]:
+    """One choice of an option of type `otype` (STRING, INTEGER or NUMBER)."""
+    yield from field_length(choice, path, "name", 1, 100, "choice name")
+    yield from _localizations(
+        choice.get("name_localizations"), (*path, "name_localizations"), "desc", chat=False
+    )
+    value = choice.get("value")
+    vpath = (*path, "value")
+    if otype == 3:
+        yield from text_length(value, vpath, 1, 100, "choice value")
+    elif otype == 4:
+        if isinstance(value, bool) or not isinstance(value, int):
+            yield Problem(vpath, f"choice value {value!r} must be an integer")
+        elif abs(value) > MAX_SAFE_INT:
+            yield Problem(vpath, "integer choice value must be within ±2^53")
+    elif otype == 10 and (isinstance(value, bool) or not isinstance(value, int | float)):
+        yield Problem(vpath, f"choice value {value!r} must be a number")
 
 
 def _option(option: Any, path: Path, level: int) -> Iterator[Problem]:
@@ -189,18 +192,13 @@ def _options(options: Any, path: Path, level: int) -> Iterator[Problem]:
     if not isinstance(options, list):
         yield Problem(path, "options must be a list")
         return
-    if len(options) > 25:
-        yield Problem(
-            path, f"at most 25 options are allowed (got {len(options)})", "BASE_TYPE_MAX_LENGTH"
-        )
-    names = Counter(o.get("name") for o in options if isinstance(o, dict))
-    for name, count in names.items():
-        if count > 1:
-            yield Problem(
-                path,
-                f"option name {name!r} is used {count} times",
-                "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
-            )
+    yield from too_many(options, 25, path, "options", "BASE_TYPE_MAX_LENGTH")
+    yield from repeated(
+        (o.get("name") for o in options if isinstance(o, dict)),
+        path,
+        "option name",
+        "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+    )
     kinds = {isinstance(o, dict) and o.get("type") in (1, 2) for o in options}
     if level == 0 and len(kinds) > 1:
         yield Problem(path, "subcommands/groups cannot be mixed with other options at one level")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from localdiscord.emulator.gateway import MESSAGE_CONTENT_INTENT, Gateway
@@ -36,6 +36,9 @@ from localdiscord.emulator.state import (
     new_token,
 )
 from localdiscord.emulator.user_input import InputContext
+
+# A message as tests name one: a result (its response message), a message dict, or an id.
+MessageRef = InteractionResult | Mapping[str, Any] | int | str
 
 
 class InteractionDriver:
@@ -308,7 +311,7 @@ class InteractionDriver:
 
     # -- components and modals -------------------------------------------------------------
 
-    def _stored_message(self, message: InteractionResult | Mapping[str, Any] | int | str) -> JSON:
+    def _stored_message(self, message: MessageRef) -> JSON:
         if isinstance(message, InteractionResult):
             mid = message.pending.original_message_id
             if mid is None:
@@ -322,25 +325,27 @@ class InteractionDriver:
             raise AssertionError(f"message {mid} does not exist (deleted?)")
         return found
 
-    @staticmethod
-    def _find_component(message: JSON, custom_id: str) -> JSON:
-        components = list(walk_components(message.get("components")))
-        for component in components:
-            if component.get("custom_id") == custom_id:
-                return component
-        ids = [c["custom_id"] for c in components if c.get("custom_id")]
-        raise AssertionError(
-            f"message {message['id']} has no component {custom_id!r}; custom_ids: {ids}"
-        )
-
-    def _component_context(
-        self, message: JSON, user: UserRef
-    ) -> tuple[FakeUser, FakeChannel, FakeGuild | None, FakeMember | None]:
-        return self._where(user, int(message["channel_id"]), None)
+    def _usable(
+        self, message: MessageRef, custom_id: str, kinds: Collection[int], kind: str
+    ) -> tuple[JSON, JSON]:
+        """The stored message and its component `custom_id`, which must be an enabled `kind`."""
+        stored = self._stored_message(message)
+        components = list(walk_components(stored.get("components")))
+        component = next((c for c in components if c.get("custom_id") == custom_id), None)
+        if component is None:
+            ids = [c["custom_id"] for c in components if c.get("custom_id")]
+            raise AssertionError(
+                f"message {stored['id']} has no component {custom_id!r}; custom_ids: {ids}"
+            )
+        if component.get("type") not in kinds:
+            raise AssertionError(f"{custom_id!r} is not a {kind} (type {component.get('type')})")
+        if component.get("disabled"):
+            raise AssertionError(f"{kind} {custom_id!r} is disabled; a user cannot use it")
+        return stored, component
 
     async def click(
         self,
-        message: InteractionResult | Mapping[str, Any] | int | str,
+        message: MessageRef,
         custom_id: str,
         *,
         user: UserRef = "member",
@@ -348,20 +353,15 @@ class InteractionDriver:
         follow_defer: bool = True,
     ) -> InteractionResult:
         """Click a button on a message (a result, a message dict or a message id)."""
-        stored = self._stored_message(message)
-        component = self._find_component(stored, custom_id)
-        if component.get("type") != 2:
-            raise AssertionError(f"{custom_id!r} is not a button (type {component.get('type')})")
-        if component.get("disabled"):
-            raise AssertionError(f"button {custom_id!r} is disabled; a user cannot click it")
-        who, where, home, member = self._component_context(stored, user)
+        stored, _ = self._usable(message, custom_id, {2}, "button")
+        who, where, home, member = self._where(user, int(stored["channel_id"]), None)
         data = {"custom_id": custom_id, "component_type": 2}
         pending = self._payload(3, data, who, where, home, member, message=stored)
         return await self._run(pending, f"a click on {custom_id!r}", timeout, follow_defer)
 
     async def select(
         self,
-        message: InteractionResult | Mapping[str, Any] | int | str,
+        message: MessageRef,
         custom_id: str,
         values: Sequence[Any],
         *,
@@ -370,14 +370,8 @@ class InteractionDriver:
         follow_defer: bool = True,
     ) -> InteractionResult:
         """Pick values in a select menu (users/roles/channels by name for entity selects)."""
-        stored = self._stored_message(message)
-        component = self._find_component(stored, custom_id)
-        ctype = component.get("type")
-        if ctype not in SELECT_TYPES:
-            raise AssertionError(f"{custom_id!r} is not a select menu (type {ctype})")
-        if component.get("disabled"):
-            raise AssertionError(f"select {custom_id!r} is disabled")
-        who, where, home, member = self._component_context(stored, user)
+        stored, component = self._usable(message, custom_id, SELECT_TYPES, "select menu")
+        who, where, home, member = self._where(user, int(stored["channel_id"]), None)
         ctx = InputContext(self.world, home, where, member, {}, True)
         data = ctx.select_data(component, list(values))
         pending = self._payload(3, data, who, where, home, member, message=stored)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from localdiscord.emulator.problems import Path, Problem, field_length, text_length
+from localdiscord.emulator.problems import (
+    Path,
+    Problem,
+    each_object,
+    field_length,
+    repeated,
+    text_length,
+    too_many,
+)
 from localdiscord.emulator.state import IS_COMPONENTS_V2, JSON
 
 SELECT_TYPES = {3, 5, 6, 7, 8}
@@ -19,15 +26,8 @@ def _embed(embed: Any, path: Path) -> Iterator[Problem]:
     yield from field_length(embed, path, "title", 0, 256, "embed title")
     yield from field_length(embed, path, "description", 0, 4096, "embed description")
     fields = embed.get("fields") or []
-    if len(fields) > 25:
-        yield Problem((*path, "fields"), f"at most 25 embed fields are allowed (got {len(fields)})")
-    for index, fld in enumerate(fields):
-        fpath = (*path, "fields", index)
-        if not isinstance(fld, dict):
-            yield Problem(fpath, "an embed field must be an object")
-            continue
-        yield from field_length(fld, fpath, "name", 1, 256, "embed field name")
-        yield from field_length(fld, fpath, "value", 1, 1024, "embed field value")
+    yield from too_many(fields, 25, (*path, "fields"), "embed fields")
+    yield from each_object(fields, (*path, "fields"), "an embed field", _embed_field)
     footer = embed.get("footer")
     if isinstance(footer, dict):
         yield from field_length(footer, (*path, "footer"), "text", 1, 2048, "embed footer text")
@@ -37,6 +37,11 @@ def _embed(embed: Any, path: Path) -> Iterator[Problem]:
     color = embed.get("color")
     if color is not None and (not isinstance(color, int) or not 0 <= color <= 0xFFFFFF):
         yield Problem((*path, "color"), f"embed color {color!r} must be an integer in 0-0xFFFFFF")
+
+
+def _embed_field(field: JSON, path: Path) -> Iterator[Problem]:
+    yield from field_length(field, path, "name", 1, 256, "embed field name")
+    yield from field_length(field, path, "value", 1, 1024, "embed field value")
 
 
 def _embed_chars(embed: Any) -> int:
@@ -112,20 +117,12 @@ def _component(component: JSON, path: Path) -> Iterator[Problem]:
                 yield Problem(
                     (*path, "max_values"), f"max_values {hi} exceeds the {len(options)} options"
                 )
-            values = Counter(o.get("value") for o in options if isinstance(o, dict))
-            for value, count in values.items():
-                if count > 1:
-                    yield Problem(
-                        (*path, "options"), f"select option value {value!r} is used {count} times"
-                    )
-            for index, opt in enumerate(options):
-                opath = (*path, "options", index)
-                if not isinstance(opt, dict):
-                    yield Problem(opath, "a select option must be an object")
-                    continue
-                yield from field_length(opt, opath, "label", 1, 100, "option label")
-                yield from field_length(opt, opath, "value", 1, 100, "option value")
-                yield from field_length(opt, opath, "description", 0, 100, "option description")
+            yield from repeated(
+                (o.get("value") for o in options if isinstance(o, dict)),
+                (*path, "options"),
+                "select option value",
+            )
+            yield from each_object(options, (*path, "options"), "a select option", _select_option)
     elif ctype == 4:
         style = component.get("style")
         if style not in (1, 2):
@@ -148,6 +145,12 @@ def _component(component: JSON, path: Path) -> Iterator[Problem]:
         yield from field_length(component, path, "description", 0, 100, "label description")
 
 
+def _select_option(option: JSON, path: Path) -> Iterator[Problem]:
+    yield from field_length(option, path, "label", 1, 100, "option label")
+    yield from field_length(option, path, "value", 1, 100, "option value")
+    yield from field_length(option, path, "description", 0, 100, "option description")
+
+
 def _components(components: Any, path: Path, *, v2: bool, modal: bool = False) -> Iterator[Problem]:
     if components is None:
         return
@@ -155,8 +158,7 @@ def _components(components: Any, path: Path, *, v2: bool, modal: bool = False) -
         yield Problem(path, "components must be a list")
         return
     if not v2 and not modal:
-        if len(components) > 5:
-            yield Problem(path, f"at most 5 action rows are allowed (got {len(components)})")
+        yield from too_many(components, 5, path, "action rows")
         for index, row in enumerate(components):
             rpath = (*path, index)
             if not isinstance(row, dict) or row.get("type") != 1:
@@ -185,16 +187,12 @@ def _components(components: Any, path: Path, *, v2: bool, modal: bool = False) -
         total = sum(1 for _ in walk_components(components))
         if total > 40:
             yield Problem(path, f"at most 40 components are allowed (got {total})")
-    ids = Counter(
-        c.get("custom_id") for c in walk_components(components) if c.get("custom_id") is not None
+    yield from repeated(
+        (c["custom_id"] for c in walk_components(components) if c.get("custom_id") is not None),
+        path,
+        "custom_id",
+        "COMPONENT_CUSTOM_ID_DUPLICATED",
     )
-    for custom_id, count in ids.items():
-        if count > 1:
-            yield Problem(
-                path,
-                f"custom_id {custom_id!r} is used {count} times",
-                "COMPONENT_CUSTOM_ID_DUPLICATED",
-            )
     for index, component in enumerate(walk_components(components)):
         yield from _component(component, (*path, "_all", index))
 
@@ -214,10 +212,7 @@ def message_problems(body: Any, *, files: int = 0, partial: bool = False) -> lis
         if not isinstance(embeds, list):
             problems.append(Problem(("embeds",), "embeds must be a list"))
             embeds = []
-        if len(embeds) > 10:
-            problems.append(
-                Problem(("embeds",), f"at most 10 embeds are allowed (got {len(embeds)})")
-            )
+        problems += too_many(embeds, 10, ("embeds",), "embeds")
         for index, embed in enumerate(embeds):
             problems += _embed(embed, ("embeds", index))
         total = sum(_embed_chars(e) for e in embeds)
@@ -291,17 +286,13 @@ def autocomplete_problems(data: Any) -> list[Problem]:
         return [Problem(("data", "choices"), "autocomplete results need a choices list")]
     choices = data["choices"]
     problems: list[Problem] = []
-    if len(choices) > 25:
-        problems.append(
-            Problem(("data", "choices"), f"at most 25 choices are allowed (got {len(choices)})")
-        )
-    for index, choice in enumerate(choices):
-        path: Path = ("data", "choices", index)
-        if not isinstance(choice, dict):
-            problems.append(Problem(path, "a choice must be an object"))
-            continue
-        problems += field_length(choice, path, "name", 1, 100, "choice name")
-        value = choice.get("value")
-        if isinstance(value, str):
-            problems += text_length(value, (*path, "value"), 1, 100, "choice value")
+    problems += too_many(choices, 25, ("data", "choices"), "choices")
+    problems += each_object(choices, ("data", "choices"), "a choice", _result_choice)
     return problems
+
+
+def _result_choice(choice: JSON, path: Path) -> Iterator[Problem]:
+    yield from field_length(choice, path, "name", 1, 100, "choice name")
+    value = choice.get("value")
+    if isinstance(value, str):
+        yield from text_length(value, (*path, "value"), 1, 100, "choice value")

@@ -6,7 +6,8 @@ Every checker in `command_limits` and `message_limits` yields problems; the REST
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +60,32 @@ def text_length(value: Any, path: Path, lo: int, hi: int, what: str) -> Iterator
 def field_length(obj: JSON, path: Path, key: str, lo: int, hi: int, what: str) -> Iterator[Problem]:
     """`text_length` of `obj[key]`, reported at `path.key`."""
     return text_length(obj.get(key), (*path, key), lo, hi, what)
+
+
+def too_many(
+    items: Sized, limit: int, path: Path, what: str, code: str = "BASE_TYPE_INVALID"
+) -> Iterator[Problem]:
+    """At most `limit` items ("at most 25 choices are allowed (got 30)")."""
+    if len(items) > limit:
+        yield Problem(path, f"at most {limit} {what} are allowed (got {len(items)})", code)
+
+
+def repeated(
+    values: Iterable[Any], path: Path, what: str, code: str = "BASE_TYPE_INVALID"
+) -> Iterator[Problem]:
+    """A problem for each value given more than once ("choice name 'x' is used 2 times")."""
+    for value, count in Counter(values).items():
+        if count > 1:
+            yield Problem(path, f"{what} {value!r} is used {count} times", code)
+
+
+def each_object(
+    items: Iterable[Any], path: Path, what: str, check: Callable[[JSON, Path], Iterable[Problem]]
+) -> Iterator[Problem]:
+    """`check` every item (at `path.index`); an item that is not an object is a problem."""
+    for index, item in enumerate(items):
+        item_path = (*path, index)
+        if isinstance(item, dict):
+            yield from check(item, item_path)
+        else:
+            yield Problem(item_path, f"{what} must be an object")
