@@ -25,6 +25,7 @@ CLEAR_LEAD = 6.0
 SHORTLIST = 60  # names kept from the fast first pass
 SHORTLIST_SCORE = 40.0
 SUGGESTIONS = 25  # choices an autocomplete returns at most
+CANDIDATES = 5  # close names a lookup offers when none is clearly meant
 SEARCH_PAGE = 5  # hits per page of search results
 INDEX_PAGE = 12  # entries per page of an index
 SHOWN_QUERY_CHARS = 100  # of the query, repeated above its results
@@ -313,18 +314,19 @@ class LearningsService:
         exact = self._by_slug[slug] if slug is not None else None
         if exact is not None and exact.kind == kind:
             return Found(exact)
-        scored = [(e, s) for e, s in self._scores(query, kind, 5) if s >= SUGGEST_SCORE]
+        scored = [(e, s) for e, s in self._scores(query, kind, CANDIDATES) if s >= SUGGEST_SCORE]
         if exact is not None:
             if not scored:
                 return Found(exact)
             # `/challenge celery` names the Celery concept: offer the challenges first.
-            return Suggestions(query, (*(e for e, _ in scored[:4]), exact), elsewhere=exact)
+            others = (e for e, _ in scored[: CANDIDATES - 1])
+            return Suggestions(query, (*others, exact), elsewhere=exact)
         if scored:
             top, top_score = scored[0]
             runner_up = scored[1][1] if len(scored) > 1 else 0.0
             if top_score >= DIRECT_SCORE and top_score - runner_up >= CLEAR_LEAD:
                 return Found(top)
-            return Suggestions(query, tuple(e for e, _ in scored[:5]))
+            return Suggestions(query, tuple(e for e, _ in scored[:CANDIDATES]))
         return Missing(query)
 
     # -- random picks and browsing -----------------------------------------------------------

@@ -12,7 +12,16 @@ from sqlalchemy.engine import Connection
 
 from bot.db.engine import BUSY_TIMEOUT_MS, Database
 from bot.db.migrate import current_revision, head_revision
-from bot.db.models import Base, BotState, GuildSettings
+from bot.db.models import Base, BotState, Entry, GuildSettings, QaQuestion
+from bot.db.search import (
+    HIGHLIGHT_CLOSE,
+    HIGHLIGHT_OPEN,
+    EntryText,
+    QuestionFilter,
+    QuestionText,
+    search_for,
+)
+from bot.db.search.sqlite import SqliteSearch
 
 
 def _is_fts(name: str | None) -> bool:
@@ -124,3 +133,75 @@ async def test_sessions_get_a_connection_in_arrival_order(db: Database) -> None:
     late = asyncio.create_task(use("late"))
     await asyncio.wait_for(asyncio.gather(*holders, *waiting, late), 10)
     assert served == [f"waited {n}" for n in range(10)] + ["late"]
+
+
+# -- full-text search, through the one interface the services use ---------------------------
+
+
+def test_search_is_chosen_by_dialect(db: Database) -> None:
+    assert isinstance(db.search, SqliteSearch)
+    assert db.search is db.search  # one per database
+    with pytest.raises(NotImplementedError):
+        search_for("postgresql")
+
+
+async def test_entry_index_is_written_searched_and_forgotten(db: Database) -> None:
+    entries = db.search.entries
+    async with db.unit_of_work() as session:
+        for eid, kind in [(1, "concept"), (2, "tip")]:
+            session.add(
+                Entry(
+                    id=eid,
+                    slug=f"e{eid}",
+                    kind=kind,
+                    title="t",
+                    topic="python",
+                    summary="s",
+                    body="b",
+                    source_path="p",
+                    content_hash="h",
+                )
+            )
+        await session.flush()
+        await entries.put(session, EntryText(1, "Celery retries", ("retry",), (), "Retry.", "x"))
+        await entries.put(session, EntryText(2, "Redis caching", (), ("cache",), "Cache.", "y"))
+        await entries.put(session, EntryText(2, "Redis pub/sub", (), (), "Channels.", "z"))
+    async with db.read() as session:
+        found = await entries.search(session, "celery NOT redis", limit=5)  # no operators
+        assert ([h.id for h in found.hits], found.total) == ([1, 2], 2)  # any word
+        assert f"{HIGHLIGHT_OPEN}Celery{HIGHLIGHT_CLOSE}" in found.hits[0].snippet
+        assert (await entries.search(session, "caching", limit=5)).total == 0  # replaced
+        assert (await entries.search(session, "!!", limit=5)).total == 0
+        tips = await entries.search(session, "celery redis", kinds=["tip"], limit=5)
+        assert [h.id for h in tips.hits] == [2]
+    async with db.unit_of_work() as session:
+        await entries.remove(session, [1, 99])
+    async with db.read() as session:
+        assert (await entries.search(session, "celery", limit=5)).total == 0
+
+
+async def test_question_index_filters_ranks_and_suggests(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        for qid, guild, title in [(1, 1, "Celery retry"), (2, 1, "Celery beat"), (3, 2, "Celery")]:
+            session.add(QaQuestion(id=qid, guild_id=guild, title=title, details="d", tags=["py"]))
+        await session.flush()
+        for qid, title in [(1, "Celery retry"), (2, "Celery beat"), (3, "Celery")]:
+            await db.search.questions.put(session, QuestionText(qid, title, "d", ["py"], ["a"]))
+    questions = db.search.questions
+    async with db.read() as session:
+        page = await questions.search(
+            session, "celery", QuestionFilter(1), window=10, page=9, per_page=1
+        )
+        assert (page.total, page.page, [h.id for h in page.hits]) == (2, 2, [1])  # last page
+        tagged = QuestionFilter(1, tag="go")
+        assert (
+            await questions.search(session, "celery", tagged, window=10, page=1, per_page=5)
+        ).total == 0
+        typed = await questions.suggest(session, "cel", QuestionFilter(1), window=10, limit=5)
+        assert typed == [2, 1]  # ranked equal: the newest first
+        assert await questions.count(session, "celery") == 3
+        similar = await questions.similar(
+            session, ["celery", "beat"], QuestionFilter(1), window=10, limit=3
+        )
+        assert [h.id for h in similar] == [2]
+    assert questions.similar_query(["a", "b"], frozenset({"a", "b"})) is None
