@@ -11,9 +11,10 @@ import shlex
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from localdiscord.emulator.state import JSON
 from localdiscord.playground.command_tree import InputProblem
 from localdiscord.playground.directory import Directory
-from localdiscord.playground.render import JSON, Control
+from localdiscord.playground.render import Control
 
 
 class Controls:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -18,14 +18,12 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from localdiscord.emulator.message_limits import SELECT_TYPES
+from localdiscord.emulator.state import EPHEMERAL, JSON
 from localdiscord.playground.directory import Directory
 
-JSON = dict[str, Any]
-EPHEMERAL = 1 << 6
-LOADING = 1 << 7
 EMBED_WIDTH = 88  # about as wide as an embed in the Discord client, in terminal cells
 BUTTON_STYLES = {1: "bold blue", 2: "bold", 3: "bold green", 4: "bold red", 5: "underline"}
-SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
 ENTITY_WORDS = {5: "a member", 6: "a role", 7: "a member or role", 8: "a channel"}
 TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 USER_MENTION = re.compile(r"<@!?(\d+)>")
@@ -175,18 +173,6 @@ def component_label(component: Mapping[str, Any]) -> str:
         mark = str(emoji["name"])
     label = str(component.get("label") or component.get("placeholder") or "")
     return " ".join(part for part in (mark, label) if part) or "(no label)"
-
-
-def walk_components(components: Iterable[Any]) -> Iterable[JSON]:
-    for component in components or []:
-        if not isinstance(component, dict):
-            continue
-        yield component
-        yield from walk_components(component.get("components") or [])
-        if isinstance(component.get("component"), dict):
-            yield from walk_components([component["component"]])
-        if isinstance(component.get("accessory"), dict):
-            yield from walk_components([component["accessory"]])
 
 
 def _control_text(component: JSON, number: int | None) -> Text:

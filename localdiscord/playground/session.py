@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from localdiscord.emulator import InteractionResult, Upload
+from localdiscord.emulator.message_limits import walk_components
 from localdiscord.emulator.state import JSON
 from localdiscord.playground import render
 from localdiscord.playground.clock import caught_up, next_due, wake_all
@@ -121,7 +122,7 @@ class Playground(Stage):
                 self.say(render.deleted_view(message, directory))
                 continue
             has_controls = any(
-                c.get("custom_id") for c in render.walk_components(message.get("components") or [])
+                c.get("custom_id") for c in walk_components(message.get("components") or [])
             )
             numberer = self.controls.numberer() if has_controls else no_numbers
             self.say(
