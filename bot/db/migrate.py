@@ -1,13 +1,15 @@
 """Alembic, driven from code: migrations are applied at start and by `python -m bot db upgrade`.
 
-The revisions in `migrations/versions` form one linear chain with a single head (see
-`migrations/README.md`). A new revision is started with `python -m bot.db.migrate new "what it
-does"`, which numbers it after the head.
+The revisions in `migrations/versions` form one linear chain with a single head, starting at the
+baseline, 0007 (see `migrations/README.md`). A new revision is started with
+`python -m bot.db.migrate new "what it does"`, which numbers it after the head.
 
-Before the chain was linear, 0002, 0003 and 0004 each followed 0001 and 0007 followed 0003, and
-the bot upgraded to all three heads: such a database records one row per branch in
-`alembic_version` (e.g. 0002, 0004 and 0007). `upgrade` first turns those rows into the one
-revision of the chain that has exactly the same migrations applied, then upgrades as usual.
+The baseline replaced revisions 0001 to 0004 and 0007, with which 0002, 0003 and 0004 each
+followed 0001 and 0007 followed 0003; the bot upgraded to all three heads, so such a database
+records the rows 0002, 0004 and 0007 in `alembic_version` and has exactly the baseline's schema.
+`upgrade` first turns those rows into the baseline's one, then upgrades as usual. A database
+that recorded only some of those revisions is refused (`MigrationError`): the baseline cannot
+bring it forward.
 """
 
 from __future__ import annotations
@@ -28,15 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
-# The branched graph every database created before the chain was linear was built with:
-# each revision and the one it followed. Frozen: it describes databases that exist.
-BRANCHED_GRAPH: dict[str, str | None] = {
-    "0001": None,
-    "0002": "0001",
-    "0003": "0001",
-    "0004": "0001",
-    "0007": "0003",
-}
+# The revision the chain starts at, which replaced revisions 0001 to 0004 and 0007. Frozen: the
+# ids describe databases that exist, and 0001 to 0006 are never used again.
+BASELINE = "0007"
+SQUASHED = frozenset({"0001", "0002", "0003", "0004", "0007"})
+# What a database those revisions had upgraded to all their heads records: the baseline's schema.
+SQUASHED_HEADS = frozenset({"0002", "0004", "0007"})
 
 
 class MigrationError(RuntimeError):
@@ -58,44 +57,35 @@ def chain(migrations: Path = MIGRATIONS) -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
-def linear_position(recorded: Iterable[str], order: Sequence[str]) -> str:
-    """The revision of the chain `order` that has exactly the migrations `recorded` implies.
+def baseline_row(recorded: Iterable[str]) -> str | None:
+    """The one row that replaces the `recorded` rows of `alembic_version`, if any do.
 
-    `recorded` are the rows of a database built with the branched graph (BRANCHED_GRAPH).
-    Raises MigrationError when they imply a set of migrations that is not a start of the
-    chain (e.g. 0004 without 0002 and 0003), which upgrading the old graph never produced.
+    None when there is nothing to replace: a new database, or one on the chain already.
+    Raises MigrationError for rows of the squashed revisions that are not all their heads
+    (e.g. 0002, 0003 and 0004, from before 0007): the baseline would not bring them forward.
     """
-    applied: set[str] = set()
-    for revision in recorded:
-        step: str | None = revision
-        while step is not None:
-            if step not in BRANCHED_GRAPH:
-                raise MigrationError(f"revision {revision} is not one of the branched graph")
-            applied.add(step)
-            step = BRANCHED_GRAPH[step]
-    start = []
-    for revision in order:
-        if revision not in applied:
-            break
-        start.append(revision)
-    if not start or set(start) != applied:
+    rows = frozenset(recorded)
+    if rows == SQUASHED_HEADS:
+        return BASELINE
+    if rows & (SQUASHED - {BASELINE}):
         raise MigrationError(
-            f"the database records revisions {', '.join(sorted(recorded))}: their migrations "
-            "are not a start of the linear chain; restore a backup taken before them"
+            f"the database records revisions {', '.join(sorted(rows))}, older than the "
+            f"migrations baseline ({BASELINE}), which cannot upgrade it. Upgrade it first with a "
+            "Nexus from before the baseline (it brings it to 0002, 0004 and 0007), then start "
+            "this one; or restore a backup taken at those revisions"
         )
-    return start[-1]
+    return None
 
 
-def _join_the_chain(connection: Connection, migrations: Path) -> None:
-    """Replace the rows of a database at several heads of the branched graph by one revision."""
+def _join_the_baseline(connection: Connection) -> None:
+    """Replace the rows of a database at the heads of the squashed revisions by the baseline."""
     recorded = MigrationContext.configure(connection).get_current_heads()
-    if len(recorded) < 2:
-        return  # a new database, or one on the chain already
-    position = linear_position(recorded, chain(migrations))
+    row = baseline_row(recorded)
+    if row is None:
+        return
     connection.execute(text("DELETE FROM alembic_version"))
     connection.execute(
-        text("INSERT INTO alembic_version (version_num) VALUES (:revision)"),
-        {"revision": position},
+        text("INSERT INTO alembic_version (version_num) VALUES (:revision)"), {"revision": row}
     )
 
 
@@ -103,7 +93,7 @@ def upgrade_connection(
     connection: Connection, revision: str = "head", migrations: Path = MIGRATIONS
 ) -> None:
     """Upgrade the database behind `connection` to `revision`, in its transaction."""
-    _join_the_chain(connection, migrations)
+    _join_the_baseline(connection)
     command.upgrade(alembic_config(connection, migrations), revision)
 
 
@@ -114,9 +104,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at, e.g. "0002" (None before the first migration).
+    """The revision the database is at, e.g. "0007" (None before the first migration).
 
-    A database not yet upgraded from the branched graph shows its rows joined: "0002+0004+0007".
+    A database not yet joined to the baseline shows its rows joined: "0002+0004+0007".
     """
     async with engine.connect() as conn:
         heads = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())

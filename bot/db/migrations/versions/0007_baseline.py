@@ -1,0 +1,303 @@
+"""Baseline: the whole schema, as revisions 0001 to 0004 and 0007 had built it, in one revision.
+
+Learnings index, bot state and server settings; daily tip schedules and their post log; peer
+Q&A; API specs; and the SQLite full-text tables the search keeps in step (bot.db.search.sqlite).
+It keeps the id of the last revision it replaces, so a database those had upgraded is at this
+one already (`bot.db.migrate` joins its three rows into this one). Ids 0001 to 0006 are never
+used again.
+
+Revision ID: 0007
+Revises:
+Create Date: 2026-12-06
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.db.types import UTCDateTime
+
+revision: str = "0007"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# In the order they are created; dropped in the reverse order.
+TABLES = (
+    "entries",
+    "bot_state",
+    "guild_settings",
+    "daily_tip_schedules",
+    "daily_tip_posts",
+    "qa_settings",
+    "qa_questions",
+    "qa_answers",
+    "spec_settings",
+    "specs",
+    "spec_versions",
+    "spec_endpoints",
+    "spec_changes",
+    "spec_notes",
+    "spec_follows",
+)
+# Full-text tables (SQLite FTS5), filled by the services; rowid = the id of the row indexed.
+# Other databases will create their own full-text steps here, chosen by `op.get_bind().dialect`.
+FULL_TEXT = {
+    "entries_fts": "title, aliases, tags, summary, body, tokenize='porter unicode61'",
+    "qa_fts": "title, details, tags, answers, tokenize='porter unicode61'",
+    # Titles and tags only, with prefix indexes: autocomplete's small index.
+    "qa_titles_fts": "title, tags, tokenize='porter unicode61', prefix='1 2 3'",
+}
+
+
+def required(name: str, type_: Any, **options: Any) -> sa.Column[Any]:
+    """A column that is never NULL."""
+    return sa.Column(name, type_, nullable=False, **options)
+
+
+def optional(name: str, type_: Any) -> sa.Column[Any]:
+    """A column that may be NULL."""
+    return sa.Column(name, type_, nullable=True)
+
+
+def at(name: str, *, nullable: bool = False) -> sa.Column[Any]:
+    """An instant, stored as UTC."""
+    return sa.Column(name, UTCDateTime(), nullable=nullable)
+
+
+def of_a_server() -> tuple[sa.Column[Any], sa.Column[Any]]:
+    """`id` and `guild_id`: the first columns of every table holding a server's rows."""
+    return sa.Column("id", sa.Integer(), primary_key=True), required("guild_id", sa.BigInteger())
+
+
+def the_server() -> sa.Column[Any]:
+    """`guild_id` as the key: the first column of a table with one row per server."""
+    return sa.Column("guild_id", sa.BigInteger(), primary_key=True, autoincrement=False)
+
+
+def owned_by(name: str, table: str, *, nullable: bool = False) -> sa.Column[Any]:
+    """A column holding the id of a row of `table`: its rows are deleted with that row."""
+    foreign = sa.ForeignKey(f"{table}.id", ondelete="CASCADE")
+    return sa.Column(name, sa.Integer(), foreign, nullable=nullable)
+
+
+def upgrade() -> None:
+    """Create every table, index and full-text table of the schema."""
+    op.create_table(
+        "entries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        required("slug", sa.String(60), unique=True),
+        required("kind", sa.String(16)),
+        required("title", sa.String(100)),
+        required("topic", sa.String(32)),
+        required("summary", sa.String(300)),
+        required("body", sa.Text()),
+        required("aliases", sa.JSON()),
+        required("tags", sa.JSON()),
+        required("related", sa.JSON()),
+        required("docs", sa.JSON()),
+        optional("why", sa.String(300)),
+        required("source_path", sa.String(300)),
+        required("content_hash", sa.String(64)),
+        at("updated_at"),
+        sa.Index("ix_entries_kind_topic", "kind", "topic"),
+    )
+    op.create_table(
+        "bot_state",
+        sa.Column("key", sa.String(64), primary_key=True),
+        required("value", sa.Text()),
+        at("updated_at"),
+    )
+    op.create_table(
+        "guild_settings", the_server(), required("timezone", sa.String(64)), at("created_at")
+    )
+    _daily_tips()
+    _qa()
+    _specs()
+    for name, columns in FULL_TEXT.items():
+        op.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({columns})")
+
+
+def _daily_tips() -> None:
+    """The daily tip schedules and the one-row-per-local-day post log."""
+    op.create_table(
+        "daily_tip_schedules",
+        the_server(),
+        required("channel_id", sa.BigInteger()),
+        required("hour", sa.Integer()),
+        required("minute", sa.Integer()),
+        required("timezone", sa.String(64)),
+        required("enabled", sa.Boolean()),
+        at("active_from"),
+        required("rotation_seed", sa.BigInteger()),
+        optional("log_channel_id", sa.BigInteger()),
+        optional("disabled_reason", sa.String(300)),
+        at("disabled_at", nullable=True),
+        required("notice_pending", sa.Boolean()),
+        optional("updated_by", sa.BigInteger()),
+        at("created_at"),
+        at("updated_at"),
+    )
+    op.create_table(
+        "daily_tip_posts",
+        *of_a_server(),
+        required("local_date", sa.Date()),
+        required("channel_id", sa.BigInteger()),
+        required("tip_slug", sa.String(60)),
+        required("rotation_round", sa.Integer()),
+        required("status", sa.String(16)),
+        required("attempts", sa.Integer()),
+        at("next_attempt_at"),
+        optional("lease_owner", sa.String(32)),
+        at("lease_until", nullable=True),
+        at("claimed_at"),
+        at("posted_at", nullable=True),
+        optional("message_id", sa.BigInteger()),
+        optional("last_error", sa.String(300)),
+        sa.UniqueConstraint("guild_id", "local_date", name="uq_daily_tip_posts_guild_date"),
+        sa.Index("ix_daily_tip_posts_status", "status"),
+        sa.Index("ix_daily_tip_posts_local_date", "local_date"),
+    )
+
+
+def _qa() -> None:
+    """Peer Q&A: the Q&A channel of each server, questions and answers."""
+    op.create_table(
+        "qa_settings", the_server(), optional("channel_id", sa.BigInteger()), at("updated_at")
+    )
+    op.create_table(
+        "qa_questions",
+        *of_a_server(),
+        optional("author_id", sa.BigInteger()),
+        optional("channel_id", sa.BigInteger()),
+        optional("message_id", sa.BigInteger()),
+        required("title", sa.String(150)),
+        required("details", sa.Text()),
+        required("tags", sa.JSON()),
+        optional("accepted_answer_id", sa.Integer()),
+        at("created_at"),
+        at("edited_at", nullable=True),
+        sa.Index("ix_qa_questions_guild_created", "guild_id", "created_at"),
+        sa.Index("ix_qa_questions_author", "author_id", "created_at"),
+    )
+    op.create_table(
+        "qa_answers",
+        *of_a_server(),
+        owned_by("question_id", "qa_questions"),
+        optional("author_id", sa.BigInteger()),
+        required("body", sa.Text()),
+        optional("notice_message_id", sa.BigInteger()),
+        at("created_at"),
+        at("edited_at", nullable=True),
+        sa.Index("ix_qa_answers_question", "question_id"),
+        sa.Index("ix_qa_answers_author", "author_id", "created_at"),
+    )
+
+
+def _specs() -> None:
+    """API specs: imported OpenAPI versions, endpoints, changes, notes, follows, settings."""
+    op.create_table(
+        "spec_settings",
+        the_server(),
+        optional("channel_id", sa.BigInteger()),
+        optional("editor_role_id", sa.BigInteger()),
+        optional("updated_by", sa.BigInteger()),
+        at("updated_at"),
+    )
+    op.create_table(
+        "specs",
+        *of_a_server(),
+        required("name", sa.String(40)),
+        required("title", sa.String(200)),
+        optional("created_by", sa.BigInteger()),
+        at("created_at"),
+        at("updated_at"),
+        sa.UniqueConstraint("guild_id", "name", name="uq_specs_guild_name"),
+    )
+    op.create_table(
+        "spec_versions",
+        *of_a_server(),
+        owned_by("spec_id", "specs"),
+        required("number", sa.Integer()),
+        required("label", sa.String(64)),
+        required("openapi", sa.String(24)),
+        required("source_format", sa.String(8)),
+        required("filename", sa.String(200)),
+        required("size_bytes", sa.Integer()),
+        required("sha256", sa.String(64)),
+        required("document", sa.LargeBinary()),
+        required("model", sa.LargeBinary()),
+        required("info", sa.JSON()),
+        required("warnings", sa.JSON()),
+        required("warning_count", sa.Integer()),
+        required("endpoint_count", sa.Integer()),
+        required("breaking_count", sa.Integer()),
+        required("change_count", sa.Integer()),
+        optional("imported_by", sa.BigInteger()),
+        at("imported_at"),
+        sa.UniqueConstraint("spec_id", "number", name="uq_spec_versions_number"),
+        sa.UniqueConstraint("spec_id", "label", name="uq_spec_versions_label"),
+    )
+    op.create_table(
+        "spec_endpoints",
+        *of_a_server(),
+        owned_by("spec_id", "specs"),
+        owned_by("version_id", "spec_versions", nullable=True),
+        required("method", sa.String(8)),
+        required("path", sa.String(400)),
+        required("key", sa.String(410)),
+        required("key_hash", sa.String(16)),
+        required("summary", sa.String(200)),
+        required("tags", sa.JSON()),
+        required("deprecated", sa.Boolean()),
+        required("detail", sa.Text()),
+        optional("author_id", sa.BigInteger()),
+        at("created_at"),
+        sa.Index("ix_spec_endpoints_spec_key", "spec_id", "key"),
+        sa.Index("ix_spec_endpoints_spec_hash", "spec_id", "key_hash"),
+    )
+    op.create_table(
+        "spec_changes",
+        *of_a_server(),
+        owned_by("spec_id", "specs"),
+        owned_by("version_id", "spec_versions"),
+        required("position", sa.Integer()),
+        required("severity", sa.String(8)),
+        required("rule", sa.String(48)),
+        required("endpoint_key", sa.String(410)),
+        required("tags", sa.JSON()),
+        required("message", sa.String(500)),
+        sa.Index("ix_spec_changes_version", "version_id", "position"),
+    )
+    op.create_table(
+        "spec_notes",
+        *of_a_server(),
+        owned_by("spec_id", "specs"),
+        required("endpoint_key", sa.String(410)),
+        optional("author_id", sa.BigInteger()),
+        required("body", sa.Text()),
+        at("created_at"),
+        sa.Index("ix_spec_notes_spec_key", "spec_id", "endpoint_key"),
+        sa.Index("ix_spec_notes_author", "author_id"),
+    )
+    op.create_table(
+        "spec_follows",
+        *of_a_server(),
+        owned_by("spec_id", "specs"),
+        required("user_id", sa.BigInteger()),
+        required("scope", sa.String(8)),
+        required("target", sa.String(410)),
+        at("created_at"),
+        sa.UniqueConstraint("spec_id", "user_id", "scope", "target", name="uq_spec_follows"),
+        sa.Index("ix_spec_follows_user", "guild_id", "user_id"),
+    )
+
+
+def downgrade() -> None:
+    """Drop every table `upgrade` created (and their indexes with them)."""
+    for name in reversed(FULL_TEXT):
+        op.execute(f"DROP TABLE {name}")
+    for name in reversed(TABLES):
+        op.drop_table(name)
