@@ -42,6 +42,7 @@ async def _run(settings: Settings, *, force_sync: bool = False, login_only: bool
 
 
 def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: bool = False) -> int:
+    """Run the bot until it is stopped (SIGTERM or Ctrl-C); exit 2 on bad settings."""
     from bot.client import ContentInvalid
     from bot.logs import setup_logging
 
@@ -64,10 +65,12 @@ def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: b
 
 
 def cmd_sync_commands(args: argparse.Namespace) -> int:
+    """Log in, register the slash commands with Discord (even unchanged), and stop."""
     return cmd_run(args, force_sync=True, login_only=True)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database schema to the newest migration."""
     from bot.db.engine import Database
     from bot.db.migrate import current_revision
 
@@ -89,6 +92,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
+    """Check content/ (or --dir): one line per problem, exit 1 when there is any."""
     from cogs.learnings.content import check_content
 
     root = Path(args.dir) if args.dir else None
@@ -112,6 +116,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
+    """The container health check: exit 0 while the bot's heartbeat file is fresh."""
     try:
         settings = load_settings(require_token=False)
     except ConfigError as exc:
@@ -135,6 +140,7 @@ def _sqlite_file(database_url: str | None) -> Path:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the database to PATH while the bot may be running (SQLite's backup API)."""
     from bot.backup import BackupError, backup_database
 
     try:
@@ -149,6 +155,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database with a backup (the bot must be stopped)."""
     from bot.backup import BackupError, restore_database
 
     try:
@@ -163,12 +170,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
+    """Try Nexus in a terminal: the real bot against the local Discord."""
     from localdiscord.playground.app import run
 
     return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `python -m bot` command line: the bot by default, operator commands beside it."""
     parser = argparse.ArgumentParser(prog="nexus", description="Nexus, the ProDev community bot.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)").set_defaults(func=cmd_run)
@@ -213,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command named on the command line; its exit status."""
     args = build_parser().parse_args(argv)
     func = getattr(args, "func", cmd_run)
     return int(func(args))

@@ -82,14 +82,18 @@ class GatewayHealth:
     resumes: int = 0
 
     def mark(self, connected: bool) -> None:
+        """Record a connection change (its time only when the state changes)."""
         if connected != self.connected:
             self.connected, self.changed_at = connected, time.monotonic()
 
 
 class NexusTree(app_commands.CommandTree["Nexus"]):
+    """The command tree: every command's error goes to the one error handler."""
+
     async def on_error(
         self, interaction: discord.Interaction[Nexus], error: app_commands.AppCommandError
     ) -> None:
+        """Answer the member with a friendly, ephemeral message (never a traceback)."""
         await reply_error(interaction, error)
 
 
@@ -122,6 +126,7 @@ class Nexus(commands.Bot):
         self.gateway = GatewayHealth()
 
     async def setup_hook(self) -> None:
+        """Before connecting: migrate, load content, load every cog, sync commands if asked."""
         await self.db.upgrade()
         await self.load_content()
         for name in extension_names():
@@ -158,6 +163,7 @@ class Nexus(commands.Bot):
     # -- command registration ----------------------------------------------------------------
 
     def command_payload(self, guild: discord.abc.Snowflake | None = None) -> list[dict[str, Any]]:
+        """The commands as Discord receives them (what a sync would send)."""
         return [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
 
     async def sync_commands(self, *, force: bool = False) -> bool:
@@ -186,17 +192,21 @@ class Nexus(commands.Bot):
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def on_ready(self) -> None:
+        """Log that the bot is connected, as whom and in how many servers."""
         assert self.user is not None
         log.info("ready as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
 
     async def on_connect(self) -> None:
+        """The gateway is up."""
         self.gateway.mark(True)
 
     async def on_resumed(self) -> None:
+        """The gateway resumed after a drop."""
         self.gateway.resumes += 1
         self.gateway.mark(True)
 
     async def on_disconnect(self) -> None:
+        """The gateway dropped; counted once per drop."""
         if self.gateway.connected:
             self.gateway.disconnects += 1
         self.gateway.mark(False)
@@ -215,9 +225,11 @@ class Nexus(commands.Bot):
 
     @property
     def uptime_seconds(self) -> float:
+        """Seconds since the bot was built."""
         return time.monotonic() - self.started_at
 
     async def close(self) -> None:
+        """Stop the heartbeat, close the gateway, then the services and the database."""
         self.heartbeat.cancel()
         try:
             await super().close()

@@ -1,11 +1,20 @@
+"""Fixtures every test folder shares: a migrated database, the local Discord, the real bot."""
+
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bot.client import Nexus
+from bot.config import Settings
 from bot.db.engine import Database
+from localdiscord.emulator import FakeDiscord, patched_discord
+from tests.harness import Harness, bot_settings, pings_nobody_but_an_asker, running_bot, start_bot
 
 
 @pytest.fixture
@@ -15,6 +24,46 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.upgrade()
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A running local Discord with discord.py pointed at it (restored afterwards)."""
+    async with FakeDiscord() as emulator, patched_discord(emulator):
+        yield emulator
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    """Settings for the bot under test, its database in the test's folder."""
+    return bot_settings(fake, tmp_path)
+
+
+@pytest.fixture
+async def nexus(
+    fake: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Harness]:
+    """The real bot, connected and ready; afterwards, checks that hold for every test."""
+    caplog.set_level(logging.WARNING)
+    async with running_bot(fake, settings) as harness:
+        yield harness
+    pinging = [m for m in fake.all_sent_messages() if not pings_nobody_but_an_asker(m)]
+    assert pinging == [], "only an answer notice may ping, and only its asker"
+    assert fake.unknown_requests == [], "the bot called routes the emulator does not know"
+    # An unexpected error is a bug even when the user got a polite incident id; tests that
+    # provoke one on purpose clear caplog after asserting on it.
+    unexpected = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert unexpected == []
+
+
+@pytest.fixture
+def restart(fake: FakeDiscord) -> Callable[[Settings], Awaitable[tuple[Nexus, asyncio.Task[None]]]]:
+    """Start another bot process-alike on the same database (for restart scenarios)."""
+
+    async def start(settings: Settings) -> tuple[Nexus, asyncio.Task[None]]:
+        return await start_bot(fake, replace(settings))
+
+    return start
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

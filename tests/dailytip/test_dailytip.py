@@ -14,7 +14,7 @@ from bot.db.types import utcnow
 from cogs.dailytip.cog import COG_NAME, DailyTip, scheduler_status
 from localdiscord.emulator.payloads import channel_payload
 from localdiscord.emulator.state import EMBED_LINKS, Overwrite
-from tests.e2e.conftest import Harness, start_bot, stop_bot
+from tests.harness import Harness, start_bot, stop_bot
 
 WAIT = 10.0
 

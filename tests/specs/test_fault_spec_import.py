@@ -44,7 +44,7 @@ from bot.specs import Actor, SpecsService
 from bot.specs.analysis import Analysis, analyse, in_thread
 from bot.specs.openapi import read_spec
 from tests.figures import report
-from tests.integration.test_faults import acks_then_kill, integrity, migrated, start_child
+from tests.hardening.test_faults import acks_then_kill, integrity, migrated, start_child
 
 __all__ = ["migrated"]  # the fixture, imported from test_faults
 

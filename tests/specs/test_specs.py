@@ -15,7 +15,7 @@ from bot.config import Settings
 from localdiscord.emulator import FakeDiscord, Upload
 from localdiscord.emulator.interactions import InteractionResult
 from localdiscord.emulator.limits import walk_components
-from tests.e2e.conftest import Harness, nothing_pings, running_bot
+from tests.harness import Harness, nothing_pings, running_bot
 
 JSON = dict[str, Any]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openapi"

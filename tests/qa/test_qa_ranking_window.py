@@ -11,7 +11,7 @@ from bot.db.engine import Database
 from bot.db.search.sqlite import pairs_query
 from bot.qa.service import Actor, QaService, make_draft
 from cogs.qa.render import search_embed
-from tests.integration.test_qa_service import GUILD, HELPER, Clock, answer, ask
+from tests.qa.test_qa_service import GUILD, HELPER, Clock, answer, ask
 
 ASKER = Actor(1)
 

@@ -14,7 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.logs import RedactSecrets, setup_logging
 from localdiscord.emulator import FakeDiscord, Upload, patched_discord
-from tests.e2e.conftest import bot_settings, running_bot
+from tests.harness import bot_settings, running_bot
 from tests.helpers import REPO, TOKEN
 
 SOURCES = sorted(

@@ -28,8 +28,8 @@ from bot.db.engine import Database
 from bot.learnings.sync import sync_content
 from cogs.learnings.content import check_content
 from localdiscord.emulator import FakeDiscord, InteractionResult, patched_discord
-from tests.e2e.conftest import Harness, bot_settings, running_bot
 from tests.figures import report
+from tests.harness import Harness, bot_settings, running_bot
 from tests.helpers import CONTENT, REPO
 
 CHILD_TIMEOUT = 20.0
@@ -187,7 +187,7 @@ CALLBACK = r"/interactions/\d+/[^/]+/callback"
 
 @pytest.fixture
 async def running(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Harness]:
-    """The real bot on the emulator (as in tests/e2e), for fault injection."""
+    """The real bot on the emulator (as the end-to-end tests run it), for fault injection."""
     caplog.set_level(logging.WARNING)
     async with FakeDiscord() as fake, patched_discord(fake):
         async with running_bot(fake, bot_settings(fake, tmp_path)) as harness:

@@ -16,7 +16,7 @@ from cogs.qa.cog import COG_NAME
 from localdiscord.emulator import FakeDiscord
 from localdiscord.emulator.interactions import InteractionResult
 from localdiscord.emulator.limits import walk_components
-from tests.e2e.conftest import Harness, pings_nobody_but_an_asker, start_bot, stop_bot
+from tests.harness import Harness, pings_nobody_but_an_asker, start_bot, stop_bot
 
 JSON = dict[str, Any]
 DETAILS = "I tried autoretry_for but the task still fails silently."

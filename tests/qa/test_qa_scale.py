@@ -1,6 +1,6 @@
 """Search latency on 100,000 stored questions (slow: run with NEXUS_QA_SCALE=1).
 
-NEXUS_QA_SCALE=1 pytest -q -s tests/integration/test_qa_scale.py
+NEXUS_QA_SCALE=1 pytest -q -s tests/qa/test_qa_scale.py
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Harness
+from tests.harness import Harness
 
 
 def title(result: object) -> str:

@@ -7,7 +7,7 @@ is fuzzed the day it appears. For every example: Discord accepts every request t
 Buttons and selects: whatever controls come back from hostile text are then used, by the one
 who asked and by another member, so text that travels inside a custom_id is fuzzed too.
 
-CI runs a few hundred examples; `NEXUS_FUZZ_EXAMPLES=5000 pytest tests/e2e/test_fuzz.py` runs
+CI runs a few hundred examples; `NEXUS_FUZZ_EXAMPLES=5000 pytest tests/hardening/test_fuzz.py` runs
 the long mode.
 """
 
@@ -23,14 +23,14 @@ from hypothesis import strategies as st
 
 from localdiscord.emulator import FakeDiscord
 from localdiscord.emulator.limits import walk_components
-from tests.e2e.conftest import Harness, pings_nobody_but_an_asker
-from tests.e2e.test_permissions import (
+from tests.figures import report
+from tests.hardening.test_permissions import (
     a_world_with_content,
     option_values,
     registered_commands,
 )
-from tests.e2e.test_qa import relax_cooldowns
-from tests.figures import report
+from tests.harness import Harness, pings_nobody_but_an_asker
+from tests.qa.test_qa import relax_cooldowns
 
 JSON = dict[str, Any]
 EXAMPLES = int(os.environ.get("NEXUS_FUZZ_EXAMPLES", "250"))

@@ -1,20 +1,18 @@
-"""End-to-end: the production bot (same factory, same cogs) against the local Discord emulator."""
+"""The bot under test: the production bot (same factory, same cogs) started against the local
+Discord, and the checks every end-to-end test makes of what it sent."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.client import Nexus, create_bot
 from bot.config import Settings
-from localdiscord.emulator import FAST_CLIENT_OPTIONS, FakeDiscord, patched_discord
+from localdiscord.emulator import FAST_CLIENT_OPTIONS, FakeDiscord
 from tests.figures import report
 from tests.helpers import CONTENT
 
@@ -73,12 +71,6 @@ async def stop_bot(bot: Nexus, task: asyncio.Task[None]) -> None:
     await asyncio.wait_for(task, READY_TIMEOUT)
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as emulator, patched_discord(emulator):
-        yield emulator
-
-
 def bot_settings(fake: FakeDiscord, folder: Path, **overrides: Any) -> Settings:
     """Settings for the bot under test: its database and heartbeat in `folder`."""
     return Settings(
@@ -101,35 +93,3 @@ async def running_bot(fake: FakeDiscord, settings: Settings) -> AsyncIterator[Ha
         await stop_bot(bot, task)
         if fake.faults.fired:
             report("faults", discord_errors_injected=fake.faults.fired)
-
-
-@pytest.fixture
-def settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    return bot_settings(fake, tmp_path)
-
-
-@pytest.fixture
-async def nexus(
-    fake: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
-) -> AsyncIterator[Harness]:
-    """The real bot, connected and ready; afterwards, checks that hold for every test."""
-    caplog.set_level(logging.WARNING)
-    async with running_bot(fake, settings) as harness:
-        yield harness
-    pinging = [m for m in fake.all_sent_messages() if not pings_nobody_but_an_asker(m)]
-    assert pinging == [], "only an answer notice may ping, and only its asker"
-    assert fake.unknown_requests == [], "the bot called routes the emulator does not know"
-    # An unexpected error is a bug even when the user got a polite incident id; tests that
-    # provoke one on purpose clear caplog after asserting on it.
-    unexpected = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert unexpected == []
-
-
-@pytest.fixture
-def restart(fake: FakeDiscord) -> Callable[[Settings], Awaitable[tuple[Nexus, asyncio.Task[None]]]]:
-    """Start another bot process-alike on the same database (for restart scenarios)."""
-
-    async def start(settings: Settings) -> tuple[Nexus, asyncio.Task[None]]:
-        return await start_bot(fake, replace(settings))
-
-    return start

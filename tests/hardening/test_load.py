@@ -40,8 +40,8 @@ from bench.launcher import BotProcess, bot_config
 from bench.vocab import Vocabulary
 from bench.workload import Workload, build_workload
 from localdiscord.emulator import FakeDiscord, FakeMember, FakeUser, InteractionResult
-from tests.e2e.conftest import pings_nobody_but_an_asker
 from tests.figures import report
+from tests.harness import pings_nobody_but_an_asker
 from tests.helpers import CONTENT
 
 IN_FLIGHT = 200

@@ -7,7 +7,7 @@ from typing import Any
 from localdiscord.playground.command_tree import CommandTree
 from localdiscord.playground.parse import analyse
 from localdiscord.playground.suggest import Suggestion, static_suggestions, suggestions
-from tests.unit.test_playground_parse import DIRECTORY, PAYLOADS
+from tests.localdiscord.test_playground_parse import DIRECTORY, PAYLOADS
 
 TREE = CommandTree(PAYLOADS)
 WORDS = {"as": "Become someone else", "qa": "shadowed by the bot's /qa"}

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.db.models import Entry
 from localdiscord.emulator import FakeDiscord, command_payload_problems
-from tests.e2e.conftest import Harness, start_bot, stop_bot
+from tests.harness import Harness, start_bot, stop_bot
 
 
 async def test_ready_with_the_guild(nexus: Harness) -> None:

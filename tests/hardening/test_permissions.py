@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from localdiscord.emulator import FakeDiscord, InteractionResult, Upload
-from tests.e2e.conftest import Harness
-from tests.e2e.test_qa import answer_by_button, ask, posted_id, relax_cooldowns
 from tests.figures import report
+from tests.harness import Harness
 from tests.helpers import REPO
+from tests.qa.test_qa import answer_by_button, ask, posted_id, relax_cooldowns
 
 JSON = dict[str, Any]
 
