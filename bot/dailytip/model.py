@@ -13,6 +13,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.localtime import zone_info
+from bot.core.values import from_row
 from bot.db.models import DailyTipPost, DailyTipSchedule
 from bot.learnings.model import Learning
 
@@ -123,19 +124,7 @@ class Schedule:
     @classmethod
     def of(cls, row: DailyTipSchedule) -> Schedule:
         """The value of a schedule row."""
-        return cls(
-            guild_id=row.guild_id,
-            channel_id=row.channel_id,
-            at=time(row.hour, row.minute),
-            timezone=row.timezone,
-            enabled=row.enabled,
-            active_from=row.active_from,
-            rotation_seed=row.rotation_seed,
-            log_channel_id=row.log_channel_id,
-            disabled_reason=row.disabled_reason,
-            disabled_at=row.disabled_at,
-            notice_pending=row.notice_pending,
-        )
+        return from_row(cls, row, at=time(row.hour, row.minute))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,23 +154,7 @@ class Post:
     @classmethod
     def of(cls, row: DailyTipPost) -> Post:
         """The value of a post row."""
-        return cls(
-            id=row.id,
-            guild_id=row.guild_id,
-            local_date=row.local_date,
-            channel_id=row.channel_id,
-            tip_slug=row.tip_slug,
-            rotation_round=row.rotation_round,
-            status=row.status,
-            attempts=row.attempts,
-            next_attempt_at=row.next_attempt_at,
-            lease_owner=row.lease_owner,
-            lease_until=row.lease_until,
-            claimed_at=row.claimed_at,
-            posted_at=row.posted_at,
-            message_id=row.message_id,
-            last_error=row.last_error,
-        )
+        return from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)

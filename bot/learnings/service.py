@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 import re
 from bisect import bisect_left
@@ -12,7 +11,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
+from bot.core.paging import page_count, page_of, paginate
 from bot.core.text import normalise
+from bot.core.values import from_row
 from bot.db.engine import Database
 from bot.db.models import Entry
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
@@ -99,20 +100,13 @@ class IndexPage:
 
 def learning_from_row(row: Entry) -> Learning:
     """A stored learning as plain data."""
-    return Learning(
-        slug=row.slug,
-        kind=row.kind,
-        title=row.title,
-        topic=row.topic,
-        summary=row.summary,
-        body=row.body,
+    return from_row(
+        Learning,
+        row,
         aliases=tuple(row.aliases),
         tags=tuple(row.tags),
         related=tuple(row.related),
         docs=tuple(DocLink(d["title"], d["url"]) for d in row.docs),
-        why=row.why,
-        source_path=row.source_path,
-        content_hash=row.content_hash,
     )
 
 
@@ -352,9 +346,8 @@ class LearningsService:
         if topic is None:
             order = {t: i for i, t in enumerate(TOPICS)}
             entries.sort(key=lambda e: (order.get(e.topic, 99), e.title.casefold()))
-        pages = max(1, math.ceil(len(entries) / per_page))
-        page = min(max(page, 1), pages)
-        chunk = entries[(page - 1) * per_page : page * per_page]
+        pages, page = paginate(len(entries), per_page, page)
+        chunk = page_of(entries, per_page, page)
         return IndexPage(kind, topic, tuple(chunk), len(entries), page, pages)
 
     # -- full-text search ------------------------------------------------------------------
@@ -388,6 +381,6 @@ class LearningsService:
             for hit in found.hits
             if (r := named.get(hit.id)) is not None
         )
-        pages = max(1, math.ceil(found.total / per_page))
+        pages = page_count(found.total, per_page)
         shown = " ".join(query.split())[:SHOWN_QUERY_CHARS]
         return SearchPage(shown, hits, found.total, min(page, pages), pages)

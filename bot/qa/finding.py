@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.actor import Actor
+from bot.core.paging import paginate
 from bot.core.text import MAX_QUERY_CHARS, clean_text
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, Hit, QuestionFilter
 from bot.errors import BadInput
 from bot.qa.model import Answer, Draft, Question, QuestionHit, QuestionList, SearchPage, Status
-from bot.qa.store import QaStore, has_answers, paginate, to_answer, to_question
+from bot.qa.store import QaStore, has_answers, to_answer, to_question
 from bot.qa.validation import parse_tag, similarity_keywords
 
 SUGGESTIONS = 25  # choices an autocomplete returns at most

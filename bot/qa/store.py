@@ -8,7 +8,6 @@ the document inside the same transaction, so the index is never out of step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ from sqlalchemy import Exists, ScalarSelect, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.core.values import from_row
 from bot.db.engine import Database
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import QuestionText
@@ -44,35 +44,12 @@ def has_answers() -> Exists:
 
 def to_question(row: QaQuestion, answers: int) -> Question:
     """A question row, with its number of answers, as plain data."""
-    return Question(
-        id=row.id,
-        guild_id=row.guild_id,
-        author_id=row.author_id,
-        channel_id=row.channel_id,
-        message_id=row.message_id,
-        title=row.title,
-        details=row.details,
-        tags=tuple(row.tags),
-        answer_count=int(answers),
-        accepted_answer_id=row.accepted_answer_id,
-        created_at=row.created_at,
-        edited_at=row.edited_at,
-    )
+    return from_row(Question, row, tags=tuple(row.tags), answer_count=int(answers))
 
 
 def to_answer(row: QaAnswer, accepted_id: int | None) -> Answer:
     """An answer row as plain data (`accepted_id`: the accepted answer of its question)."""
-    return Answer(
-        id=row.id,
-        guild_id=row.guild_id,
-        question_id=row.question_id,
-        author_id=row.author_id,
-        body=row.body,
-        created_at=row.created_at,
-        edited_at=row.edited_at,
-        accepted=row.id == accepted_id,
-        notice_message_id=row.notice_message_id,
-    )
+    return from_row(Answer, row, accepted=row.id == accepted_id)
 
 
 def notice_of(posted: Posted) -> tuple[int, int]:
@@ -80,12 +57,6 @@ def notice_of(posted: Posted) -> tuple[int, int]:
     assert posted.question.channel_id is not None
     assert posted.answer.notice_message_id is not None
     return posted.question.channel_id, posted.answer.notice_message_id
-
-
-def paginate(total: int, per_page: int, page: int) -> tuple[int, int]:
-    """How many pages `total` items make, and `page` within them."""
-    pages = max(1, math.ceil(total / per_page))
-    return pages, min(max(page, 1), pages)
 
 
 class QaStore:

@@ -4,10 +4,9 @@ type. Read-only: every call is one read transaction.
 
 from __future__ import annotations
 
-import math
-
 from sqlalchemy import func, select
 
+from bot.core.paging import page_count, page_of, paginate
 from bot.core.text import clean_text
 from bot.db.engine import Database
 from bot.db.models import Spec, SpecChange, SpecEndpoint, SpecVersion
@@ -22,7 +21,6 @@ from bot.specs.lookup import (
     latest_version,
     like,
     named_spec,
-    pages,
     resolve_key,
     spec_ref,
     version_ref,
@@ -66,11 +64,10 @@ def _group_pages(
     first_pages: list[tuple[str, int]] = []
     for name in ordered:
         grouped = groups[name]
-        parts = max(1, math.ceil(len(grouped) / LIST_PER_PAGE))
+        parts = page_count(len(grouped), LIST_PER_PAGE)
         first_pages.append((name, len(chunks) + 1))
-        for part in range(parts):
-            chunk = grouped[part * LIST_PER_PAGE : (part + 1) * LIST_PER_PAGE]
-            chunks.append((name, part + 1, parts, chunk))
+        for part in range(1, parts + 1):
+            chunks.append((name, part, parts, list(page_of(grouped, LIST_PER_PAGE, part))))
     return chunks, first_pages
 
 
@@ -130,8 +127,7 @@ class Catalog:
                     f"Tags: {known or 'none yet'}."
                 )
             page = start
-        total_pages = max(1, len(chunks))
-        page = min(max(page, 1), total_pages)
+        total_pages, page = paginate(len(chunks), 1, page)
         if chunks:
             name, part, parts, chunk = chunks[page - 1]
         else:
@@ -200,8 +196,8 @@ class Catalog:
             ),
             key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), -c.version_number, c.endpoint),
         )
-        count, page = pages(len(changes), CHANGES_PER_PAGE, page)
-        shown = changes[(page - 1) * CHANGES_PER_PAGE : page * CHANGES_PER_PAGE]
+        count, page = paginate(len(changes), CHANGES_PER_PAGE, page)
+        shown = page_of(changes, CHANGES_PER_PAGE, page)
         return ChangesPage(
             spec=spec_ref(spec),
             older=version_ref(frm),

@@ -6,12 +6,12 @@ Shared by the use cases; each lookup that fails raises NotFound with what there 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.values import from_row
 from bot.db.models import Spec, SpecEndpoint, SpecNote, SpecVersion
 from bot.errors import NotFound
 from bot.specs.model import EndpointView, ManualEndpoint, NoteView, SpecRef, VersionRef
@@ -26,32 +26,18 @@ SEARCH_WORDS = 6  # words of a search that narrow it (the rest are ignored)
 
 def version_ref(row: SpecVersion) -> VersionRef:
     """The plain view of a version row."""
-    return VersionRef(
-        row.id,
-        row.number,
-        row.label,
-        row.openapi,
-        row.endpoint_count,
-        row.imported_at,
-        row.imported_by,
-    )
+    return from_row(VersionRef, row)
 
 
 def spec_ref(row: Spec) -> SpecRef:
     """The plain view of a spec row."""
-    return SpecRef(row.id, row.name, row.title)
+    return from_row(SpecRef, row)
 
 
 def like(word: str) -> str:
     """A LIKE pattern matching `word` anywhere, its wildcards escaped with a backslash."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def pages(total: int, per_page: int, page: int) -> tuple[int, int]:
-    """(number of pages, `page` brought inside them)."""
-    count = max(1, math.ceil(total / per_page))
-    return count, min(max(page, 1), count)
 
 
 def rowcount(result: Any) -> int:
