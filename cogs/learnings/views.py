@@ -17,7 +17,7 @@ from bot.errors import NotFound
 from bot.learnings import LearningsService, Suggestions
 from bot.learnings.model import TOPICS, Learning
 from bot.qa import QaService, QuestionHit
-from cogs._kit.interaction import item_label, services
+from cogs._kit.interaction import services
 from cogs._kit.limits import (
     CHOICE_NAME,
     CHOICES,
@@ -26,6 +26,7 @@ from cogs._kit.limits import (
     SELECT_OPTIONS,
 )
 from cogs._kit.pager import Book
+from cogs._kit.persistent import Action, ActionButton
 from cogs._kit.ui import SafeView, run_safely, sanitize_label
 from cogs.learnings import render
 
@@ -49,45 +50,27 @@ KIND_CHOICES = [
 # -- persistent components (their custom_id carries what they act on) ------------------------
 
 
-class OpenEntry(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"learn:open:(?P<mode>[pe]):(?P<slug>{SLUG})",
-):
-    """Opens an entry: publicly (a pick from "Did you mean") or just for the clicker (related)."""
+async def _open_entry(interaction: Interaction, state: Mapping[str, str]) -> None:
+    learnings = services(interaction).learnings
+    entry = learnings.get(state["slug"])
+    if entry is None:
+        raise NotFound("That entry was removed from the knowledge base.")
+    embed, view = entry_message(learnings, entry, 1)
+    await interaction.response.send_message(embed=embed, view=view, ephemeral=state["mode"] != "p")
 
-    def __init__(self, entry: Learning, *, public: bool) -> None:
-        emoji = render.KIND_STYLE.get(entry.kind, ("📄",))[0]
-        super().__init__(
-            discord.ui.Button(
-                label=sanitize_label(entry.title),
-                emoji=emoji,
-                style=discord.ButtonStyle.primary if public else discord.ButtonStyle.secondary,
-                custom_id=f"learn:open:{'p' if public else 'e'}:{entry.slug}",
-            )
-        )
-        self.slug = entry.slug
-        self.public = public
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> OpenEntry:
-        entry = services(interaction).learnings.get(match["slug"])
-        if entry is None:
-            entry = Learning(
-                match["slug"], "concept", item_label(item) or match["slug"], "", "", ""
-            )
-        return cls(entry, public=match["mode"] == "p")
+# Opens an entry: publicly (a pick from "Did you mean") or just for the clicker (related).
+OPEN_ENTRY = Action("learn:open:{mode}:{slug}", {"mode": "[pe]", "slug": SLUG}, _open_entry)
 
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._open(interaction))
 
-    async def _open(self, interaction: Interaction) -> None:
-        entry = services(interaction).learnings.get(self.slug)
-        if entry is None:
-            raise NotFound("That entry was removed from the knowledge base.")
-        embed, view = entry_message(services(interaction).learnings, entry, 1)
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=not self.public)
+def open_entry(entry: Learning, *, public: bool) -> ActionButton:
+    """The button that opens `entry`, in public or for the clicker alone."""
+    return OPEN_ENTRY.make(
+        sanitize_label(entry.title),
+        {"mode": "p" if public else "e", "slug": entry.slug},
+        emoji=render.KIND_STYLE.get(entry.kind, ("📄",))[0],
+        style=discord.ButtonStyle.primary if public else discord.ButtonStyle.secondary,
+    )
 
 
 class IndexTopic(
@@ -127,35 +110,18 @@ class IndexTopic(
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-class AnotherTip(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"tips:next:(?P<topic>[a-z]+):(?P<seed>\d{1,10}):(?P<pos>\d{1,4})",
-):
-    """Shows the next tip of a shuffled round: none repeats until the topic is exhausted."""
+async def _another_tip(interaction: Interaction, state: Mapping[str, str]) -> None:
+    learnings = services(interaction).learnings
+    embed, view = tip_message(learnings, state["topic"], int(state["seed"]), int(state["pos"]))
+    await interaction.response.edit_message(embed=embed, view=view)
 
-    def __init__(self, topic: str, seed: int, pos: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Another tip",
-                emoji="💡",
-                style=discord.ButtonStyle.success,
-                custom_id=f"tips:next:{topic}:{seed}:{pos}",
-            )
-        )
-        self.topic, self.seed, self.pos = topic, seed, pos
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> AnotherTip:
-        return cls(match["topic"], int(match["seed"]), int(match["pos"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._next(interaction))
-
-    async def _next(self, interaction: Interaction) -> None:
-        embed, view = tip_message(services(interaction).learnings, self.topic, self.seed, self.pos)
-        await interaction.response.edit_message(embed=embed, view=view)
+# The next tip of a shuffled round: none repeats until the topic is exhausted.
+ANOTHER_TIP = Action(
+    "tips:next:{topic}:{seed}:{pos}",
+    {"topic": "[a-z]+", "seed": r"\d{1,10}", "pos": r"\d{1,4}"},
+    _another_tip,
+)
 
 
 class OpenSearchResult(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"search:open"):
@@ -207,7 +173,7 @@ def entry_message(
     view = SafeView(timeout=None)
     ENTRY_PAGES.add_to(view, page, len(pages), slug=entry.slug)
     for number, related in enumerate(learnings.related(entry)[:10]):
-        button = OpenEntry(related, public=False)
+        button = open_entry(related, public=False)
         button.item.row = 1 + number // 5
         view.add_item(button)
     return pages[page - 1], view
@@ -216,7 +182,7 @@ def entry_message(
 def suggestions_message(result: Suggestions) -> tuple[discord.Embed, SafeView]:
     view = SafeView(timeout=None)
     for candidate in result.candidates:
-        view.add_item(OpenEntry(candidate, public=True))
+        view.add_item(open_entry(candidate, public=True))
     return render.did_you_mean(result.query, result.candidates, result.elsewhere), view
 
 
@@ -243,9 +209,16 @@ def tip_message(
     embed = render.entry_pages(order[pos])[0]
     embed.set_footer(text=f"{embed.footer.text} · tip {pos + 1} of {len(order)}")
     view = SafeView(timeout=None)
-    view.add_item(AnotherTip(topic, seed, pos + 1))
+    view.add_item(
+        ANOTHER_TIP.make(
+            "Another tip",
+            {"topic": topic, "seed": seed, "pos": pos + 1},
+            emoji="💡",
+            style=discord.ButtonStyle.success,
+        )
+    )
     for related in learnings.related(order[pos])[:4]:
-        view.add_item(OpenEntry(related, public=False))
+        view.add_item(open_entry(related, public=False))
     return embed, view
 
 
@@ -343,11 +316,11 @@ SEARCH_PAGES = Book(
     row=1,
 )
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    OpenEntry,
+    OPEN_ENTRY.button,
     ENTRY_PAGES.button,
     INDEX_PAGES.button,
     IndexTopic,
-    AnotherTip,
+    ANOTHER_TIP.button,
     SEARCH_PAGES.button,
     OpenSearchResult,
 )

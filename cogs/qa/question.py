@@ -6,7 +6,6 @@ notice that tells the asker an answer came (the one ping Q&A sends).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,7 +15,8 @@ from bot.errors import BadInput, NotFound
 from bot.qa import ANSWER_MAX, Answer, Draft, Posted, QaService, Question, may_change
 from cogs._kit.interaction import actor, server, services
 from cogs._kit.pager import Book
-from cogs._kit.ui import QUIET_EDIT, Form, SafeView, run_safely
+from cogs._kit.persistent import Action
+from cogs._kit.ui import QUIET_EDIT, Form, SafeView
 from cogs.qa import render
 
 log = logging.getLogger("cogs.qa")
@@ -33,9 +33,11 @@ MODAL_TIMEOUT = 1800  # a modal left open longer than this is forgotten (no leak
 def question_view(question: Question) -> SafeView:
     """Answer, Show answers, Accept: persistent, their custom_ids carry the question id."""
     view = SafeView(timeout=None)
-    view.add_item(AnswerButton(question.id))
-    view.add_item(ShowAnswersButton(question.id, question.answer_count))
-    view.add_item(AcceptButton(question.id))
+    ids = {"qid": question.id}
+    count = question.answer_count
+    view.add_item(ANSWER.make("Answer", ids, emoji="💬", style=discord.ButtonStyle.primary))
+    view.add_item(SHOW_ANSWERS.make(f"Show answers ({count})", ids, emoji="📖"))
+    view.add_item(ACCEPT.make("Accept", ids, emoji="✅", style=discord.ButtonStyle.success))
     return view
 
 
@@ -216,151 +218,56 @@ class AnswerModal(Form):
 # -- persistent components (their custom_id carries what they act on) ------------------------
 
 
-class AnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"qa:answer:(?P<qid>{ID})"
-):
-    """Opens the answer modal for the question."""
+async def _open_answer_form(interaction: Interaction, state: Mapping[str, str]) -> None:
+    qa, guild_id = services(interaction).qa, server(interaction, WHERE)
+    question = await qa.get(guild_id, int(state["qid"]))
+    await qa.check_answer_cooldown(guild_id, interaction.user.id)
+    await interaction.response.send_modal(AnswerModal(question.id))
 
-    def __init__(self, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Answer",
-                emoji="💬",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"qa:answer:{question_id}",
-            )
+
+async def _show_answers(interaction: Interaction, state: Mapping[str, str]) -> None:
+    embed, view = await answers_message(interaction, int(state["qid"]), 1)
+    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+async def _choose_accepted(interaction: Interaction, state: Mapping[str, str]) -> None:
+    question = await services(interaction).qa.can_accept(
+        server(interaction, WHERE), int(state["qid"]), actor(interaction)
+    )
+    if question.answer_count == 0:
+        raise NotFound(
+            f"Nobody has answered #{question.id} yet: you can accept an answer once there is one."
         )
-        self.question_id = question_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> AnswerButton:
-        return cls(int(match["qid"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._open(interaction))
-
-    async def _open(self, interaction: Interaction) -> None:
-        qa, guild_id = services(interaction).qa, server(interaction, WHERE)
-        question = await qa.get(guild_id, self.question_id)
-        await qa.check_answer_cooldown(guild_id, interaction.user.id)
-        await interaction.response.send_modal(AnswerModal(question.id))
+    embed, view = await answers_message(interaction, question.id, 1)
+    await interaction.response.send_message(
+        "Which answer solved it? Press **Accept #…** under it.",
+        embed=embed,
+        view=view,
+        ephemeral=True,
+    )
 
 
-class ShowAnswersButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"qa:answers:(?P<qid>{ID})"
-):
-    """Shows the question's answers to the member who clicks, privately."""
-
-    def __init__(self, question_id: int, count: int | None = None) -> None:
-        label = "Show answers" if count is None else f"Show answers ({count})"
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                emoji="📖",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"qa:answers:{question_id}",
-            )
-        )
-        self.question_id = question_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> ShowAnswersButton:
-        return cls(int(match["qid"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._show(interaction))
-
-    async def _show(self, interaction: Interaction) -> None:
-        embed, view = await answers_message(interaction, self.question_id, 1)
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+async def _accept(interaction: Interaction, state: Mapping[str, str]) -> None:
+    question_id = int(state["qid"])
+    posted = await services(interaction).qa.accept(
+        server(interaction, WHERE), question_id, int(state["aid"]), actor(interaction)
+    )
+    embed, view = await answers_message(interaction, question_id, 1)
+    await interaction.response.edit_message(
+        content=f"✅ You accepted answer #{posted.answer.id}. Thanks for closing the loop!",
+        embed=embed,
+        view=view,
+    )
+    await redraw(interaction.client, posted.question)
 
 
-class AcceptButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"qa:accept:(?P<qid>{ID})"
-):
-    """Lets the asker (or a moderator) pick the answer that solved the question."""
-
-    def __init__(self, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Accept",
-                emoji="✅",
-                style=discord.ButtonStyle.success,
-                custom_id=f"qa:accept:{question_id}",
-            )
-        )
-        self.question_id = question_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> AcceptButton:
-        return cls(int(match["qid"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._choose(interaction))
-
-    async def _choose(self, interaction: Interaction) -> None:
-        question = await services(interaction).qa.can_accept(
-            server(interaction, WHERE), self.question_id, actor(interaction)
-        )
-        if question.answer_count == 0:
-            raise NotFound(
-                f"Nobody has answered #{question.id} yet: you can accept an answer once "
-                "there is one."
-            )
-        embed, view = await answers_message(interaction, question.id, 1)
-        await interaction.response.send_message(
-            "Which answer solved it? Press **Accept #…** under it.",
-            embed=embed,
-            view=view,
-            ephemeral=True,
-        )
-
-
-class AcceptAnswer(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"qa:accept:(?P<qid>{ID}):(?P<aid>{ID})",
-):
-    """Accepts one answer (the asker or a moderator only)."""
-
-    def __init__(self, question_id: int, answer_id: int, *, accepted: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=f"Accepted #{answer_id}" if accepted else f"Accept #{answer_id}",
-                emoji="✅",
-                style=discord.ButtonStyle.success,
-                disabled=accepted,
-                custom_id=f"qa:accept:{question_id}:{answer_id}",
-                row=0,
-            )
-        )
-        self.question_id, self.answer_id = question_id, answer_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> AcceptAnswer:
-        return cls(int(match["qid"]), int(match["aid"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._accept(interaction))
-
-    async def _accept(self, interaction: Interaction) -> None:
-        posted = await services(interaction).qa.accept(
-            server(interaction, WHERE), self.question_id, self.answer_id, actor(interaction)
-        )
-        embed, view = await answers_message(interaction, self.question_id, 1)
-        await interaction.response.edit_message(
-            content=f"✅ You accepted answer #{posted.answer.id}. Thanks for closing the loop!",
-            embed=embed,
-            view=view,
-        )
-        await redraw(interaction.client, posted.question)
+# Answer (opens the form), Show answers (privately), Accept (the asker or a moderator picks one).
+ANSWER = Action("qa:answer:{qid}", {"qid": ID}, _open_answer_form)
+SHOW_ANSWERS = Action("qa:answers:{qid}", {"qid": ID}, _show_answers)
+ACCEPT = Action("qa:accept:{qid}", {"qid": ID}, _choose_accepted)
+ACCEPT_ANSWER = Action("qa:accept:{qid}:{aid}", {"qid": ID, "aid": ID}, _accept)
+AnswerButton, ShowAnswersButton = ANSWER.button, SHOW_ANSWERS.button
+AcceptButton, AcceptAnswer = ACCEPT.button, ACCEPT_ANSWER.button
 
 
 # -- the answers, page by page -------------------------------------------------------------
@@ -377,7 +284,17 @@ async def answers_message(
     view = SafeView(timeout=None)
     if may_change(actor(interaction), question.author_id):
         for answer in shown:
-            view.add_item(AcceptAnswer(question.id, answer.id, accepted=answer.accepted))
+            label = f"Accepted #{answer.id}" if answer.accepted else f"Accept #{answer.id}"
+            view.add_item(
+                ACCEPT_ANSWER.make(
+                    label,
+                    {"qid": question.id, "aid": answer.id},
+                    emoji="✅",
+                    style=discord.ButtonStyle.success,
+                    disabled=answer.accepted,
+                    row=0,
+                )
+            )
     ANSWERS.add_to(view, page, pages, qid=str(question.id))
     return embed, view
 

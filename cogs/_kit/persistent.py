@@ -1,0 +1,106 @@
+r"""Persistent buttons: their custom_id carries what they act on, so they keep working after a
+restart. A feature declares an `Action` — the custom_id's shape and what a click does — and the
+kit builds the button, reads it back from a click, and turns any error into a friendly reply:
+
+    ANSWER = Action("qa:answer:{qid}", {"qid": r"\d{1,18}"}, open_answer_form)
+    view.add_item(ANSWER.make("Answer", {"qid": question.id}, emoji="💬"))
+    bot.add_dynamic_items(ANSWER.button)
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar
+
+import discord
+
+from cogs._kit.interaction import item_label
+from cogs._kit.limits import CUSTOM_ID
+from cogs._kit.ui import run_safely
+
+Interaction = discord.Interaction[Any]
+# What a click does: (the click, what the custom_id carried) -> None (it answers the click).
+Act = Callable[[Interaction, Mapping[str, str]], Awaitable[None]]
+
+
+class Action:
+    """One kind of persistent button: its custom_id's shape, and what a click does.
+
+    `shape` is a format string naming every field, e.g. `"qa:accept:{qid}:{aid}"`; `fields`
+    gives each field's pattern. Only the last field may be free text: a custom_id longer than
+    Discord allows is cut there.
+    """
+
+    def __init__(self, shape: str, fields: Mapping[str, str], act: Act) -> None:
+        self.shape, self.act = shape, act
+        template = "".join(
+            re.escape(literal) + (f"(?P<{name}>{fields[name]})" if name else "")
+            for literal, name, _, _ in string.Formatter().parse(shape)
+        )
+        name = "".join(part.title() for part in re.findall(r"[a-z]+", shape)) + "Button"
+        self.button: type[ActionButton] = type(
+            name, (ActionButton,), {"action": self}, template=template
+        )
+
+    def custom_id(self, state: Mapping[str, object]) -> str:
+        """The custom_id of a button carrying `state`."""
+        return self.shape.format(**state)[:CUSTOM_ID]
+
+    def make(
+        self,
+        label: str | None,
+        state: Mapping[str, object],
+        *,
+        emoji: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        disabled: bool = False,
+        row: int | None = None,
+    ) -> ActionButton:
+        """A button of this kind carrying `state` (a value for every field of the shape)."""
+        return self.button(state, label=label, emoji=emoji, style=style, disabled=disabled, row=row)
+
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button of some `Action` (each action has its own subclass, with its own template)."""
+
+    action: ClassVar[Action]
+
+    def __init__(
+        self,
+        state: Mapping[str, object],
+        *,
+        label: str | None,
+        emoji: str | discord.PartialEmoji | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        disabled: bool = False,
+        row: int | None = None,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji=emoji,
+                style=style,
+                disabled=disabled,
+                custom_id=self.action.custom_id(state),
+                row=row,
+            )
+        )
+        self.state = {key: str(value) for key, value in state.items()}
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ActionButton:
+        """The button that was clicked, read back from its custom_id."""
+        return cls(
+            match.groupdict(),
+            label=item_label(item) or None,
+            emoji=getattr(item, "emoji", None),
+            style=getattr(item, "style", discord.ButtonStyle.secondary),
+        )
+
+    async def callback(self, interaction: Interaction) -> None:
+        """Do what this button does; any error becomes a friendly reply, never a dead button."""
+        await run_safely(interaction, self.action.act(interaction, self.state))
