@@ -1,3 +1,4 @@
-"""The Discord-free rules every feature shares: who acts, text cleaning, mention refusal,
-Markdown paging, clocks and time zones.
+"""The Discord-free rules every feature shares: who acts (and who may change a server's
+settings), member text cleaned and checked, mention refusal, pages of lists, plain values made
+from rows, Markdown paging, clocks and time zones.
 """

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.errors import NotAllowed
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -18,3 +20,9 @@ class Actor:
     role_ids: frozenset[int] = frozenset()
     can_manage: bool = False
     is_moderator: bool = False
+
+
+def require_manage_server(can_manage: bool) -> None:
+    """Server settings are for members with Manage Server: NotAllowed for anyone else."""
+    if not can_manage:
+        raise NotAllowed("Only members with the **Manage Server** permission can do that.")

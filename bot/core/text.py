@@ -50,3 +50,20 @@ def refuse_mass_mentions(value: str, what: str) -> None:
             f"Your {what} mentions `@everyone`, `@here` or a role. Posts on Nexus must not ping "
             "groups of people: remove the mention and try again."
         )
+
+
+def member_text(
+    raw: str, what: str, *, limit: int, empty: str, too_long: str, multiline: bool = True
+) -> str:
+    """Text a member wrote, cleaned (one line unless `multiline`) and checked, else BadInput.
+
+    Group mentions are refused first, then empty text (`empty` says what to write), then text
+    over `limit` characters: `too_long` may name `{limit}` and `{length}`.
+    """
+    text = clean_text(raw, multiline=multiline)
+    refuse_mass_mentions(text, what)
+    if not text:
+        raise BadInput(empty)
+    if len(text) > limit:
+        raise BadInput(too_long.format(limit=limit, length=len(text)))
+    return text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.core.actor import require_manage_server
 from bot.db.models import QaAnswer, QaQuestion, QaSettings
-from bot.errors import NotAllowed
 from bot.qa.store import QaStore
 
 
@@ -14,8 +14,7 @@ class Settings(QaStore):
 
     async def set_channel(self, guild_id: int, channel_id: int | None, *, can_manage: bool) -> None:
         """Choose where questions are posted (None: where they are asked). Manage Server only."""
-        if not can_manage:
-            raise NotAllowed("Only members with the **Manage Server** permission can do that.")
+        require_manage_server(can_manage)
         async with self._db.unit_of_work() as session:
             row = await session.get(QaSettings, guild_id)
             if row is None:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from bot.core.actor import Actor
-from bot.core.text import WORD_RE, clean_text, refuse_mass_mentions
+from bot.core.text import WORD_RE, clean_text, member_text, refuse_mass_mentions
 from bot.errors import BadInput
 from bot.qa.model import Draft
 
@@ -90,15 +90,13 @@ def make_draft(title: str, details: str, tags: str | None = None) -> Draft:
 
 def make_answer(body: str) -> str:
     """Clean and validate an answer's text."""
-    cleaned = clean_text(body, multiline=True)
-    refuse_mass_mentions(cleaned, "answer")
-    if not cleaned:
-        raise BadInput("Your answer is empty: write what would help.")
-    if len(cleaned) > ANSWER_MAX:
-        raise BadInput(
-            f"An answer can be at most {ANSWER_MAX} characters (yours has {len(cleaned)})."
-        )
-    return cleaned
+    return member_text(
+        body,
+        "answer",
+        limit=ANSWER_MAX,
+        empty="Your answer is empty: write what would help.",
+        too_long="An answer can be at most {limit} characters (yours has {length}).",
+    )
 
 
 def parse_ref(raw: str, what: str = "question") -> int:

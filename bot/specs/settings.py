@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.core.actor import Actor
+from bot.core.actor import Actor, require_manage_server
 from bot.db.engine import Database
 from bot.db.models import SpecSettings
 from bot.errors import NotAllowed
@@ -38,8 +38,7 @@ class SpecSettingsService:
         clear_role: bool = False,
     ) -> SpecSettingsView:
         """Set (or clear) the spec channel and the editor role. Manage Server only."""
-        if not actor.can_manage:
-            raise NotAllowed("Only members with the **Manage Server** permission can do that.")
+        require_manage_server(actor.can_manage)
         async with self._db.unit_of_work() as session:
             row = await session.get(SpecSettings, guild_id)
             if row is None:

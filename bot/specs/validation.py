@@ -9,7 +9,7 @@ import json
 import re
 import unicodedata
 
-from bot.core.text import clean_text, refuse_mass_mentions
+from bot.core.text import clean_text, member_text, refuse_mass_mentions
 from bot.errors import BadInput
 from bot.specs.model import CHOICE_TEXT_MAX, ManualDraft
 from bot.specs.openapi import MAX_PATH_CHARS, METHODS, endpoint_key
@@ -66,13 +66,13 @@ def is_bare_number(label: str) -> bool:
 
 def make_note(raw: str) -> str:
     """A note's text, cleaned: not empty, no mass mentions, at most NOTE_MAX characters."""
-    text = clean_text(raw, multiline=True)
-    refuse_mass_mentions(text, "note")
-    if not text:
-        raise BadInput("The note is empty: write what a peer should know about this endpoint.")
-    if len(text) > NOTE_MAX:
-        raise BadInput(f"A note is at most {NOTE_MAX} characters (yours has {len(text)}).")
-    return text
+    return member_text(
+        raw,
+        "note",
+        limit=NOTE_MAX,
+        empty="The note is empty: write what a peer should know about this endpoint.",
+        too_long="A note is at most {limit} characters (yours has {length}).",
+    )
 
 
 def _example(raw: str | None, what: str) -> str | None:
@@ -111,12 +111,14 @@ def make_manual_draft(
             "characters), e.g. `/api/v1/bookings/{id}/`."
         )
     refuse_mass_mentions(where, "path")
-    text = clean_text(summary, multiline=False)
-    refuse_mass_mentions(text, "summary")
-    if not text:
-        raise BadInput("Add a one-line summary of what the endpoint does.")
-    if len(text) > SUMMARY_MAX:
-        raise BadInput(f"The summary is at most {SUMMARY_MAX} characters.")
+    text = member_text(
+        summary,
+        "summary",
+        multiline=False,
+        limit=SUMMARY_MAX,
+        empty="Add a one-line summary of what the endpoint does.",
+        too_long="The summary is at most {limit} characters.",
+    )
     return ManualDraft(
         verb,
         where,
