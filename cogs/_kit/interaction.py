@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
 
 from bot.core.actor import Actor
 from bot.errors import BadInput
+from cogs._kit.limits import CHOICE_VALUE
 
 if TYPE_CHECKING:
     from bot.client import Services
+
+# An option filled from autocomplete: what a member types there is at most a choice's value.
+Picked = app_commands.Range[str, 1, CHOICE_VALUE]
 
 
 def services(interaction: discord.Interaction[Any]) -> Services:

@@ -11,9 +11,7 @@ from discord.ext import commands
 
 from bot.errors import NotFound
 from bot.learnings import Found, LearningsService, Suggestions
-from cogs._kit.limits import (
-    CHOICE_VALUE,
-)
+from cogs._kit.interaction import Picked
 from cogs._kit.ui import in_time, respond
 from cogs.learnings import render
 from cogs.learnings.views import (
@@ -21,9 +19,9 @@ from cogs.learnings.views import (
     KIND_CHOICES,
     SEARCH_QUERY_MAX,
     TOPIC_CHOICES,
-    choices_for,
     entry_message,
     index_message,
+    names_of,
     search_message,
     suggestions_message,
     tip_message,
@@ -64,20 +62,13 @@ class Learnings(commands.Cog):
         name="concept", description="Explain a backend concept, e.g. jwt, n+1, celery beat"
     )
     @app_commands.describe(name="The concept to explain; leave empty to browse them all by topic")
-    async def concept(
-        self, interaction: Interaction, name: app_commands.Range[str, 1, CHOICE_VALUE] | None = None
-    ) -> None:
+    @app_commands.autocomplete(name=names_of("concept"))
+    async def concept(self, interaction: Interaction, name: Picked | None = None) -> None:
         if name is None:
             embed, view = index_message(self.learnings, "concept", None, 1)
             await interaction.response.send_message(embed=embed, view=view)
             return
         await self._answer(interaction, name, "concept")
-
-    @concept.autocomplete("name")
-    async def concept_names(
-        self, interaction: Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return choices_for(self.learnings.suggest(current, "concept"))
 
     @app_commands.command(
         name="challenge", description="A challenge learners met, and how they solved it"
@@ -87,10 +78,11 @@ class Learnings(commands.Cog):
         topic="Pick a random challenge from this topic",
     )
     @app_commands.choices(topic=TOPIC_CHOICES)
+    @app_commands.autocomplete(name=names_of("challenge"))
     async def challenge(
         self,
         interaction: Interaction,
-        name: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
+        name: Picked | None = None,
         topic: app_commands.Choice[str] | None = None,
     ) -> None:
         if name is not None:
@@ -103,12 +95,6 @@ class Learnings(commands.Cog):
             )
         embed, view = entry_message(self.learnings, entry, 1)
         await interaction.response.send_message(embed=embed, view=view)
-
-    @challenge.autocomplete("name")
-    async def challenge_names(
-        self, interaction: Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return choices_for(self.learnings.suggest(current, "challenge"))
 
     @app_commands.command(
         name="tips", description="A best-practice tip, with another one a click away"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,15 +19,13 @@ from bot.learnings.model import TOPICS, Learning
 from bot.qa import QaService, QuestionHit
 from cogs._kit.interaction import services
 from cogs._kit.limits import (
-    CHOICE_NAME,
-    CHOICES,
     SELECT_OPTION_DESCRIPTION,
     SELECT_OPTION_LABEL,
     SELECT_OPTIONS,
 )
 from cogs._kit.pager import Book
 from cogs._kit.persistent import Action, ActionButton
-from cogs._kit.ui import SafeView, run_safely, sanitize_label
+from cogs._kit.ui import SafeView, choices, run_safely, sanitize_label
 from cogs.learnings import render
 
 if TYPE_CHECKING:
@@ -259,11 +257,16 @@ async def search_message(
     return render.search_results(result, questions), view
 
 
-def choices_for(entries: list[Learning]) -> list[app_commands.Choice[str]]:
-    return [
-        app_commands.Choice(name=sanitize_label(e.title, CHOICE_NAME), value=e.slug)
-        for e in entries[:CHOICES]
-    ]
+def names_of(
+    kind: str,
+) -> Callable[[Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
+    """The autocomplete of a `name` option: entries of `kind` close to what is typed."""
+
+    async def names(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        found = services(interaction).learnings.suggest(current, kind)
+        return choices((entry.title, entry.slug) for entry in found)
+
+    return names
 
 
 # -- the pagers ---------------------------------------------------------------------------------

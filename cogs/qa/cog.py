@@ -15,11 +15,12 @@ from bot.qa import (
     TAG_MAX_CHARS,
     ForgetMode,
     QaService,
+    Question,
     parse_ref,
     parse_tag,
 )
-from cogs._kit.interaction import actor, server
-from cogs._kit.limits import CHOICE_VALUE, CHOICES
+from cogs._kit.interaction import Picked, actor, server
+from cogs._kit.limits import CHOICES
 from cogs._kit.text import plural
 from cogs._kit.ui import (
     Choice,
@@ -155,7 +156,7 @@ class QA(commands.Cog, name=COG_NAME):
     async def answer(
         self,
         interaction: Interaction,
-        question: app_commands.Range[str, 1, CHOICE_VALUE],
+        question: Picked,
         text: app_commands.Range[str, 1, ANSWER_MAX] | None = None,
     ) -> None:
         question_id = parse_ref(question, "question")
@@ -218,9 +219,7 @@ class QA(commands.Cog, name=COG_NAME):
     @qa_group.command(name="show", description="Show a question with its best answer")
     @app_commands.describe(question="The question (start typing its words or number)")
     @app_commands.autocomplete(question=any_question)
-    async def show(
-        self, interaction: Interaction, question: app_commands.Range[str, 1, CHOICE_VALUE]
-    ) -> None:
+    async def show(self, interaction: Interaction, question: Picked) -> None:
         found, answers = await self.qa.answers(
             server(interaction, WHERE), parse_ref(question, "question")
         )
@@ -231,34 +230,34 @@ class QA(commands.Cog, name=COG_NAME):
 
     @qa_group.command(name="mine", description="The questions you asked here")
     async def mine(self, interaction: Interaction) -> None:
-        embed, view = await list_message(interaction, "mine", 1)
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        await self._list(interaction, "mine")
 
     @qa_group.command(name="open", description="Questions nobody has answered yet, oldest first")
     async def unanswered(self, interaction: Interaction) -> None:
-        embed, view = await list_message(interaction, "open", 1)
+        await self._list(interaction, "open")
+
+    async def _list(self, interaction: Interaction, kind: str) -> None:
+        embed, view = await list_message(interaction, kind, 1)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    async def _own_question(self, interaction: Interaction, question: str) -> Question:
+        """The question named, if the member may change it (theirs, or a moderator's call)."""
+        return await self.qa.editable_question(
+            server(interaction, WHERE), parse_ref(question, "question"), actor(interaction)
+        )
 
     @qa_group.command(name="edit", description="Edit one of your questions")
     @app_commands.describe(question="The question to edit")
     @app_commands.autocomplete(question=any_question)
-    async def edit(
-        self, interaction: Interaction, question: app_commands.Range[str, 1, CHOICE_VALUE]
-    ) -> None:
-        found = await self.qa.editable_question(
-            server(interaction, WHERE), parse_ref(question, "question"), actor(interaction)
-        )
+    async def edit(self, interaction: Interaction, question: Picked) -> None:
+        found = await self._own_question(interaction, question)
         await interaction.response.send_modal(QuestionModal(found))
 
     @qa_group.command(name="delete", description="Delete one of your questions and its answers")
     @app_commands.describe(question="The question to delete")
     @app_commands.autocomplete(question=any_question)
-    async def delete(
-        self, interaction: Interaction, question: app_commands.Range[str, 1, CHOICE_VALUE]
-    ) -> None:
-        found = await self.qa.editable_question(
-            server(interaction, WHERE), parse_ref(question, "question"), actor(interaction)
-        )
+    async def delete(self, interaction: Interaction, question: Picked) -> None:
+        found = await self._own_question(interaction, question)
         count = found.answer_count
 
         async def delete(pressed: Interaction) -> Done:
@@ -290,9 +289,7 @@ class QA(commands.Cog, name=COG_NAME):
     @qa_group.command(name="edit-answer", description="Edit one of your answers")
     @app_commands.describe(answer="The answer to edit (start typing its words or number)")
     @app_commands.autocomplete(answer=own_answers)
-    async def edit_answer(
-        self, interaction: Interaction, answer: app_commands.Range[str, 1, CHOICE_VALUE]
-    ) -> None:
+    async def edit_answer(self, interaction: Interaction, answer: Picked) -> None:
         found = await self.qa.editable_answer(
             server(interaction, WHERE), parse_ref(answer, "answer"), actor(interaction)
         )
@@ -301,9 +298,7 @@ class QA(commands.Cog, name=COG_NAME):
     @qa_group.command(name="delete-answer", description="Delete one of your answers")
     @app_commands.describe(answer="The answer to delete (start typing its words or number)")
     @app_commands.autocomplete(answer=own_answers)
-    async def delete_answer(
-        self, interaction: Interaction, answer: app_commands.Range[str, 1, CHOICE_VALUE]
-    ) -> None:
+    async def delete_answer(self, interaction: Interaction, answer: Picked) -> None:
         answer_id = parse_ref(answer, "answer")
         removed = await self.qa.delete_answer(
             server(interaction, WHERE), answer_id, actor(interaction)

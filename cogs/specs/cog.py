@@ -18,8 +18,7 @@ from bot.specs import (
     SpecsService,
     parse_spec_name,
 )
-from cogs._kit.interaction import actor, server
-from cogs._kit.limits import CHOICE_VALUE
+from cogs._kit.interaction import Picked, actor, server
 from cogs._kit.ui import Choice, Confirm, Done
 from cogs.specs import render
 from cogs.specs.announce import announce
@@ -140,7 +139,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: SpecName,
-        tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
+        tag: Picked | None = None,
     ) -> None:
         embed, view = await listing_message(
             self.specs, server(interaction, WHERE), spec_name=spec, tag=tag
@@ -223,7 +222,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: SpecName,
-        tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
+        tag: Picked | None = None,
         endpoint: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         result = await self.specs.follow(
@@ -245,7 +244,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: SpecName,
-        tag: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
+        tag: Picked | None = None,
         endpoint: app_commands.Range[str, 1, 200] | None = None,
         everything: bool = False,
     ) -> None:
