@@ -1,38 +1,17 @@
 """Full-text search behind one interface (`Search`), one implementation per database.
 
 Services reach it as `db.search` (see `Database`) and never write its queries themselves:
-`bot.db.search.base` says what they may ask, `bot.db.search.sqlite` answers with FTS5.
+`bot.db.search.base` says what they may ask (all of it exported here), `bot.db.search.sqlite`
+answers with FTS5.
 """
 
-from bot.db.search.base import (
-    HIGHLIGHT_CLOSE,
-    HIGHLIGHT_OPEN,
-    EntryIndex,
-    EntryText,
-    Hit,
-    HitPage,
-    Hits,
-    QuestionFilter,
-    QuestionIndex,
-    QuestionText,
-    Search,
-)
+from bot.db.search import base
+from bot.db.search.base import *  # noqa: F403
+from bot.db.search.base import Search
 from bot.db.search.sqlite import SqliteSearch
 
-__all__ = [
-    "HIGHLIGHT_CLOSE",
-    "HIGHLIGHT_OPEN",
-    "EntryIndex",
-    "EntryText",
-    "Hit",
-    "HitPage",
-    "Hits",
-    "QuestionFilter",
-    "QuestionIndex",
-    "QuestionText",
-    "Search",
-    "search_for",
-]
+__all__ = ["search_for"]
+__all__ += base.__all__
 
 
 def search_for(backend: str) -> Search:

@@ -5,6 +5,11 @@ becomes a query, how matches are ranked and where the index lives belong to one 
 per database (`bot.db.search.sqlite`: FTS5 tables). Writes take the caller's session, so the
 index changes in the same transaction as the rows it describes.
 
+The methods the services call are written here, once: they hold what every database does alike
+(the text put in place of the old, every word of a search else any of them, nothing to find
+without a word). An implementation provides the steps they are made of, the abstract methods:
+the index's query language and its statements.
+
 Scores rank lower-is-better (FTS5's bm25 does; an implementation ranking higher-is-better
 returns them negated). Snippets are plain text with each matched word between
 `HIGHLIGHT_OPEN` and `HIGHLIGHT_CLOSE`.
@@ -13,10 +18,28 @@ returns them negated). Snippets are plain text with each matched word between
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = [
+    "HIGHLIGHT_CLOSE",
+    "HIGHLIGHT_OPEN",
+    "EntryIndex",
+    "EntryPage",
+    "EntryText",
+    "Hit",
+    "HitPage",
+    "Hits",
+    "QuestionFilter",
+    "QuestionIndex",
+    "QuestionText",
+    "Ranking",
+    "Search",
+    "TextIndex",
+]
 
 HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE = "\x02", "\x03"
 
@@ -87,18 +110,90 @@ class QuestionFilter:
     unaccepted: bool = False
 
 
-class EntryIndex(ABC):
-    """The full-text index of the learnings: title, aliases, tags, summary and body."""
+@dataclass(frozen=True, slots=True)
+class EntryPage:
+    """Which learnings a search shows: `limit` of them from `offset`, of `kinds` when given."""
 
-    @abstractmethod
-    async def put(self, session: AsyncSession, entry: EntryText) -> None:
-        """Index a learning (its previous text, if any, is replaced)."""
+    kinds: Sequence[str] | None
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """Which questions a search ranks and shows: the newest `window` matches `where` allows,
+    best first, page `page` of `per_page` (past the end: the last page).
+    """
+
+    where: QuestionFilter
+    window: int
+    page: int
+    per_page: int
+
+
+class _Identified(Protocol):
+    """Text indexed under the id of its row."""
+
+    @property
+    def id(self) -> int:
+        """The row's id."""
+        ...
+
+
+class _Counted(Protocol):
+    """Matches that say how many there are."""
+
+    @property
+    def total(self) -> int:
+        """How many matches there are in all."""
+        ...
+
+
+Document = TypeVar("Document", bound=_Identified)
+Found = TypeVar("Found", bound=_Counted)
+
+
+class TextIndex(ABC, Generic[Document]):
+    """A full-text index of one table's rows, each indexed by its id."""
+
+    async def put(self, session: AsyncSession, document: Document) -> None:
+        """Index a row (its previous text, if any, is replaced)."""
+        await self.remove(session, [document.id])
+        await self._add(session, document)
 
     @abstractmethod
     async def remove(self, session: AsyncSession, ids: Sequence[int]) -> None:
-        """Forget the learnings `ids` (ids not indexed are ignored)."""
+        """Forget the rows `ids` (ids not indexed are ignored)."""
 
     @abstractmethod
+    async def _add(self, session: AsyncSession, document: Document) -> None:
+        """Index a row that is not indexed."""
+
+    @abstractmethod
+    def match(self, query: str, *, any_term: bool = False) -> str | None:
+        """Free text `query` in the index's own language: rows holding every term of it
+        (with `any_term`, any of them); None when it holds nothing to search for.
+        """
+
+    async def _every_else_any(
+        self, query: str, run: Callable[[str], Awaitable[Found]], nothing: Found
+    ) -> Found:
+        """`run` with every term of `query`, or, when that finds nothing, with any of them;
+        `nothing` when `query` holds nothing to search for.
+        """
+        every = self.match(query)
+        if every is None:
+            return nothing
+        found = await run(every)
+        any_term = self.match(query, any_term=True)
+        if found.total == 0 and any_term is not None and any_term != every:
+            found = await run(any_term)
+        return found
+
+
+class EntryIndex(TextIndex[EntryText]):
+    """The full-text index of the learnings: title, aliases, tags, summary and body."""
+
     async def search(
         self,
         session: AsyncSession,
@@ -111,9 +206,17 @@ class EntryIndex(ABC):
         """Learnings (of `kinds`, when given) holding every word of `query`, or, when none
         does, any of them; best first, `limit` of them from `offset`, with snippets.
         """
+        page = EntryPage(kinds, limit, offset)
+        return await self._every_else_any(
+            query, lambda match: self._page(session, match, page), Hits((), 0)
+        )
+
+    @abstractmethod
+    async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
+        """How many learnings `match` finds, and `page` of them, best first, with snippets."""
 
 
-class QuestionIndex(ABC):
+class QuestionIndex(TextIndex[QuestionText]):
     """The full-text index of the questions: title, details, tags and the answers' text.
 
     Searches among many matches rank only the newest `window` of them (the most recent
@@ -121,15 +224,6 @@ class QuestionIndex(ABC):
     `total` they report is then `window`.
     """
 
-    @abstractmethod
-    async def put(self, session: AsyncSession, question: QuestionText) -> None:
-        """Index a question (its previous text, if any, is replaced)."""
-
-    @abstractmethod
-    async def remove(self, session: AsyncSession, ids: Sequence[int]) -> None:
-        """Forget the questions `ids` (ids not indexed are ignored)."""
-
-    @abstractmethod
     async def search(
         self,
         session: AsyncSession,
@@ -141,18 +235,24 @@ class QuestionIndex(ABC):
         per_page: int,
     ) -> HitPage:
         """Questions holding every word of `query`, or, when none does, any of them; one page
-        of the best among the newest `window` matches, with snippets.
+        of the best among the newest `window` matches, the words matched highlighted.
         """
+        ranking = Ranking(where, window, page, per_page)
+        return await self._every_else_any(
+            query, lambda match: self._ranked(session, match, match, ranking), HitPage((), 0, 1)
+        )
 
-    @abstractmethod
     async def suggest(
         self, session: AsyncSession, typed: str, where: QuestionFilter, *, window: int, limit: int
     ) -> list[int]:
         """Ids of questions whose title or tags hold the words being typed (the last one may
         be unfinished), best first among the newest `window` matches.
         """
+        match = self._prefix_match(typed)
+        if match is None:
+            return []
+        return await self._titles(session, match, Ranking(where, window, 1, limit))
 
-    @abstractmethod
     async def similar(
         self,
         session: AsyncSession,
@@ -167,6 +267,12 @@ class QuestionIndex(ABC):
         there is only one); two `common` words alone are not a match. The best `limit` among
         the newest `window` matches, each with a snippet around any of the keywords.
         """
+        match = self.similar_query(keywords, common)
+        if match is None:
+            return []
+        highlight = self.highlight_query(keywords)
+        found = await self._ranked(session, match, highlight, Ranking(where, window, 1, limit))
+        return list(found.hits)
 
     @abstractmethod
     async def count(self, session: AsyncSession, word: str) -> int:
@@ -184,13 +290,32 @@ class QuestionIndex(ABC):
     def highlight_query(self, keywords: Sequence[str]) -> str:
         """The query `similar` highlights its snippets with, in the index's own language."""
 
-
-class Search(ABC):
-    """Full-text search of one database: one index per searchable table."""
-
-    entries: EntryIndex
-    questions: QuestionIndex
+    @abstractmethod
+    def _prefix_match(self, typed: str) -> str | None:
+        """The query for text being typed, whose last word may be unfinished (None: empty)."""
 
     @abstractmethod
+    async def _ranked(
+        self, session: AsyncSession, match: str, highlight: str, ranking: Ranking
+    ) -> HitPage:
+        """The page `ranking` asks for of the questions `match` finds, with snippets of the
+        words `highlight` finds; how many matches the window holds; the page shown.
+        """
+
+    @abstractmethod
+    async def _titles(self, session: AsyncSession, match: str, ranking: Ranking) -> list[int]:
+        """Ids of the first page `ranking` asks for of the questions whose title or tags
+        `match` finds.
+        """
+
+
+class Search:
+    """Full-text search of one database: one index per searchable table."""
+
+    def __init__(self, entries: EntryIndex, questions: QuestionIndex) -> None:
+        self.entries = entries
+        self.questions = questions
+
     def has_terms(self, query: str) -> bool:
         """Whether `query` holds anything to search for (not only spaces and punctuation)."""
+        return self.entries.match(query) is not None

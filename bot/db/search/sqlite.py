@@ -23,6 +23,7 @@ from bot.db.search.base import (
     HIGHLIGHT_CLOSE,
     HIGHLIGHT_OPEN,
     EntryIndex,
+    EntryPage,
     EntryText,
     Hit,
     HitPage,
@@ -30,6 +31,7 @@ from bot.db.search.base import (
     QuestionFilter,
     QuestionIndex,
     QuestionText,
+    Ranking,
     Search,
 )
 
@@ -111,15 +113,35 @@ def _last_page(total: int, per_page: int, page: int) -> int:
     return min(max(page, 1), max(1, math.ceil(total / per_page)))
 
 
-# -- the learnings ----------------------------------------------------------------------------
+# -- the indexes ------------------------------------------------------------------------------
 
 
-class SqliteEntryIndex(EntryIndex):
+class FtsTables:
+    """What the FTS5 indexes share: tables holding one row per indexed row, under its id (the
+    table's rowid), and queries of quoted phrases.
+    """
+
+    tables: tuple[str, ...]
+
+    async def remove(self, session: AsyncSession, ids: Sequence[int]) -> None:
+        """Forget the rows `ids` in every table of the index."""
+        for row_id in ids:
+            for table in self.tables:
+                delete = text(f"DELETE FROM {table} WHERE rowid = :id")  # noqa: S608
+                await session.execute(delete, {"id": row_id})
+
+    def match(self, query: str, *, any_term: bool = False) -> str | None:
+        """A MATCH expression of quoted phrases (`fts_query`)."""
+        return fts_query(query, any_term=any_term)
+
+
+class SqliteEntryIndex(FtsTables, EntryIndex):
     """`entries_fts`, ranked by bm25 with the title and aliases first."""
 
-    async def put(self, session: AsyncSession, entry: EntryText) -> None:
-        """Index a learning (its previous text, if any, is replaced)."""
-        await self.remove(session, [entry.id])
+    tables = ("entries_fts",)
+
+    async def _add(self, session: AsyncSession, entry: EntryText) -> None:
+        """A row of `entries_fts`, its lists as words."""
         await session.execute(
             text(
                 "INSERT INTO entries_fts (rowid, title, aliases, tags, summary, body) "
@@ -135,54 +157,20 @@ class SqliteEntryIndex(EntryIndex):
             },
         )
 
-    async def remove(self, session: AsyncSession, ids: Sequence[int]) -> None:
-        """Forget the learnings `ids`."""
-        for entry_id in ids:
-            await session.execute(
-                text("DELETE FROM entries_fts WHERE rowid = :id"), {"id": entry_id}
-            )
-
-    async def search(
-        self,
-        session: AsyncSession,
-        query: str,
-        *,
-        kinds: Sequence[str] | None = None,
-        limit: int,
-        offset: int = 0,
-    ) -> Hits:
-        """Every word of `query`, else any of them; bm25-ranked, with snippets."""
-        expression = fts_query(query)
-        if expression is None:
-            return Hits((), 0)
-        found = await self._search(session, expression, kinds, limit, offset)
-        if found.total == 0 and " " in expression:
-            any_expression = fts_query(query, any_term=True)
-            assert any_expression is not None
-            found = await self._search(session, any_expression, kinds, limit, offset)
-        return found
-
-    async def _search(
-        self,
-        session: AsyncSession,
-        expression: str,
-        kinds: Sequence[str] | None,
-        limit: int,
-        offset: int,
-    ) -> Hits:
-        """How many learnings `expression` matches, and one page of them."""
+    async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
+        """Counted, then bm25-ranked, with snippets."""
         kind_filter = ""
         params: dict[str, object] = {
-            "q": expression,
-            "limit": limit,
-            "offset": offset,
+            "q": match,
+            "limit": page.limit,
+            "offset": page.offset,
             "open": HIGHLIGHT_OPEN,
             "close": HIGHLIGHT_CLOSE,
         }
-        if kinds:
-            names = [f":k{i}" for i in range(len(kinds))]
+        if page.kinds:
+            names = [f":k{i}" for i in range(len(page.kinds))]
             kind_filter = f" AND e.kind IN ({', '.join(names)})"
-            params.update({f"k{i}": k for i, k in enumerate(kinds)})
+            params.update({f"k{i}": k for i, k in enumerate(page.kinds)})
         base = (
             "FROM entries_fts f JOIN entries e ON e.id = f.rowid "
             f"WHERE entries_fts MATCH :q{kind_filter}"
@@ -202,9 +190,6 @@ class SqliteEntryIndex(EntryIndex):
         return Hits(tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows), int(total))
 
 
-# -- the questions ----------------------------------------------------------------------------
-
-
 def _filters(where: QuestionFilter) -> tuple[str, dict[str, object]]:
     """SQL conditions on `q` (qa_questions) and their parameters, beyond the server's."""
     filters = ""
@@ -222,12 +207,13 @@ def _filters(where: QuestionFilter) -> tuple[str, dict[str, object]]:
     return filters, params
 
 
-class SqliteQuestionIndex(QuestionIndex):
+class SqliteQuestionIndex(FtsTables, QuestionIndex):
     """`qa_fts` for searching and `qa_titles_fts` for autocomplete, rows in step."""
 
-    async def put(self, session: AsyncSession, question: QuestionText) -> None:
-        """Index a question in both tables (its previous text, if any, is replaced)."""
-        await self.remove(session, [question.id])
+    tables = ("qa_fts", "qa_titles_fts")
+
+    async def _add(self, session: AsyncSession, question: QuestionText) -> None:
+        """A row in both tables; the answers' text in `qa_fts` only."""
         tags = " ".join(question.tags)
         await session.execute(
             text("INSERT INTO qa_titles_fts (rowid, title, tags) VALUES (:id, :title, :tags)"),
@@ -247,78 +233,6 @@ class SqliteQuestionIndex(QuestionIndex):
             },
         )
 
-    async def remove(self, session: AsyncSession, ids: Sequence[int]) -> None:
-        """Forget the questions `ids` in both tables."""
-        for question_id in ids:
-            await session.execute(text("DELETE FROM qa_fts WHERE rowid = :id"), {"id": question_id})
-            await session.execute(
-                text("DELETE FROM qa_titles_fts WHERE rowid = :id"), {"id": question_id}
-            )
-
-    async def search(
-        self,
-        session: AsyncSession,
-        query: str,
-        where: QuestionFilter,
-        *,
-        window: int,
-        page: int,
-        per_page: int,
-    ) -> HitPage:
-        """Every word of `query`, else any of them; the words matched highlighted."""
-        expression = fts_query(query)
-        if expression is None:
-            return HitPage((), 0, 1)
-        found = await self._ranked(session, expression, expression, where, window, page, per_page)
-        if found.total == 0 and " " in expression:
-            any_expression = fts_query(query, any_term=True)
-            assert any_expression is not None
-            found = await self._ranked(
-                session, any_expression, any_expression, where, window, page, per_page
-            )
-        return found
-
-    async def suggest(
-        self, session: AsyncSession, typed: str, where: QuestionFilter, *, window: int, limit: int
-    ) -> list[int]:
-        """Titles and tags only (what the choices show), from their own small index."""
-        expression = prefix_query(typed)
-        if expression is None:
-            return []
-        filters, params = _filters(where)
-        base = (
-            "FROM qa_titles_fts f CROSS JOIN qa_questions q ON q.id = f.rowid "
-            f"WHERE qa_titles_fts MATCH :q AND q.guild_id = :guild{filters}"
-        )
-        matches = await session.execute(
-            text(
-                f"SELECT f.rowid AS id, bm25(qa_titles_fts, {TITLE_WEIGHTS}) AS score "
-                f"{base} ORDER BY f.rowid DESC LIMIT :window"
-            ),
-            {**params, "q": expression, "window": window},
-        )
-        ranked = sorted(matches, key=lambda r: (float(r.score), -int(r.id)))
-        return [int(r.id) for r in ranked[:limit]]
-
-    async def similar(
-        self,
-        session: AsyncSession,
-        keywords: Sequence[str],
-        where: QuestionFilter,
-        *,
-        common: frozenset[str] = frozenset(),
-        window: int,
-        limit: int,
-    ) -> list[Hit]:
-        """Pairs of keywords in titles, details and tags; any keyword highlighted."""
-        expression = pairs_query(keywords, common)
-        if expression is None:
-            return []
-        found = await self._ranked(
-            session, expression, any_query(keywords), where, window, 1, limit
-        )
-        return list(found.hits)
-
     async def count(self, session: AsyncSession, word: str) -> int:
         """Questions holding `word` anywhere, counted by the index."""
         counted = await session.scalar(
@@ -336,24 +250,37 @@ class SqliteQuestionIndex(QuestionIndex):
         """The FTS5 expression `similar` highlights snippets with."""
         return any_query(keywords)
 
+    def _prefix_match(self, typed: str) -> str | None:
+        """The last phrase a prefix (`prefix_query`)."""
+        return prefix_query(typed)
+
+    async def _titles(self, session: AsyncSession, match: str, ranking: Ranking) -> list[int]:
+        """From `qa_titles_fts`, the small index of what the choices show."""
+        filters, params = _filters(ranking.where)
+        base = (
+            "FROM qa_titles_fts f CROSS JOIN qa_questions q ON q.id = f.rowid "
+            f"WHERE qa_titles_fts MATCH :q AND q.guild_id = :guild{filters}"
+        )
+        matches = await session.execute(
+            text(
+                f"SELECT f.rowid AS id, bm25(qa_titles_fts, {TITLE_WEIGHTS}) AS score "
+                f"{base} ORDER BY f.rowid DESC LIMIT :window"
+            ),
+            {**params, "q": match, "window": ranking.window},
+        )
+        ranked = sorted(matches, key=lambda r: (float(r.score), -int(r.id)))
+        return [int(r.id) for r in ranked[: ranking.per_page]]
+
     async def _ranked(
-        self,
-        session: AsyncSession,
-        expression: str,
-        highlight: str,
-        where: QuestionFilter,
-        window: int,
-        page: int,
-        per_page: int,
+        self, session: AsyncSession, match: str, highlight: str, ranking: Ranking
     ) -> HitPage:
-        """One page of the newest `window` matches, best first, with snippets of the words
-        `highlight` matches; how many matches that window holds; the page (clamped).
+        """From `qa_fts`: the window ranked and counted in SQL, snippets for the page only.
 
         Walking the index newest first lets SQLite stop after `window` matches; ranking every
-        match instead costs ~50 ms for a word found in 60,000 questions. The window is ranked
-        and counted in SQL, and snippets are made for the page only: only the page comes back.
+        match instead costs ~50 ms for a word found in 60,000 questions. Only the page comes
+        back.
         """
-        filters, params = _filters(where)
+        filters, params = _filters(ranking.where)
         base = (
             "FROM qa_fts f CROSS JOIN qa_questions q ON q.id = f.rowid "
             f"WHERE qa_fts MATCH :q AND q.guild_id = :guild{filters}"
@@ -375,8 +302,8 @@ class SqliteQuestionIndex(QuestionIndex):
             "WHERE qa_fts MATCH :snip AND qa_fts.rowid = shown.id) AS snip "
             "FROM shown ORDER BY score, id DESC"
         )
-        values = {**params, "q": expression, "window": window}
-        page = max(page, 1)
+        values = {**params, "q": match, "window": ranking.window}
+        per_page, page = ranking.per_page, max(ranking.page, 1)
         for _ in range(2):
             rows = (
                 await session.execute(
@@ -405,9 +332,4 @@ class SqliteSearch(Search):
     """Full-text search of a SQLite database, by FTS5."""
 
     def __init__(self) -> None:
-        self.entries = SqliteEntryIndex()
-        self.questions = SqliteQuestionIndex()
-
-    def has_terms(self, query: str) -> bool:
-        """Whether `query` holds a word character to search for."""
-        return fts_query(query) is not None
+        super().__init__(SqliteEntryIndex(), SqliteQuestionIndex())
