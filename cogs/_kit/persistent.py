@@ -1,6 +1,7 @@
-r"""Persistent buttons: their custom_id carries what they act on, so they keep working after a
-restart. A feature declares an `Action` — the custom_id's shape and what a click does — and the
-kit builds the button, reads it back from a click, and turns any error into a friendly reply:
+r"""Persistent buttons and select menus: their custom_id carries what they act on, so they keep
+working after a restart. A feature declares an `Action` (a button) or a `Menu` (a select) — the
+custom_id's shape and what a click or a choice does — and the kit builds the component, reads
+it back from the interaction, and turns any error into a friendly reply:
 
     ANSWER = Action("qa:answer:{qid}", {"qid": r"\d{1,18}"}, open_answer_form)
     view.add_item(ANSWER.make("Answer", {"qid": question.id}, emoji="💬"))
@@ -11,18 +12,37 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import discord
 
 from cogs._kit.interaction import item_label
-from cogs._kit.limits import CUSTOM_ID
+from cogs._kit.limits import CUSTOM_ID, SELECT_OPTIONS
 from cogs._kit.ui import run_safely
 
 Interaction = discord.Interaction[Any]
 # What a click does: (the click, what the custom_id carried) -> None (it answers the click).
 Act = Callable[[Interaction, Mapping[str, str]], Awaitable[None]]
+# What a choice does: (the choice, what the custom_id carried, the values chosen) -> None.
+Pick = Callable[[Interaction, Mapping[str, str], list[str]], Awaitable[None]]
+
+
+def _template(shape: str, fields: Mapping[str, str]) -> str:
+    """The regular expression that reads `shape`'s fields back from a custom_id."""
+    return "".join(
+        re.escape(literal) + (f"(?P<{name}>{fields[name]})" if name else "")
+        for literal, name, _, _ in string.Formatter().parse(shape)
+    )
+
+
+def _custom_id(shape: str, state: Mapping[str, object]) -> str:
+    """`shape` filled with `state`, cut to Discord's length (only the last field may be cut)."""
+    return shape.format(**state)[:CUSTOM_ID]
+
+
+def _class_name(shape: str, kind: str) -> str:
+    return "".join(part.title() for part in re.findall(r"[a-z]+", shape)) + kind
 
 
 class Action:
@@ -35,18 +55,12 @@ class Action:
 
     def __init__(self, shape: str, fields: Mapping[str, str], act: Act) -> None:
         self.shape, self.act = shape, act
-        template = "".join(
-            re.escape(literal) + (f"(?P<{name}>{fields[name]})" if name else "")
-            for literal, name, _, _ in string.Formatter().parse(shape)
-        )
-        name = "".join(part.title() for part in re.findall(r"[a-z]+", shape)) + "Button"
         self.button: type[ActionButton] = type(
-            name, (ActionButton,), {"action": self}, template=template
+            _class_name(shape, "Button"),
+            (ActionButton,),
+            {"action": self},
+            template=_template(shape, fields),
         )
-
-    def custom_id(self, state: Mapping[str, object]) -> str:
-        """The custom_id of a button carrying `state`."""
-        return self.shape.format(**state)[:CUSTOM_ID]
 
     def make(
         self,
@@ -83,7 +97,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?
                 emoji=emoji,
                 style=style,
                 disabled=disabled,
-                custom_id=self.action.custom_id(state),
+                custom_id=_custom_id(self.action.shape, state),
                 row=row,
             )
         )
@@ -104,3 +118,62 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?
     async def callback(self, interaction: Interaction) -> None:
         """Do what this button does; any error becomes a friendly reply, never a dead button."""
         await run_safely(interaction, self.action.act(interaction, self.state))
+
+
+class Menu:
+    """One kind of persistent select menu: its custom_id's shape and what a choice does."""
+
+    def __init__(
+        self, shape: str, fields: Mapping[str, str], pick: Pick, *, placeholder: str
+    ) -> None:
+        self.shape, self.pick, self.placeholder = shape, pick, placeholder
+        self.select: type[MenuSelect] = type(
+            _class_name(shape, "Menu"),
+            (MenuSelect,),
+            {"menu": self},
+            template=_template(shape, fields),
+        )
+
+    def make(
+        self,
+        state: Mapping[str, object],
+        options: Sequence[discord.SelectOption],
+        *,
+        row: int | None = None,
+    ) -> MenuSelect:
+        """A menu of this kind carrying `state`, offering `options` (Discord's first 25)."""
+        return self.select(state, options, row=row)
+
+
+class MenuSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"(?!)"):
+    """A select menu of some `Menu` (each menu has its own subclass, with its own template)."""
+
+    menu: ClassVar[Menu]
+
+    def __init__(
+        self,
+        state: Mapping[str, object],
+        options: Sequence[discord.SelectOption],
+        *,
+        row: int | None = None,
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                placeholder=self.menu.placeholder,
+                options=list(options)[:SELECT_OPTIONS],
+                custom_id=_custom_id(self.menu.shape, state),
+                row=row,
+            )
+        )
+        self.state = {key: str(value) for key, value in state.items()}
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> MenuSelect:
+        """The menu that was used, read back from its custom_id."""
+        return cls(match.groupdict(), getattr(item, "options", []))
+
+    async def callback(self, interaction: Interaction) -> None:
+        """Do what choosing does; any error becomes a friendly reply."""
+        await run_safely(interaction, self.menu.pick(interaction, self.state, self.item.values))

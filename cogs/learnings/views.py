@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +20,10 @@ from cogs._kit.interaction import services
 from cogs._kit.limits import (
     SELECT_OPTION_DESCRIPTION,
     SELECT_OPTION_LABEL,
-    SELECT_OPTIONS,
 )
 from cogs._kit.pager import Book
-from cogs._kit.persistent import Action, ActionButton
-from cogs._kit.ui import SafeView, choices, run_safely, sanitize_label
+from cogs._kit.persistent import Action, ActionButton, Menu
+from cogs._kit.ui import SafeView, choices, sanitize_label
 from cogs.learnings import render
 
 if TYPE_CHECKING:
@@ -71,41 +69,22 @@ def open_entry(entry: Learning, *, public: bool) -> ActionButton:
     )
 
 
-class IndexTopic(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"learn:topic:(?P<kind>concept|challenge|tip)",
-):
-    """Chooses the topic of a browsable index."""
+async def _choose_topic(
+    interaction: Interaction, state: Mapping[str, str], values: list[str]
+) -> None:
+    value = (values or ["all"])[0]
+    topic = None if value == "all" or value not in TOPICS else value
+    embed, view = index_message(services(interaction).learnings, state["kind"], topic, 1)
+    await interaction.response.edit_message(embed=embed, view=view)
 
-    def __init__(self, kind: str, topics: list[str], current: str | None) -> None:
-        options = [discord.SelectOption(label="All topics", value="all", default=current is None)]
-        options += [
-            discord.SelectOption(label=TOPICS[t], value=t, default=t == current) for t in topics
-        ]
-        super().__init__(
-            discord.ui.Select(
-                placeholder="Choose a topic",
-                options=options[:SELECT_OPTIONS],
-                custom_id=f"learn:topic:{kind}",
-                row=0,
-            )
-        )
-        self.kind = kind
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> IndexTopic:
-        return cls(match["kind"], services(interaction).learnings.topics(match["kind"]), None)
-
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._choose(interaction))
-
-    async def _choose(self, interaction: Interaction) -> None:
-        value = (self.item.values or ["all"])[0]
-        topic = None if value == "all" or value not in TOPICS else value
-        embed, view = index_message(services(interaction).learnings, self.kind, topic, 1)
-        await interaction.response.edit_message(embed=embed, view=view)
+# Chooses the topic of a browsable index.
+TOPIC_MENU = Menu(
+    "learn:topic:{kind}",
+    {"kind": "concept|challenge|tip"},
+    _choose_topic,
+    placeholder="Choose a topic",
+)
 
 
 async def _another_tip(interaction: Interaction, state: Mapping[str, str]) -> None:
@@ -122,41 +101,19 @@ ANOTHER_TIP = Action(
 )
 
 
-class OpenSearchResult(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"search:open"):
-    """Opens one of the results on the page, publicly."""
+async def _open_result(
+    interaction: Interaction, state: Mapping[str, str], values: list[str]
+) -> None:
+    learnings = services(interaction).learnings
+    entry = learnings.get((values or [""])[0])
+    if entry is None:
+        raise NotFound("That entry was removed from the knowledge base.")
+    embed, view = entry_message(learnings, entry, 1)
+    await interaction.response.send_message(embed=embed, view=view)
 
-    def __init__(self, hits: list[Learning] | None = None) -> None:
-        options = [
-            discord.SelectOption(
-                label=sanitize_label(h.title, SELECT_OPTION_LABEL),
-                value=h.slug,
-                emoji=render.KIND_STYLE.get(h.kind, ("📄",))[0],
-                description=sanitize_label(h.summary, SELECT_OPTION_DESCRIPTION),
-            )
-            for h in (hits or [])
-        ] or [discord.SelectOption(label="No results", value="none")]
-        super().__init__(
-            discord.ui.Select(
-                placeholder="Open a result", options=options, custom_id="search:open", row=0
-            )
-        )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> OpenSearchResult:
-        return cls()
-
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._open(interaction))
-
-    async def _open(self, interaction: Interaction) -> None:
-        slug = (self.item.values or [""])[0]
-        entry = services(interaction).learnings.get(slug)
-        if entry is None:
-            raise NotFound("That entry was removed from the knowledge base.")
-        embed, view = entry_message(services(interaction).learnings, entry, 1)
-        await interaction.response.send_message(embed=embed, view=view)
+# Opens one of the results on the page, publicly.
+OPEN_RESULT = Menu("search:open", {}, _open_result, placeholder="Open a result")
 
 
 # -- messages ---------------------------------------------------------------------------------
@@ -189,7 +146,12 @@ def index_message(
 ) -> tuple[discord.Embed, SafeView]:
     index = learnings.index(kind, topic, page)
     view = SafeView(timeout=None)
-    view.add_item(IndexTopic(kind, learnings.topics(kind), topic))
+    options = [discord.SelectOption(label="All topics", value="all", default=topic is None)]
+    options += [
+        discord.SelectOption(label=TOPICS[t], value=t, default=t == topic)
+        for t in learnings.topics(kind)
+    ]
+    view.add_item(TOPIC_MENU.make({"kind": kind}, options, row=0))
     INDEX_PAGES.add_to(view, index.page, index.pages, kind=kind, topic=topic or "all")
     return render.index_page(index), view
 
@@ -252,7 +214,16 @@ async def search_message(
     view = SafeView(timeout=None)
     hits = [e for h in result.hits if (e := learnings.get(h.slug)) is not None]
     if hits:
-        view.add_item(OpenSearchResult(hits))
+        options = [
+            discord.SelectOption(
+                label=sanitize_label(h.title, SELECT_OPTION_LABEL),
+                value=h.slug,
+                emoji=render.KIND_STYLE.get(h.kind, ("📄",))[0],
+                description=sanitize_label(h.summary, SELECT_OPTION_DESCRIPTION),
+            )
+            for h in hits
+        ]
+        view.add_item(OPEN_RESULT.make({}, options, row=0))
     SEARCH_PAGES.add_to(view, result.page, result.pages, kind=kind_code, query=result.query)
     return render.search_results(result, questions), view
 
@@ -322,8 +293,8 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     OPEN_ENTRY.button,
     ENTRY_PAGES.button,
     INDEX_PAGES.button,
-    IndexTopic,
+    TOPIC_MENU.select,
     ANOTHER_TIP.button,
     SEARCH_PAGES.button,
-    OpenSearchResult,
+    OPEN_RESULT.select,
 )

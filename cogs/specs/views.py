@@ -4,7 +4,6 @@ paged changelog, and the form of /spec add.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,9 +11,10 @@ import discord
 
 from bot.specs import EXAMPLE_MAX, SUMMARY_MAX, SpecsService, make_manual_draft
 from cogs._kit.interaction import actor, server, services
-from cogs._kit.limits import MODAL_TITLE, SELECT_OPTION_LABEL, SELECT_OPTIONS
+from cogs._kit.limits import MODAL_TITLE, SELECT_OPTION_LABEL
 from cogs._kit.pager import Book
-from cogs._kit.ui import Form, SafeView, run_safely
+from cogs._kit.persistent import Menu, MenuSelect
+from cogs._kit.ui import Form, SafeView
 from cogs.specs import endpoint, render
 
 Interaction = discord.Interaction[Any]
@@ -40,7 +40,7 @@ async def listing_message(
     )
     view = SafeView(timeout=None)
     if len(listing.tags) > 1:
-        view.add_item(ListTag(listing.spec.id, listing.tags, listing.tag))
+        view.add_item(tag_menu(listing.spec.id, listing.tags, listing.tag))
     LISTING.add_to(view, listing.page, listing.pages, spec=str(listing.spec.id))
     return render.listing_embed(listing), view
 
@@ -56,47 +56,30 @@ LISTING = Book("spec:list:{spec}:{page}", {"spec": ID, "page": r"\d{1,4}"}, _lis
 ListPage = LISTING.button
 
 
-class ListTag(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=rf"spec:tags:(?P<spec>{ID})",
-):
-    """Jumps to a tag's first page of an endpoint listing."""
+async def _jump_to_tag(
+    interaction: Interaction, state: Mapping[str, str], values: list[str]
+) -> None:
+    value = (values or ["1"])[0]
+    page = int(value) if value.isdigit() else 1
+    specs, guild_id = services(interaction).specs, server(interaction, WHERE)
+    embed, view = await listing_message(specs, guild_id, spec_id=int(state["spec"]), page=page)
+    await interaction.response.edit_message(embed=embed, view=view)
 
-    def __init__(
-        self, spec_id: int, tags: tuple[tuple[str, int], ...] = (), current: str = ""
-    ) -> None:
-        options = [
-            discord.SelectOption(
-                label=render.clip(tag, SELECT_OPTION_LABEL), value=str(page), default=tag == current
-            )
-            for tag, page in tags[:SELECT_OPTIONS]
-        ] or [discord.SelectOption(label="No tags", value="1")]
-        super().__init__(
-            discord.ui.Select(
-                placeholder="Jump to a tag",
-                options=options,
-                custom_id=f"spec:tags:{spec_id}",
-                row=0,
-            )
+
+# Jumps to a tag's first page of an endpoint listing (each option's value is that page).
+TAGS = Menu("spec:tags:{spec}", {"spec": ID}, _jump_to_tag, placeholder="Jump to a tag")
+ListTag = TAGS.select
+
+
+def tag_menu(spec_id: int, tags: tuple[tuple[str, int], ...], current: str) -> MenuSelect:
+    """The listing's tag menu: each tag, its first page as the value."""
+    options = [
+        discord.SelectOption(
+            label=render.clip(tag, SELECT_OPTION_LABEL), value=str(page), default=tag == current
         )
-        self.spec_id = spec_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> ListTag:
-        return cls(int(match["spec"]))
-
-    async def callback(self, interaction: Interaction) -> None:
-        await run_safely(interaction, self._jump(interaction))
-
-    async def _jump(self, interaction: Interaction) -> None:
-        value = (self.item.values or ["1"])[0]
-        page = int(value) if value.isdigit() else 1
-        embed, view = await listing_message(
-            services(interaction).specs, server(interaction, WHERE), spec_id=self.spec_id, page=page
-        )
-        await interaction.response.edit_message(embed=embed, view=view)
+        for tag, page in tags
+    ]
+    return TAGS.make({"spec": spec_id}, options, row=0)
 
 
 # -- the changelog between two versions ---------------------------------------------------------
