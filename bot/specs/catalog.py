@@ -22,6 +22,7 @@ from bot.specs.lookup import (
     like,
     named_spec,
     resolve_key,
+    spec_id_named,
     spec_ref,
     version_ref,
 )
@@ -229,9 +230,7 @@ class Catalog:
     ) -> list[Choice]:
         """A spec's endpoints matching what was typed; hand-typed and deprecated ones marked."""
         async with self._db.read() as session:
-            spec_id = await session.scalar(
-                select(Spec.id).where(Spec.guild_id == guild_id, Spec.name == spec_name.lower())
-            )
+            spec_id = await spec_id_named(session, guild_id, spec_name)
             if spec_id is None:
                 return []
             rows = (await session.execute(endpoint_search(spec_id, typed, limit * 2))).all()
@@ -251,9 +250,7 @@ class Catalog:
     async def suggest_tags(self, guild_id: int, spec_name: str, typed: str) -> list[Choice]:
         """The tags of a spec's latest version that hold what was typed."""
         async with self._db.read() as session:
-            spec_id = await session.scalar(
-                select(Spec.id).where(Spec.guild_id == guild_id, Spec.name == spec_name.lower())
-            )
+            spec_id = await spec_id_named(session, guild_id, spec_name)
             if spec_id is None:
                 return []
             version = await latest_version(session, spec_id)

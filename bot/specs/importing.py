@@ -26,7 +26,14 @@ from bot.db.models import Spec, SpecChange, SpecEndpoint, SpecFollow, SpecSettin
 from bot.errors import AlreadyExists, BadInput, NotFound
 from bot.specs.analysis import Analysis, analyse
 from bot.specs.following import match_followers
-from bot.specs.lookup import find_spec, find_version, spec_ref, version_ref
+from bot.specs.lookup import (
+    find_spec,
+    find_version,
+    latest_version,
+    spec_ref,
+    spec_to_write,
+    version_ref,
+)
 from bot.specs.model import ExportFile, ImportReport, VersionRef, severity_counts
 from bot.specs.openapi import check_size, document_format
 from bot.specs.settings import SpecSettingsService
@@ -125,26 +132,10 @@ class Importing:
         parsed = analysis.summary
         now = self._clock()
         async with self._db.unit_of_work() as session:
-            spec = await session.scalar(
-                select(Spec).where(Spec.guild_id == guild_id, Spec.name == spec_name)
+            spec = await spec_to_write(
+                session, guild_id, spec_name, title=parsed.title, by=actor.user_id, now=now
             )
-            if spec is None:
-                spec = Spec(
-                    guild_id=guild_id,
-                    name=spec_name,
-                    title=parsed.title,
-                    created_by=actor.user_id,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(spec)
-                await session.flush()
-            latest = await session.scalar(
-                select(SpecVersion)
-                .where(SpecVersion.spec_id == spec.id)
-                .order_by(SpecVersion.number.desc())
-                .limit(1)
-            )
+            latest = await latest_version(session, spec.id)
             if (latest.id if latest else None) != previous_id:
                 raise BadInput(
                     f"Another version of `{spec_name}` was imported while yours was being read; "

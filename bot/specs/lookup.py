@@ -6,6 +6,7 @@ Shared by the use cases; each lookup that fails raises NotFound with what there 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -68,6 +69,32 @@ async def find_spec(session: AsyncSession, guild_id: int, name: str) -> Spec:
         f"There is no spec `{shown(name)}` here yet. Import one with `/spec import`, or type "
         "endpoints by hand with `/spec add`."
     )
+
+
+async def spec_id_named(session: AsyncSession, guild_id: int, name: str) -> int | None:
+    """The id of the spec called `name` (any case) in the server, if there is one."""
+    return await session.scalar(
+        select(Spec.id).where(Spec.guild_id == guild_id, Spec.name == name.lower())
+    )
+
+
+async def spec_to_write(
+    session: AsyncSession, guild_id: int, name: str, *, title: str, by: int, now: datetime
+) -> Spec:
+    """The spec called `name` (a checked name), created with `title` when there is none yet."""
+    spec = await session.scalar(select(Spec).where(Spec.guild_id == guild_id, Spec.name == name))
+    if spec is None:
+        spec = Spec(
+            guild_id=guild_id,
+            name=name,
+            title=title,
+            created_by=by,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(spec)
+        await session.flush()
+    return spec
 
 
 async def spec_by_id(session: AsyncSession, guild_id: int, spec_id: int) -> Spec:

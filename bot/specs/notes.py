@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from bot.core.actor import Actor
 from bot.db.engine import Database
-from bot.db.models import Spec, SpecEndpoint, SpecNote
+from bot.db.models import SpecEndpoint, SpecNote
 from bot.errors import AlreadyExists
-from bot.specs.lookup import endpoint_view, find_spec, resolve_key
+from bot.specs.lookup import endpoint_view, find_spec, resolve_key, spec_to_write
 from bot.specs.model import EndpointView, ManualDraft
 from bot.specs.settings import SpecSettingsService
 from bot.specs.validation import key_hash, make_note, parse_spec_name
@@ -36,20 +36,9 @@ class Notes:
         await self._settings.require_editor(guild_id, actor)
         now = self._clock()
         async with self._db.unit_of_work() as session:
-            spec = await session.scalar(
-                select(Spec).where(Spec.guild_id == guild_id, Spec.name == name)
+            spec = await spec_to_write(
+                session, guild_id, name, title=name, by=actor.user_id, now=now
             )
-            if spec is None:
-                spec = Spec(
-                    guild_id=guild_id,
-                    name=name,
-                    title=name,
-                    created_by=actor.user_id,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(spec)
-                await session.flush()
             rows = (
                 await session.scalars(
                     select(SpecEndpoint).where(

@@ -67,13 +67,17 @@ class Reader(SchemaReader):
         return info, param
 
     def body(
-        self, media_map: Any, *, required: bool, description: str, direction: Direction
+        self,
+        media_types: list[str],
+        media: dict[str, Any],
+        *,
+        required: bool,
+        description: str,
+        direction: Direction,
     ) -> BodyInfo:
-        """An OpenAPI 3.x body from its `content` map, read in its JSON media type if any."""
-        media_types = [str(m) for m in media_map] if isinstance(media_map, dict) else []
-        chosen = _preferred_media(media_types)
-        media = media_map.get(chosen) if chosen and isinstance(media_map, dict) else None
-        media = media if isinstance(media, dict) else {}
+        """A body of either family: the fields of its media object's schema, and the object's
+        example (`example`, `examples`) or else one built from the schema (None without either).
+        """
         schema = media.get("schema")
         if schema is not None:
             fields, truncated, name = self.fields(schema, direction)
@@ -86,37 +90,7 @@ class Reader(SchemaReader):
             schema_name=name,
             fields=fields,
             truncated=truncated,
-            example=self.example_text(media, schema) if media else None,
-        )
-
-    def swagger_body(
-        self,
-        schema: Any,
-        media_types: list[str],
-        examples: Any,
-        *,
-        required: bool,
-        description: str,
-        direction: Direction,
-    ) -> BodyInfo:
-        """A Swagger 2.0 body: a schema, the media types it comes in, examples by media type."""
-        if schema is not None:
-            fields, truncated, name = self.fields(schema, direction)
-        else:
-            fields, truncated, name = {}, False, None
-        media: dict[str, Any] = {}
-        if isinstance(examples, dict) and examples:
-            chosen = _preferred_media(list(examples)) or next(iter(examples))
-            media = {"example": examples[chosen]}
-        example = self.example_text(media, schema) if (media or schema is not None) else None
-        return BodyInfo(
-            required=required,
-            description=description,
-            media_types=media_types,
-            schema_name=name,
-            fields=fields,
-            truncated=truncated,
-            example=example,
+            example=self.example_text(media, schema),
         )
 
     def security(self, operation: dict[str, Any]) -> tuple[list[list[str]], dict[str, str]]:
@@ -207,10 +181,9 @@ class Reader(SchemaReader):
         body = next(((k, p) for k, p in raw_params.items() if p.get("in") == "body"), None)
         form = [p for p in raw_params.values() if p.get("in") == "formData"]
         if body is not None:
-            request = self.swagger_body(
-                body[1].get("schema"),
+            request = self.body(
                 [str(c) for c in consumes],
-                None,
+                _swagger_media(body[1].get("schema"), None),
                 required=body[1].get("required") is True,
                 description=text_of(body[1].get("description"), 300),
                 direction="request",
@@ -224,10 +197,9 @@ class Reader(SchemaReader):
                 },
                 "required": [p["name"] for p in form if p.get("required") is True],
             }
-            request = self.swagger_body(
-                synthetic,
+            request = self.body(
                 [str(c) for c in consumes],
-                None,
+                _swagger_media(synthetic, None),
                 required=any(p.get("required") is True for p in form),
                 description="",
                 direction="request",
@@ -237,10 +209,9 @@ class Reader(SchemaReader):
                 continue
             response, _ = self.deref(raw)
             response = response if isinstance(response, dict) else {}
-            responses[str(status)] = self.swagger_body(
-                response.get("schema"),
+            responses[str(status)] = self.body(
                 [str(p) for p in produces] if response.get("schema") is not None else [],
-                response.get("examples"),
+                _swagger_media(response.get("schema"), response.get("examples")),
                 required=True,
                 description=text_of(response.get("description"), 300),
                 direction="response",
@@ -256,7 +227,7 @@ class Reader(SchemaReader):
         raw_request, _ = self.deref(op.get("requestBody"))
         if isinstance(raw_request, dict) and raw_request:
             request = self.body(
-                raw_request.get("content"),
+                *_content(raw_request.get("content")),
                 required=raw_request.get("required") is True,
                 description=text_of(raw_request.get("description"), 300),
                 direction="request",
@@ -265,7 +236,7 @@ class Reader(SchemaReader):
             response, _ = self.deref(raw)
             response = response if isinstance(response, dict) else {}
             responses[str(status)] = self.body(
-                response.get("content"),
+                *_content(response.get("content")),
                 required=True,
                 description=text_of(response.get("description"), 300),
                 direction="response",
@@ -316,6 +287,27 @@ def _preferred_media(media_types: list[str]) -> str | None:
         if "json" in candidate.lower():
             return candidate
     return media_types[0]
+
+
+def _content(media_map: Any) -> tuple[list[str], dict[str, Any]]:
+    """An OpenAPI 3.x `content` map: its media types, and the media object of the JSON one (or
+    of the first) to read the body from.
+    """
+    media_types = [str(m) for m in media_map] if isinstance(media_map, dict) else []
+    chosen = _preferred_media(media_types)
+    media = media_map.get(chosen) if chosen and isinstance(media_map, dict) else None
+    return media_types, media if isinstance(media, dict) else {}
+
+
+def _swagger_media(schema: Any, examples: Any) -> dict[str, Any]:
+    """A Swagger 2.0 body as an OpenAPI 3.x media object: its schema, and its example in the
+    JSON media type (or the first) when it has examples by media type.
+    """
+    media: dict[str, Any] = {"schema": schema}
+    if isinstance(examples, dict) and examples:
+        chosen = _preferred_media(list(examples)) or next(iter(examples))
+        media["example"] = examples[chosen]
+    return media
 
 
 def _scheme_label(scheme: Any) -> str:
