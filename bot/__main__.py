@@ -197,20 +197,29 @@ def build_parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="exit 0 when the running bot's heartbeat is fresh")
     health.add_argument("--max-age", type=float, default=120.0, help="seconds (default 120)")
     health.set_defaults(func=cmd_health)
-    backup = sub.add_parser(
-        "backup", help="copy the database to PATH while the bot runs (SQLite backup API)"
+    # backup and restore: the name, its function, its help, PATH's and --force's
+    copies = (
+        (
+            "backup",
+            cmd_backup,
+            "copy the database to PATH while the bot runs (SQLite backup API)",
+            "the file to write, e.g. backups/nexus-2026-11-23.db",
+            "overwrite PATH if it exists",
+        ),
+        (
+            "restore",
+            cmd_restore,
+            "replace the database by the backup at PATH (stop the bot first)",
+            "a file written by `backup`",
+            "replace the existing database",
+        ),
     )
-    backup.add_argument("path", help="the file to write, e.g. backups/nexus-2026-11-23.db")
-    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
-    backup.add_argument("--database-url", help="default: DATABASE_URL")
-    backup.set_defaults(func=cmd_backup)
-    restore = sub.add_parser(
-        "restore", help="replace the database by the backup at PATH (stop the bot first)"
-    )
-    restore.add_argument("path", help="a file written by `backup`")
-    restore.add_argument("--force", action="store_true", help="replace the existing database")
-    restore.add_argument("--database-url", help="default: DATABASE_URL")
-    restore.set_defaults(func=cmd_restore)
+    for name, func, about, path_help, force_help in copies:
+        copy = sub.add_parser(name, help=about)
+        copy.add_argument("path", help=path_help)
+        copy.add_argument("--force", action="store_true", help=force_help)
+        copy.add_argument("--database-url", help="default: DATABASE_URL")
+        copy.set_defaults(func=func)
     from localdiscord.playground.cli import add_arguments
 
     playground = sub.add_parser(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from bot.errors import BadInput
 
@@ -52,18 +53,27 @@ def refuse_mass_mentions(value: str, what: str) -> None:
         )
 
 
-def member_text(
-    raw: str, what: str, *, limit: int, empty: str, too_long: str, multiline: bool = True
-) -> str:
-    """Text a member wrote, cleaned (one line unless `multiline`) and checked, else BadInput.
+@dataclass(frozen=True, slots=True)
+class TextRule:
+    """What a member's text of one kind must be: named `what` in refusals, at most `limit`
+    characters, one line unless `multiline`.
 
-    Group mentions are refused first, then empty text (`empty` says what to write), then text
-    over `limit` characters: `too_long` may name `{limit}` and `{length}`.
+    `empty` is the refusal of empty text; `too_long` that of longer text (it may name
+    `{limit}` and `{length}`).
     """
-    text = clean_text(raw, multiline=multiline)
-    refuse_mass_mentions(text, what)
-    if not text:
-        raise BadInput(empty)
-    if len(text) > limit:
-        raise BadInput(too_long.format(limit=limit, length=len(text)))
-    return text
+
+    what: str
+    limit: int
+    empty: str
+    too_long: str
+    multiline: bool = True
+
+    def check(self, raw: str) -> str:
+        """The text cleaned, else BadInput: group mentions first, then empty, then too long."""
+        text = clean_text(raw, multiline=self.multiline)
+        refuse_mass_mentions(text, self.what)
+        if not text:
+            raise BadInput(self.empty)
+        if len(text) > self.limit:
+            raise BadInput(self.too_long.format(limit=self.limit, length=len(text)))
+        return text

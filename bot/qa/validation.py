@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from bot.core.actor import Actor
-from bot.core.text import WORD_RE, clean_text, member_text, refuse_mass_mentions
+from bot.core.text import WORD_RE, TextRule, clean_text, refuse_mass_mentions
 from bot.errors import BadInput
 from bot.qa.model import Draft
 
@@ -16,6 +16,12 @@ ANSWER_MAX = 2000
 TAGS_MAX = 5
 TAG_MAX_CHARS = 24
 SIMILAR_KEYWORDS = 8  # words of a draft compared with the stored questions
+ANSWER_TEXT = TextRule(
+    "answer",
+    ANSWER_MAX,
+    "Your answer is empty: write what would help.",
+    "An answer can be at most {limit} characters (yours has {length}).",
+)
 
 TAG_RE = re.compile(r"[\w+#.\-]+")
 TAG_SPLIT_RE = re.compile(r"[\s,;]+")
@@ -90,13 +96,7 @@ def make_draft(title: str, details: str, tags: str | None = None) -> Draft:
 
 def make_answer(body: str) -> str:
     """Clean and validate an answer's text."""
-    return member_text(
-        body,
-        "answer",
-        limit=ANSWER_MAX,
-        empty="Your answer is empty: write what would help.",
-        too_long="An answer can be at most {limit} characters (yours has {length}).",
-    )
+    return ANSWER_TEXT.check(body)
 
 
 def parse_ref(raw: str, what: str = "question") -> int:

@@ -9,7 +9,7 @@ import json
 import re
 import unicodedata
 
-from bot.core.text import clean_text, member_text, refuse_mass_mentions
+from bot.core.text import TextRule, clean_text, refuse_mass_mentions
 from bot.errors import BadInput
 from bot.specs.model import CHOICE_TEXT_MAX, ManualDraft
 from bot.specs.openapi import MAX_PATH_CHARS, METHODS, endpoint_key
@@ -28,6 +28,19 @@ KEY_HASH_CHARS = 16
 PATH_RE = re.compile(r"/[^\s]*")
 BARE_NUMBER_RE = re.compile(r"#?\d+")
 HASHED_REF_RE = re.compile(rf"~[0-9a-f]{{{KEY_HASH_CHARS}}}")
+NOTE_TEXT = TextRule(
+    "note",
+    NOTE_MAX,
+    "The note is empty: write what a peer should know about this endpoint.",
+    "A note is at most {limit} characters (yours has {length}).",
+)
+SUMMARY_TEXT = TextRule(
+    "summary",
+    SUMMARY_MAX,
+    "Add a one-line summary of what the endpoint does.",
+    "The summary is at most {limit} characters.",
+    multiline=False,
+)
 
 
 def parse_spec_name(raw: str) -> str:
@@ -66,13 +79,7 @@ def is_bare_number(label: str) -> bool:
 
 def make_note(raw: str) -> str:
     """A note's text, cleaned: not empty, no mass mentions, at most NOTE_MAX characters."""
-    return member_text(
-        raw,
-        "note",
-        limit=NOTE_MAX,
-        empty="The note is empty: write what a peer should know about this endpoint.",
-        too_long="A note is at most {limit} characters (yours has {length}).",
-    )
+    return NOTE_TEXT.check(raw)
 
 
 def _example(raw: str | None, what: str) -> str | None:
@@ -111,14 +118,7 @@ def make_manual_draft(
             "characters), e.g. `/api/v1/bookings/{id}/`."
         )
     refuse_mass_mentions(where, "path")
-    text = member_text(
-        summary,
-        "summary",
-        multiline=False,
-        limit=SUMMARY_MAX,
-        empty="Add a one-line summary of what the endpoint does.",
-        too_long="The summary is at most {limit} characters.",
-    )
+    text = SUMMARY_TEXT.check(summary)
     return ManualDraft(
         verb,
         where,
