@@ -140,6 +140,32 @@ class Form(discord.ui.Modal):
             super().__init__(title=title, timeout=timeout, custom_id=custom_id)
         self._again = again
 
+    def field(
+        self,
+        custom_id: str,
+        label: str,
+        hint: str,
+        *,
+        max_length: int,
+        min_length: int | None = None,
+        long: bool = False,
+        required: bool = True,
+        default: str | None = None,
+    ) -> discord.ui.TextInput[Form]:
+        """Add a text field (`hint` is its placeholder; `long` makes it a paragraph)."""
+        item: discord.ui.TextInput[Form] = discord.ui.TextInput(
+            custom_id=custom_id,
+            label=label,
+            placeholder=hint,
+            style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
+            min_length=min_length,
+            max_length=max_length,
+            required=required,
+            default=default or None,
+        )
+        self.add_item(item)
+        return item
+
     def typed(self) -> dict[str, str]:
         """custom_id -> what the member typed, for every text field."""
         return {

@@ -37,32 +37,31 @@ class QuestionModal(Form):
             again=lambda: QuestionModal(question),
         )
         self.question = question
-        self.title_input: discord.ui.TextInput[QuestionModal] = discord.ui.TextInput(
-            label="Title: your question in one sentence",
-            custom_id="qa:input:title",
-            placeholder="How do I retry a Celery task that failed?",
+        self.title_input = self.field(
+            "qa:input:title",
+            "Title: your question in one sentence",
+            "How do I retry a Celery task that failed?",
             min_length=TITLE_MIN,
             max_length=TITLE_MAX,
             default=question.title if question else None,
         )
-        self.details_input: discord.ui.TextInput[QuestionModal] = discord.ui.TextInput(
-            label="Details",
-            custom_id="qa:input:details",
-            style=discord.TextStyle.paragraph,
-            placeholder="What you tried, what happened, what you expected. Code is welcome.",
+        self.details_input = self.field(
+            "qa:input:details",
+            "Details",
+            "What you tried, what happened, what you expected. Code is welcome.",
             max_length=DETAILS_MAX,
+            long=True,
             default=question.details if question else None,
         )
-        self.tags_input: discord.ui.TextInput[QuestionModal] = discord.ui.TextInput(
-            label="Tags (optional, up to 5)",
-            custom_id="qa:input:tags",
-            placeholder="django, celery, docker",
-            required=False,
+        tags = " ".join(question.tags) if question else None
+        self.tags_input = self.field(
+            "qa:input:tags",
+            "Tags (optional, up to 5)",
+            "django, celery, docker",
             max_length=TAGS_INPUT_MAX,
-            default=" ".join(question.tags) if question and question.tags else None,
+            required=False,
+            default=tags,
         )
-        for item in (self.title_input, self.details_input, self.tags_input):
-            self.add_item(item)
 
     async def on_submit(self, interaction: Interaction) -> None:
         draft = make_draft(self.title_input.value, self.details_input.value, self.tags_input.value)

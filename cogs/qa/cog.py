@@ -20,7 +20,6 @@ from bot.qa import (
     parse_tag,
 )
 from cogs._kit.interaction import Picked, actor, server
-from cogs._kit.limits import CHOICES
 from cogs._kit.text import plural
 from cogs._kit.ui import (
     Choice,
@@ -29,10 +28,10 @@ from cogs._kit.ui import (
     if_in_time,
     in_time,
     respond,
-    suggestions_in_time,
 )
 from cogs.qa import render
 from cogs.qa.ask import QuestionModal
+from cogs.qa.autocomplete import any_question, open_questions, own_answers
 from cogs.qa.browse import (
     LISTS,
     SEARCH,
@@ -92,50 +91,6 @@ class QA(commands.Cog, name=COG_NAME):
     def qa(self) -> QaService:
         """The Q&A service (the bot's, built once)."""
         return self.bot.services.qa
-
-    # -- autocomplete ----------------------------------------------------------------------
-
-    async def _question_choices(
-        self, interaction: Interaction, current: str, *, unaccepted_only: bool
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        questions = await suggestions_in_time(
-            interaction,
-            self.qa.suggest(
-                interaction.guild_id, current, unaccepted_only=unaccepted_only, limit=CHOICES
-            ),
-        )
-        return [
-            app_commands.Choice(name=render.choice_name(q), value=str(q.id))
-            for q in questions[:CHOICES]
-        ]
-
-    async def open_questions(
-        self, interaction: Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._question_choices(interaction, current, unaccepted_only=True)
-
-    async def any_question(
-        self, interaction: Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._question_choices(interaction, current, unaccepted_only=False)
-
-    async def own_answers(
-        self, interaction: Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        answers = await suggestions_in_time(
-            interaction,
-            self.qa.suggest_answers(
-                interaction.guild_id, actor(interaction), current, limit=CHOICES
-            ),
-        )
-        return [
-            app_commands.Choice(name=render.answer_choice_name(a), value=str(a.id))
-            for a in answers[:CHOICES]
-        ]
 
     # -- asking and answering --------------------------------------------------------------
 

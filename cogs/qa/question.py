@@ -193,15 +193,14 @@ class AnswerModal(Form):
         )
         self.question_id = question_id
         self.answer = answer
-        self.body: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
-            label="Your answer",
-            custom_id="qa:input:answer",
-            style=discord.TextStyle.paragraph,
-            placeholder="What worked for you, and why. Code and links are welcome.",
+        self.body = self.field(
+            "qa:input:answer",
+            "Your answer",
+            "What worked for you, and why. Code and links are welcome.",
             max_length=ANSWER_MAX,
+            long=True,
             default=answer.body if answer else None,
         )
-        self.add_item(self.body)
 
     async def on_submit(self, interaction: Interaction) -> None:
         if self.answer is None:

@@ -141,9 +141,8 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         spec: SpecName,
         tag: Picked | None = None,
     ) -> None:
-        embed, view = await listing_message(
-            self.specs, server(interaction, WHERE), spec_name=spec, tag=tag
-        )
+        listing = await self.specs.listing(server(interaction, WHERE), spec_name=spec, tag=tag)
+        embed, view = listing_message(listing)
         await interaction.response.send_message(embed=embed, view=view)
 
     @app_commands.command(name="note", description="Attach a note to an endpoint for your peers")
@@ -185,9 +184,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         older: app_commands.Range[str, 1, 64] | None = None,
         newer: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
-        embed, view = await changes_message(
-            self.specs, server(interaction, WHERE), spec_name=spec, older=older, newer=newer
-        )
+        guild_id = server(interaction, WHERE)
+        changes = await self.specs.changes(guild_id, spec_name=spec, older=older, newer=newer)
+        embed, view = changes_message(changes)
         await interaction.response.send_message(embed=embed, view=view)
 
     @app_commands.command(name="export", description="Download the document of a spec version")

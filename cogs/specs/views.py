@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.specs import EXAMPLE_MAX, SUMMARY_MAX, SpecsService, make_manual_draft
+from bot.specs import EXAMPLE_MAX, SUMMARY_MAX, ChangesPage, ListingPage, make_manual_draft
 from cogs._kit.interaction import actor, server, services
 from cogs._kit.limits import MODAL_TITLE, SELECT_OPTION_LABEL
 from cogs._kit.pager import Book
@@ -25,19 +25,8 @@ ID = r"\d{1,18}"  # an SQLite INTEGER (int64) holds any 18-digit number
 # -- the listing of a spec's endpoints ----------------------------------------------------------
 
 
-async def listing_message(
-    specs: SpecsService,
-    guild_id: int,
-    *,
-    spec_name: str | None = None,
-    spec_id: int | None = None,
-    tag: str | None = None,
-    page: int = 1,
-) -> tuple[discord.Embed, SafeView]:
+def listing_message(listing: ListingPage) -> tuple[discord.Embed, SafeView]:
     """One page of a spec's endpoints, with the tag select and the page buttons."""
-    listing = await specs.listing(
-        guild_id, spec_name=spec_name, spec_id=spec_id, tag=tag, page=page
-    )
     view = SafeView(timeout=None)
     if len(listing.tags) > 1:
         view.add_item(tag_menu(listing.spec.id, listing.tags, listing.tag))
@@ -48,8 +37,14 @@ async def listing_message(
 async def _listing_page(
     interaction: Interaction, state: Mapping[str, str], page: int
 ) -> tuple[discord.Embed, SafeView]:
+    return await _listing(interaction, int(state["spec"]), page)
+
+
+async def _listing(
+    interaction: Interaction, spec_id: int, page: int
+) -> tuple[discord.Embed, SafeView]:
     specs, guild_id = services(interaction).specs, server(interaction, WHERE)
-    return await listing_message(specs, guild_id, spec_id=int(state["spec"]), page=page)
+    return listing_message(await specs.listing(guild_id, spec_id=spec_id, page=page))
 
 
 LISTING = Book("spec:list:{spec}:{page}", {"spec": ID, "page": r"\d{1,4}"}, _listing_page, row=1)
@@ -61,8 +56,7 @@ async def _jump_to_tag(
 ) -> None:
     value = (values or ["1"])[0]
     page = int(value) if value.isdigit() else 1
-    specs, guild_id = services(interaction).specs, server(interaction, WHERE)
-    embed, view = await listing_message(specs, guild_id, spec_id=int(state["spec"]), page=page)
+    embed, view = await _listing(interaction, int(state["spec"]), page)
     await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -85,20 +79,8 @@ def tag_menu(spec_id: int, tags: tuple[tuple[str, int], ...], current: str) -> M
 # -- the changelog between two versions ---------------------------------------------------------
 
 
-async def changes_message(
-    specs: SpecsService,
-    guild_id: int,
-    *,
-    spec_name: str | None = None,
-    spec_id: int | None = None,
-    older: str | None = None,
-    newer: str | None = None,
-    page: int = 1,
-) -> tuple[discord.Embed, SafeView]:
+def changes_message(changes: ChangesPage) -> tuple[discord.Embed, SafeView]:
     """One page of what changed between two versions of a spec, with the page buttons."""
-    changes = await specs.changes(
-        guild_id, spec_name=spec_name, spec_id=spec_id, older=older, newer=newer, page=page
-    )
     view = SafeView(timeout=None)
     CHANGES.add_to(
         view,
@@ -115,14 +97,9 @@ async def _changes_page(
     interaction: Interaction, state: Mapping[str, str], page: int
 ) -> tuple[discord.Embed, SafeView]:
     specs, guild_id = services(interaction).specs, server(interaction, WHERE)
-    return await changes_message(
-        specs,
-        guild_id,
-        spec_id=int(state["spec"]),
-        older=state["older"],
-        newer=state["newer"],
-        page=page,
-    )
+    spec_id, older, newer = int(state["spec"]), state["older"], state["newer"]
+    changes = await specs.changes(guild_id, spec_id=spec_id, older=older, newer=newer, page=page)
+    return changes_message(changes)
 
 
 CHANGES = Book(
@@ -152,48 +129,29 @@ class AddEndpointModal(Form):
             again=lambda: AddEndpointModal(spec_name),
         )
         self.spec_name = spec_name
-        self.method: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
-            custom_id="spec:add:method",
-            label="Method",
-            placeholder="GET, POST, PUT, PATCH or DELETE",
-            max_length=7,
+        self.method = self.field(
+            "spec:add:method", "Method", "GET, POST, PUT, PATCH or DELETE", max_length=7
         )
-        self.path: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
-            custom_id="spec:add:path",
-            label="Path",
-            placeholder="/api/v1/bookings/{id}/",
-            max_length=400,
+        self.path = self.field("spec:add:path", "Path", "/api/v1/bookings/{id}/", max_length=400)
+        self.summary = self.field(
+            "spec:add:summary", "Summary", "What it does, in one line", max_length=SUMMARY_MAX
         )
-        self.summary: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
-            custom_id="spec:add:summary",
-            label="Summary",
-            placeholder="What it does, in one line",
-            max_length=SUMMARY_MAX,
-        )
-        self.request_example: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
-            custom_id="spec:add:request_example",
-            label="Request example (optional)",
-            style=discord.TextStyle.paragraph,
-            placeholder='{"listing": 42, "check_in": "2026-07-10", "guests": 2}',
-            required=False,
+        self.request_example = self.field(
+            "spec:add:request_example",
+            "Request example (optional)",
+            '{"listing": 42, "check_in": "2026-07-10", "guests": 2}',
             max_length=EXAMPLE_MAX,
-        )
-        self.response_example: discord.ui.TextInput[AddEndpointModal] = discord.ui.TextInput(
-            custom_id="spec:add:response_example",
-            label="Response example (optional)",
-            style=discord.TextStyle.paragraph,
-            placeholder='{"id": 981, "status": "pending"}',
+            long=True,
             required=False,
-            max_length=EXAMPLE_MAX,
         )
-        for item in (
-            self.method,
-            self.path,
-            self.summary,
-            self.request_example,
-            self.response_example,
-        ):
-            self.add_item(item)
+        self.response_example = self.field(
+            "spec:add:response_example",
+            "Response example (optional)",
+            '{"id": 981, "status": "pending"}',
+            max_length=EXAMPLE_MAX,
+            long=True,
+            required=False,
+        )
 
     async def on_submit(self, interaction: Interaction) -> None:
         draft = make_manual_draft(
