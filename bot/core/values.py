@@ -11,6 +11,11 @@ if TYPE_CHECKING:
 V = TypeVar("V", bound="DataclassInstance")
 
 
+def rowcount(result: object) -> int:
+    """Rows an UPDATE or DELETE touched (0 when the driver does not say)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def from_row(cls: type[V], row: object, **given: Any) -> V:
     """A `cls` whose fields are the same-named attributes of `row`, but for those `given`.
 

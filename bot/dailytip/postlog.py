@@ -26,9 +26,11 @@ from typing import Any
 from sqlalchemy import delete, exists, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.localtime import local_due
+from bot.core.values import rowcount
 from bot.dailytip.model import MISSED, PENDING, POSTED, DisabledNotice, Post, Schedule, short
 from bot.dailytip.plan import next_in_rotation
 from bot.db.engine import Database
@@ -70,6 +72,16 @@ async def next_tip(
     return tips[picked[0]], picked[1]
 
 
+def _pending(post_id: int) -> ColumnElement[bool]:
+    """The post `post_id`, while it is a claim not yet posted."""
+    return (DailyTipPost.id == post_id) & (DailyTipPost.status == PENDING)
+
+
+def _lease_free(now: datetime) -> ColumnElement[bool]:
+    """No attempt holds the claim at `now`: it never had a lease, or the lease ran out."""
+    return DailyTipPost.lease_until.is_(None) | (DailyTipPost.lease_until <= now)
+
+
 class PostLog:
     """The post log and the switched-off notice: what the scheduler reads and writes."""
 
@@ -104,7 +116,7 @@ class PostLog:
                 .where(DailyTipSchedule.guild_id == guild_id, DailyTipSchedule.notice_pending)
                 .values(notice_pending=False)
             )
-            if getattr(taken, "rowcount", 0) != 1:
+            if rowcount(taken) != 1:
                 return None
             row = await session.get(DailyTipSchedule, guild_id)
             assert row is not None
@@ -198,19 +210,14 @@ class PostLog:
         async with self.db.unit_of_work() as session:
             taken = await session.execute(
                 update(DailyTipPost)
-                .where(
-                    DailyTipPost.id == post_id,
-                    DailyTipPost.status == PENDING,
-                    DailyTipPost.next_attempt_at <= now,
-                    (DailyTipPost.lease_until.is_(None)) | (DailyTipPost.lease_until <= now),
-                )
+                .where(_pending(post_id), DailyTipPost.next_attempt_at <= now, _lease_free(now))
                 .values(
                     lease_owner=owner,
                     lease_until=now + LEASE,
                     attempts=DailyTipPost.attempts + 1,
                 )
             )
-            if getattr(taken, "rowcount", 0) != 1:
+            if rowcount(taken) != 1:
                 return None
             post = await session.get(DailyTipPost, post_id)
             assert post is not None
@@ -240,14 +247,14 @@ class PostLog:
             "lease_until": None,
             "last_error": None,
         }
-        pending = (DailyTipPost.id == post_id) & (DailyTipPost.status == PENDING)
+        pending = _pending(post_id)
         async with self.db.unit_of_work() as session:
             ours = await session.execute(
                 update(DailyTipPost)
                 .where(pending, DailyTipPost.lease_owner == owner)
                 .values(posted)
             )
-            if getattr(ours, "rowcount", 0) == 1:
+            if rowcount(ours) == 1:
                 return True
             # Our lease ran out and someone may be retrying: the message exists, say so anyway.
             await session.execute(update(DailyTipPost).where(pending).values(posted))
@@ -258,11 +265,7 @@ class PostLog:
         async with self.db.unit_of_work() as session:
             await session.execute(
                 update(DailyTipPost)
-                .where(
-                    DailyTipPost.id == post_id,
-                    DailyTipPost.status == PENDING,
-                    DailyTipPost.lease_owner == owner,
-                )
+                .where(_pending(post_id), DailyTipPost.lease_owner == owner)
                 .values(
                     next_attempt_at=retry_at,
                     lease_owner=None,
@@ -279,11 +282,7 @@ class PostLog:
         Returns the notice and the log channel to send it to, or None if it was already off.
         """
         async with self.db.unit_of_work() as session:
-            await session.execute(
-                delete(DailyTipPost).where(
-                    DailyTipPost.id == post_id, DailyTipPost.status == PENDING
-                )
-            )
+            await session.execute(delete(DailyTipPost).where(_pending(post_id)))
             row = await session.get(DailyTipSchedule, guild_id)
             if row is None or not row.enabled:
                 return None
@@ -300,24 +299,14 @@ class PostLog:
         async with self.db.unit_of_work() as session:
             await session.execute(
                 update(DailyTipPost)
-                .where(
-                    DailyTipPost.id == post_id,
-                    DailyTipPost.status == PENDING,
-                    (DailyTipPost.lease_until.is_(None)) | (DailyTipPost.lease_until <= now),
-                )
+                .where(_pending(post_id), _lease_free(now))
                 .values(status=MISSED, lease_owner=None, lease_until=None)
             )
 
     async def drop(self, post_id: int, now: datetime) -> None:
         """Forget an unsent claim of a stopped schedule, so a new schedule may post that day."""
         async with self.db.unit_of_work() as session:
-            await session.execute(
-                delete(DailyTipPost).where(
-                    DailyTipPost.id == post_id,
-                    DailyTipPost.status == PENDING,
-                    (DailyTipPost.lease_until.is_(None)) | (DailyTipPost.lease_until <= now),
-                )
-            )
+            await session.execute(delete(DailyTipPost).where(_pending(post_id), _lease_free(now)))
 
     async def latest_post(self) -> Post | None:
         """The most recent tip posted in any server."""

@@ -9,11 +9,12 @@ from typing import Literal
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.values import rowcount
 from bot.db.engine import Database
 from bot.db.models import Spec, SpecFollow
 from bot.errors import BadInput, NotFound
 from bot.specs.diff import Change
-from bot.specs.lookup import TAGS_NAMED, find_spec, latest_version, resolve_key, rowcount, spec_ref
+from bot.specs.lookup import TAGS_NAMED, find_spec, latest_version, resolve_key, spec_ref
 from bot.specs.model import FollowerNotice, FollowList, FollowView, severity_counts
 from bot.specs.validation import parse_endpoint_ref, shown
 

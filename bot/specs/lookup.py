@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,11 +38,6 @@ def like(word: str) -> str:
     """A LIKE pattern matching `word` anywhere, its wildcards escaped with a backslash."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def rowcount(result: Any) -> int:
-    """Rows an UPDATE or DELETE touched."""
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def find_spec(session: AsyncSession, guild_id: int, name: str) -> Spec:

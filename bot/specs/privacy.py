@@ -8,9 +8,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actor import Actor
+from bot.core.values import rowcount
 from bot.db.engine import Database
 from bot.db.models import Spec, SpecEndpoint, SpecFollow, SpecNote, SpecSettings, SpecVersion
-from bot.specs.lookup import find_spec, rowcount
+from bot.specs.lookup import find_spec
 from bot.specs.model import PersonalData, SpecContents
 from bot.specs.settings import SpecSettingsService
 
