@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import discord
@@ -139,34 +140,42 @@ def _sqlite_file(database_url: str | None) -> Path:
     return sqlite_path(database_url)
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
-    """Copy the database to PATH while the bot may be running (SQLite's backup API)."""
-    from bot.backup import BackupError, backup_database
+def _copy(args: argparse.Namespace, what: str, copy: Callable[[Path, Path], str]) -> int:
+    """`copy(database file, PATH)` for backup and restore, and what it says done; exit 2 on
+    bad settings, 1 when the copy fails.
+    """
+    from bot.backup import BackupError
 
     try:
-        source = _sqlite_file(args.database_url)
-        result = backup_database(source, Path(args.path), force=args.force)
+        done = copy(_sqlite_file(args.database_url), Path(args.path))
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}", 2)
     except BackupError as exc:
-        return _fail(f"backup failed: {exc}", 1)
-    print(f"backup written to {result.path} ({result.size_bytes} bytes, {result.tables} tables)")
+        return _fail(f"{what} failed: {exc}", 1)
+    print(done)
     return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the database to PATH while the bot may be running (SQLite's backup API)."""
+    from bot.backup import backup_database
+
+    def copy(database: Path, path: Path) -> str:
+        done = backup_database(database, path, force=args.force)
+        return f"backup written to {done.path} ({done.size_bytes} bytes, {done.tables} tables)"
+
+    return _copy(args, "backup", copy)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database with a backup (the bot must be stopped)."""
-    from bot.backup import BackupError, restore_database
+    from bot.backup import restore_database
 
-    try:
-        target = _sqlite_file(args.database_url)
-        result = restore_database(Path(args.path), target, force=args.force)
-    except ConfigError as exc:
-        return _fail(f"configuration error: {exc}", 2)
-    except BackupError as exc:
-        return _fail(f"restore failed: {exc}", 1)
-    print(f"restored {args.path} into {result.path} ({result.tables} tables); start the bot again")
-    return 0
+    def copy(database: Path, path: Path) -> str:
+        done = restore_database(path, database, force=args.force)
+        return f"restored {args.path} into {done.path} ({done.tables} tables); start the bot again"
+
+    return _copy(args, "restore", copy)
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
