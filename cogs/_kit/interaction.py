@@ -44,8 +44,3 @@ def actor(interaction: discord.Interaction[Any]) -> Actor:
         can_manage=interaction.permissions.manage_guild,
         is_moderator=interaction.permissions.manage_messages,
     )
-
-
-def item_label(item: discord.ui.Item[Any]) -> str:
-    """The label of a component that came back with an interaction ("" when it has none)."""
-    return str(getattr(item, "label", "") or "")

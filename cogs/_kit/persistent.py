@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 import discord
 
-from cogs._kit.interaction import item_label
 from cogs._kit.limits import CUSTOM_ID, SELECT_OPTIONS
 from cogs._kit.ui import run_safely
 
@@ -73,7 +72,15 @@ class Action:
         row: int | None = None,
     ) -> ActionButton:
         """A button of this kind carrying `state` (a value for every field of the shape)."""
-        return self.button(state, label=label, emoji=emoji, style=style, disabled=disabled, row=row)
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label=label,
+            emoji=emoji,
+            style=style,
+            disabled=disabled,
+            custom_id=_custom_id(self.shape, state),
+            row=row,
+        )
+        return self.button(button, state)
 
 
 class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
@@ -81,39 +88,17 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?
 
     action: ClassVar[Action]
 
-    def __init__(
-        self,
-        state: Mapping[str, object],
-        *,
-        label: str | None,
-        emoji: str | discord.PartialEmoji | None = None,
-        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-        disabled: bool = False,
-        row: int | None = None,
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                emoji=emoji,
-                style=style,
-                disabled=disabled,
-                custom_id=_custom_id(self.action.shape, state),
-                row=row,
-            )
-        )
+    def __init__(self, item: discord.ui.Button[Any], state: Mapping[str, object]) -> None:
+        super().__init__(item)
         self.state = {key: str(value) for key, value in state.items()}
 
     @classmethod
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ActionButton:
-        """The button that was clicked, read back from its custom_id."""
-        return cls(
-            match.groupdict(),
-            label=item_label(item) or None,
-            emoji=getattr(item, "emoji", None),
-            style=getattr(item, "style", discord.ButtonStyle.secondary),
-        )
+        """The button that was clicked, as it came with the click."""
+        assert isinstance(item, discord.ui.Button)
+        return cls(item, match.groupdict())
 
     async def callback(self, interaction: Interaction) -> None:
         """Do what this button does; any error becomes a friendly reply, never a dead button."""
@@ -142,7 +127,13 @@ class Menu:
         row: int | None = None,
     ) -> MenuSelect:
         """A menu of this kind carrying `state`, offering `options` (Discord's first 25)."""
-        return self.select(state, options, row=row)
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            placeholder=self.placeholder,
+            options=list(options)[:SELECT_OPTIONS],
+            custom_id=_custom_id(self.shape, state),
+            row=row,
+        )
+        return self.select(select, state)
 
 
 class MenuSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"(?!)"):
@@ -150,29 +141,17 @@ class MenuSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"(?!)
 
     menu: ClassVar[Menu]
 
-    def __init__(
-        self,
-        state: Mapping[str, object],
-        options: Sequence[discord.SelectOption],
-        *,
-        row: int | None = None,
-    ) -> None:
-        super().__init__(
-            discord.ui.Select(
-                placeholder=self.menu.placeholder,
-                options=list(options)[:SELECT_OPTIONS],
-                custom_id=_custom_id(self.menu.shape, state),
-                row=row,
-            )
-        )
+    def __init__(self, item: discord.ui.Select[Any], state: Mapping[str, object]) -> None:
+        super().__init__(item)
         self.state = {key: str(value) for key, value in state.items()}
 
     @classmethod
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> MenuSelect:
-        """The menu that was used, read back from its custom_id."""
-        return cls(match.groupdict(), getattr(item, "options", []))
+        """The menu that was used, as it came with the choice."""
+        assert isinstance(item, discord.ui.Select)
+        return cls(item, match.groupdict())
 
     async def callback(self, interaction: Interaction) -> None:
         """Do what choosing does; any error becomes a friendly reply."""
