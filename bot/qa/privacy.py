@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import delete, func, or_, select, update
 
 from bot.db.models import QaAnswer, QaQuestion
@@ -46,6 +48,7 @@ class Privacy(QaStore):
                 )
                 or 0
             )
+            counted = ForgetReport(mode, len(own_ids), answer_count)
             own = await self._by_ids(session, own_ids)
             touched = or_(QaAnswer.author_id == user_id, QaAnswer.question_id.in_(own_ids))
             if mode == "anonymise":
@@ -58,13 +61,7 @@ class Privacy(QaStore):
                 )
                 changed = await self._by_ids(session, own_ids)
                 notices = await self._notices(session, QaAnswer.id.in_(notice_ids))
-                return ForgetReport(
-                    mode,
-                    len(own_ids),
-                    answer_count,
-                    changed=tuple(changed),
-                    changed_notices=tuple(notices),
-                )
+                return replace(counted, changed=tuple(changed), changed_notices=tuple(notices))
             gone_notices = [notice_of(p) for p in await self._notices(session, touched)]
             mine_answers = select(QaAnswer.id).where(QaAnswer.author_id == user_id)
             await session.execute(
@@ -72,19 +69,13 @@ class Privacy(QaStore):
                 .where(QaQuestion.accepted_answer_id.in_(mine_answers))
                 .values(accepted_answer_id=None)
             )
-            await session.execute(
-                delete(QaAnswer).where(
-                    or_(QaAnswer.author_id == user_id, QaAnswer.question_id.in_(own_ids))
-                )
-            )
+            await session.execute(delete(QaAnswer).where(touched))
             await session.execute(delete(QaQuestion).where(QaQuestion.id.in_(own_ids)))
             others = [i for i in answered_ids if i not in set(own_ids)]
             await self._reindex(session, [*own_ids, *others])
             changed = await self._by_ids(session, others)
-            return ForgetReport(
-                mode,
-                len(own_ids),
-                answer_count,
+            return replace(
+                counted,
                 deleted=tuple(own),
                 changed=tuple(changed),
                 deleted_notices=tuple(gone_notices),
