@@ -1,4 +1,8 @@
-"""SQLAlchemy models. Every table that holds community data is scoped by `guild_id`."""
+"""SQLAlchemy models. Every table that holds community data is scoped by `guild_id`.
+
+A server's rows are `InAServer` (their own `id`, then `guild_id`), those of a spec `InASpec`
+(and `spec_id`), a server's settings `OnePerServer` (keyed by `guild_id`).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,30 @@ class Base(DeclarativeBase):
     """The declarative base of every model; aware datetimes are stored as UTC."""
 
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+# The columns a kind of table starts with (`sort_order` puts them first, in this order).
+
+
+class InAServer:
+    """Rows of a server: each its own `id`, and the server's `guild_id`."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-3)
+    guild_id: Mapped[int] = mapped_column(BigInteger, sort_order=-2)
+
+
+class InASpec(InAServer):
+    """Rows of one of a server's specs, deleted with it."""
+
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"), sort_order=-1)
+
+
+class OnePerServer:
+    """One row per server, keyed by the server's `guild_id`."""
+
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, sort_order=-1
+    )
 
 
 class Entry(Base):
@@ -62,12 +90,11 @@ class BotState(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class GuildSettings(Base):
+class GuildSettings(OnePerServer, Base):
     """Per-server settings."""
 
     __tablename__ = "guild_settings"
 
-    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -75,17 +102,16 @@ class GuildSettings(Base):
 # -- peer Q&A ---------------------------------------------------------------------------------
 
 
-class QaSettings(Base):
+class QaSettings(OnePerServer, Base):
     """Where a server's questions are posted (None: in the channel where they are asked)."""
 
     __tablename__ = "qa_settings"
 
-    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class QaQuestion(Base):
+class QaQuestion(InAServer, Base):
     """A member's question; `author_id` is None once its author asked to be anonymised."""
 
     __tablename__ = "qa_questions"
@@ -94,8 +120,6 @@ class QaQuestion(Base):
         Index("ix_qa_questions_author", "author_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
     author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -108,7 +132,7 @@ class QaQuestion(Base):
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-class QaAnswer(Base):
+class QaAnswer(InAServer, Base):
     """A peer's answer to a question; deleted with its question."""
 
     __tablename__ = "qa_answers"
@@ -117,8 +141,6 @@ class QaAnswer(Base):
         Index("ix_qa_answers_author", "author_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
     question_id: Mapped[int] = mapped_column(ForeignKey("qa_questions.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     body: Mapped[str] = mapped_column(Text)
@@ -128,7 +150,7 @@ class QaAnswer(Base):
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-class DailyTipSchedule(Base):
+class DailyTipSchedule(OnePerServer, Base):
     """A server's daily tip: where, at what local time in which IANA zone, and whether it is on.
 
     Never deleted (`/dailytip stop` switches it off), so the server's tip rotation survives a pause.
@@ -136,7 +158,6 @@ class DailyTipSchedule(Base):
 
     __tablename__ = "daily_tip_schedules"
 
-    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     channel_id: Mapped[int] = mapped_column(BigInteger)
     hour: Mapped[int] = mapped_column(Integer)
     minute: Mapped[int] = mapped_column(Integer)
@@ -155,7 +176,7 @@ class DailyTipSchedule(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class DailyTipPost(Base):
+class DailyTipPost(InAServer, Base):
     """One server's tip for one local date: claimed (pending), then posted, or missed.
 
     The unique (guild_id, local_date) row is claimed before anything is sent, so no restart,
@@ -169,8 +190,6 @@ class DailyTipPost(Base):
         Index("ix_daily_tip_posts_local_date", "local_date"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
     local_date: Mapped[date] = mapped_column(Date)
     channel_id: Mapped[int] = mapped_column(BigInteger)
     tip_slug: Mapped[str] = mapped_column(String(60))
@@ -189,26 +208,23 @@ class DailyTipPost(Base):
 # -- API specs --------------------------------------------------------------------------------
 
 
-class SpecSettings(Base):
+class SpecSettings(OnePerServer, Base):
     """A server's spec channel (announcements) and the role allowed to import and add endpoints."""
 
     __tablename__ = "spec_settings"
 
-    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     editor_role_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     updated_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Spec(Base):
+class Spec(InAServer, Base):
     """A named API of a server (`bookings-api`): its versions, endpoints, notes and followers."""
 
     __tablename__ = "specs"
     __table_args__ = (UniqueConstraint("guild_id", "name", name="uq_specs_guild_name"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -216,7 +232,7 @@ class Spec(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class SpecVersion(Base):
+class SpecVersion(InASpec, Base):
     """One imported document: kept whole (zlib) for export, and reduced (`model`, zlib JSON of
     its operations) for the next version's diff.
     """
@@ -227,9 +243,6 @@ class SpecVersion(Base):
         UniqueConstraint("spec_id", "label", name="uq_spec_versions_label"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
-    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(64))
     openapi: Mapped[str] = mapped_column(String(24))
@@ -249,7 +262,7 @@ class SpecVersion(Base):
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SpecEndpoint(Base):
+class SpecEndpoint(InASpec, Base):
     """An endpoint of a spec: imported (its spec's current version) or hand-typed (no version).
 
     `detail` is the endpoint as JSON text, serialised off the event loop when imported.
@@ -261,9 +274,6 @@ class SpecEndpoint(Base):
         Index("ix_spec_endpoints_spec_hash", "spec_id", "key_hash"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
-    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
     version_id: Mapped[int | None] = mapped_column(
         ForeignKey("spec_versions.id", ondelete="CASCADE"), default=None
     )
@@ -279,15 +289,12 @@ class SpecEndpoint(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SpecChange(Base):
+class SpecChange(InASpec, Base):
     """One change a version brought, against the version before it."""
 
     __tablename__ = "spec_changes"
     __table_args__ = (Index("ix_spec_changes_version", "version_id", "position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
-    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("spec_versions.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     severity: Mapped[str] = mapped_column(String(8))
@@ -297,7 +304,7 @@ class SpecChange(Base):
     message: Mapped[str] = mapped_column(String(500))
 
 
-class SpecNote(Base):
+class SpecNote(InASpec, Base):
     """A peer's note on an endpoint ("404 when the listing is archived"); kept across versions."""
 
     __tablename__ = "spec_notes"
@@ -306,16 +313,13 @@ class SpecNote(Base):
         Index("ix_spec_notes_author", "author_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
-    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
     endpoint_key: Mapped[str] = mapped_column(String(410))
     author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SpecFollow(Base):
+class SpecFollow(InASpec, Base):
     """A member following a whole spec, one of its tags, or one endpoint (`scope`, `target`)."""
 
     __tablename__ = "spec_follows"
@@ -324,9 +328,6 @@ class SpecFollow(Base):
         Index("ix_spec_follows_user", "guild_id", "user_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
-    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(BigInteger)
     scope: Mapped[str] = mapped_column(String(8))
     target: Mapped[str] = mapped_column(String(410), default="")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
 from bot.db.engine import BUSY_TIMEOUT_MS, Database
@@ -44,6 +44,17 @@ async def test_migrations_give_exactly_the_models_schema(db: Database) -> None:
         differences = await conn.run_sync(_diff)
     assert differences == []
     assert await current_revision(db.engine) == head_revision()
+
+
+async def test_models_list_the_columns_in_the_order_of_the_tables(db: Database) -> None:
+    def columns(conn: Connection) -> dict[str, list[str]]:
+        inspector = inspect(conn)
+        return {t: [c["name"] for c in inspector.get_columns(t)] for t in Base.metadata.tables}
+
+    async with db.engine.connect() as conn:
+        migrated = await conn.run_sync(columns)
+    modelled = {name: [c.name for c in t.columns] for name, t in Base.metadata.tables.items()}
+    assert modelled == migrated
 
 
 async def test_upgrade_is_idempotent(db: Database) -> None:
