@@ -62,18 +62,28 @@ def optional(name: str, type_: Any) -> sa.Column[Any]:
     return sa.Column(name, type_, nullable=True)
 
 
+def strings(**lengths: int) -> list[sa.Column[Any]]:
+    """Text columns of at most so many characters, never NULL: `strings(name=40)`."""
+    return [required(name, sa.String(length)) for name, length in lengths.items()]
+
+
 def at(name: str, *, nullable: bool = False) -> sa.Column[Any]:
     """An instant, stored as UTC."""
     return sa.Column(name, UTCDateTime(), nullable=nullable)
 
 
-def of_a_server() -> tuple[sa.Column[Any], sa.Column[Any]]:
+def discord_id(name: str, *, nullable: bool = False) -> sa.Column[Any]:
+    """The id of a Discord server, channel, message, user or role (64 bits)."""
+    return sa.Column(name, sa.BigInteger(), nullable=nullable)
+
+
+def in_a_server() -> tuple[sa.Column[Any], sa.Column[Any]]:
     """`id` and `guild_id`: the first columns of every table holding a server's rows."""
-    return sa.Column("id", sa.Integer(), primary_key=True), required("guild_id", sa.BigInteger())
+    return sa.Column("id", sa.Integer(), primary_key=True), discord_id("guild_id")
 
 
-def the_server() -> sa.Column[Any]:
-    """`guild_id` as the key: the first column of a table with one row per server."""
+def one_per_server() -> sa.Column[Any]:
+    """`guild_id` as the key: the first column of a table of one row per server."""
     return sa.Column("guild_id", sa.BigInteger(), primary_key=True, autoincrement=False)
 
 
@@ -83,24 +93,25 @@ def owned_by(name: str, table: str, *, nullable: bool = False) -> sa.Column[Any]
     return sa.Column(name, sa.Integer(), foreign, nullable=nullable)
 
 
+def in_a_spec() -> tuple[sa.Column[Any], ...]:
+    """`id`, `guild_id` and `spec_id`: the first columns of every table holding a spec's rows."""
+    return (*in_a_server(), owned_by("spec_id", "specs"))
+
+
 def upgrade() -> None:
     """Create every table, index and full-text table of the schema."""
     op.create_table(
         "entries",
         sa.Column("id", sa.Integer(), primary_key=True),
         required("slug", sa.String(60), unique=True),
-        required("kind", sa.String(16)),
-        required("title", sa.String(100)),
-        required("topic", sa.String(32)),
-        required("summary", sa.String(300)),
+        *strings(kind=16, title=100, topic=32, summary=300),
         required("body", sa.Text()),
         required("aliases", sa.JSON()),
         required("tags", sa.JSON()),
         required("related", sa.JSON()),
         required("docs", sa.JSON()),
         optional("why", sa.String(300)),
-        required("source_path", sa.String(300)),
-        required("content_hash", sa.String(64)),
+        *strings(source_path=300, content_hash=64),
         at("updated_at"),
         sa.Index("ix_entries_kind_topic", "kind", "topic"),
     )
@@ -111,7 +122,10 @@ def upgrade() -> None:
         at("updated_at"),
     )
     op.create_table(
-        "guild_settings", the_server(), required("timezone", sa.String(64)), at("created_at")
+        "guild_settings",
+        one_per_server(),
+        required("timezone", sa.String(64)),
+        at("created_at"),
     )
     _daily_tips()
     _qa()
@@ -124,37 +138,37 @@ def _daily_tips() -> None:
     """The daily tip schedules and the one-row-per-local-day post log."""
     op.create_table(
         "daily_tip_schedules",
-        the_server(),
-        required("channel_id", sa.BigInteger()),
+        one_per_server(),
+        discord_id("channel_id"),
         required("hour", sa.Integer()),
         required("minute", sa.Integer()),
-        required("timezone", sa.String(64)),
+        *strings(timezone=64),
         required("enabled", sa.Boolean()),
         at("active_from"),
         required("rotation_seed", sa.BigInteger()),
-        optional("log_channel_id", sa.BigInteger()),
+        discord_id("log_channel_id", nullable=True),
         optional("disabled_reason", sa.String(300)),
         at("disabled_at", nullable=True),
         required("notice_pending", sa.Boolean()),
-        optional("updated_by", sa.BigInteger()),
+        discord_id("updated_by", nullable=True),
         at("created_at"),
         at("updated_at"),
     )
     op.create_table(
         "daily_tip_posts",
-        *of_a_server(),
+        *in_a_server(),
         required("local_date", sa.Date()),
-        required("channel_id", sa.BigInteger()),
-        required("tip_slug", sa.String(60)),
+        discord_id("channel_id"),
+        *strings(tip_slug=60),
         required("rotation_round", sa.Integer()),
-        required("status", sa.String(16)),
+        *strings(status=16),
         required("attempts", sa.Integer()),
         at("next_attempt_at"),
         optional("lease_owner", sa.String(32)),
         at("lease_until", nullable=True),
         at("claimed_at"),
         at("posted_at", nullable=True),
-        optional("message_id", sa.BigInteger()),
+        discord_id("message_id", nullable=True),
         optional("last_error", sa.String(300)),
         sa.UniqueConstraint("guild_id", "local_date", name="uq_daily_tip_posts_guild_date"),
         sa.Index("ix_daily_tip_posts_status", "status"),
@@ -165,15 +179,18 @@ def _daily_tips() -> None:
 def _qa() -> None:
     """Peer Q&A: the Q&A channel of each server, questions and answers."""
     op.create_table(
-        "qa_settings", the_server(), optional("channel_id", sa.BigInteger()), at("updated_at")
+        "qa_settings",
+        one_per_server(),
+        discord_id("channel_id", nullable=True),
+        at("updated_at"),
     )
     op.create_table(
         "qa_questions",
-        *of_a_server(),
-        optional("author_id", sa.BigInteger()),
-        optional("channel_id", sa.BigInteger()),
-        optional("message_id", sa.BigInteger()),
-        required("title", sa.String(150)),
+        *in_a_server(),
+        discord_id("author_id", nullable=True),
+        discord_id("channel_id", nullable=True),
+        discord_id("message_id", nullable=True),
+        *strings(title=150),
         required("details", sa.Text()),
         required("tags", sa.JSON()),
         optional("accepted_answer_id", sa.Integer()),
@@ -184,11 +201,11 @@ def _qa() -> None:
     )
     op.create_table(
         "qa_answers",
-        *of_a_server(),
+        *in_a_server(),
         owned_by("question_id", "qa_questions"),
-        optional("author_id", sa.BigInteger()),
+        discord_id("author_id", nullable=True),
         required("body", sa.Text()),
-        optional("notice_message_id", sa.BigInteger()),
+        discord_id("notice_message_id", nullable=True),
         at("created_at"),
         at("edited_at", nullable=True),
         sa.Index("ix_qa_answers_question", "question_id"),
@@ -200,33 +217,28 @@ def _specs() -> None:
     """API specs: imported OpenAPI versions, endpoints, changes, notes, follows, settings."""
     op.create_table(
         "spec_settings",
-        the_server(),
-        optional("channel_id", sa.BigInteger()),
-        optional("editor_role_id", sa.BigInteger()),
-        optional("updated_by", sa.BigInteger()),
+        one_per_server(),
+        discord_id("channel_id", nullable=True),
+        discord_id("editor_role_id", nullable=True),
+        discord_id("updated_by", nullable=True),
         at("updated_at"),
     )
     op.create_table(
         "specs",
-        *of_a_server(),
-        required("name", sa.String(40)),
-        required("title", sa.String(200)),
-        optional("created_by", sa.BigInteger()),
+        *in_a_server(),
+        *strings(name=40, title=200),
+        discord_id("created_by", nullable=True),
         at("created_at"),
         at("updated_at"),
         sa.UniqueConstraint("guild_id", "name", name="uq_specs_guild_name"),
     )
     op.create_table(
         "spec_versions",
-        *of_a_server(),
-        owned_by("spec_id", "specs"),
+        *in_a_spec(),
         required("number", sa.Integer()),
-        required("label", sa.String(64)),
-        required("openapi", sa.String(24)),
-        required("source_format", sa.String(8)),
-        required("filename", sa.String(200)),
+        *strings(label=64, openapi=24, source_format=8, filename=200),
         required("size_bytes", sa.Integer()),
-        required("sha256", sa.String(64)),
+        *strings(sha256=64),
         required("document", sa.LargeBinary()),
         required("model", sa.LargeBinary()),
         required("info", sa.JSON()),
@@ -235,48 +247,39 @@ def _specs() -> None:
         required("endpoint_count", sa.Integer()),
         required("breaking_count", sa.Integer()),
         required("change_count", sa.Integer()),
-        optional("imported_by", sa.BigInteger()),
+        discord_id("imported_by", nullable=True),
         at("imported_at"),
         sa.UniqueConstraint("spec_id", "number", name="uq_spec_versions_number"),
         sa.UniqueConstraint("spec_id", "label", name="uq_spec_versions_label"),
     )
     op.create_table(
         "spec_endpoints",
-        *of_a_server(),
-        owned_by("spec_id", "specs"),
+        *in_a_spec(),
         owned_by("version_id", "spec_versions", nullable=True),
-        required("method", sa.String(8)),
-        required("path", sa.String(400)),
-        required("key", sa.String(410)),
-        required("key_hash", sa.String(16)),
-        required("summary", sa.String(200)),
+        *strings(method=8, path=400, key=410, key_hash=16, summary=200),
         required("tags", sa.JSON()),
         required("deprecated", sa.Boolean()),
         required("detail", sa.Text()),
-        optional("author_id", sa.BigInteger()),
+        discord_id("author_id", nullable=True),
         at("created_at"),
         sa.Index("ix_spec_endpoints_spec_key", "spec_id", "key"),
         sa.Index("ix_spec_endpoints_spec_hash", "spec_id", "key_hash"),
     )
     op.create_table(
         "spec_changes",
-        *of_a_server(),
-        owned_by("spec_id", "specs"),
+        *in_a_spec(),
         owned_by("version_id", "spec_versions"),
         required("position", sa.Integer()),
-        required("severity", sa.String(8)),
-        required("rule", sa.String(48)),
-        required("endpoint_key", sa.String(410)),
+        *strings(severity=8, rule=48, endpoint_key=410),
         required("tags", sa.JSON()),
-        required("message", sa.String(500)),
+        *strings(message=500),
         sa.Index("ix_spec_changes_version", "version_id", "position"),
     )
     op.create_table(
         "spec_notes",
-        *of_a_server(),
-        owned_by("spec_id", "specs"),
-        required("endpoint_key", sa.String(410)),
-        optional("author_id", sa.BigInteger()),
+        *in_a_spec(),
+        *strings(endpoint_key=410),
+        discord_id("author_id", nullable=True),
         required("body", sa.Text()),
         at("created_at"),
         sa.Index("ix_spec_notes_spec_key", "spec_id", "endpoint_key"),
@@ -284,11 +287,9 @@ def _specs() -> None:
     )
     op.create_table(
         "spec_follows",
-        *of_a_server(),
-        owned_by("spec_id", "specs"),
-        required("user_id", sa.BigInteger()),
-        required("scope", sa.String(8)),
-        required("target", sa.String(410)),
+        *in_a_spec(),
+        discord_id("user_id"),
+        *strings(scope=8, target=410),
         at("created_at"),
         sa.UniqueConstraint("spec_id", "user_id", "scope", "target", name="uq_spec_follows"),
         sa.Index("ix_spec_follows_user", "guild_id", "user_id"),
