@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bench.launcher import BotProcess
 from bench.stats import Summary
-from bench.workload import Workload
+from bench.workload import Workload, nth
 from localdiscord.emulator import FakeDiscord, InteractionResult, Upload
 from localdiscord.emulator.state import PendingInteraction
 
@@ -98,32 +98,35 @@ class Driver:
         self._count(op, "choices" if choices else "no choices")
         return _ms(self.clock.callback[pending.token] - pending.created)
 
+    async def _slash(self, op: str, options: dict[str, Any]) -> float:
+        """/`op` (the operation is named after its command) with `options`; its latency."""
+        return self._answered(op, await self.fake.slash(op, options))
+
+    async def _suggest(self, op: str, command: str, options: dict[str, Any], focused: str) -> float:
+        """The autocomplete of `focused` in /`command`; its latency."""
+        return self._choices(op, await self._autocomplete(command, options, focused))
+
     async def concept(self, i: int) -> float:
-        name = self.work.concept_names[i % len(self.work.concept_names)]
-        return self._answered("concept", await self.fake.slash("concept", {"name": name}))
+        return await self._slash("concept", {"name": nth(self.work.concept_names, i)})
 
     async def concept_ac(self, i: int) -> float:
-        typed = self.work.concept_typed[i % len(self.work.concept_typed)]
-        pending = await self._autocomplete("concept", {"name": typed}, "name")
-        return self._choices("concept autocomplete", pending)
+        typed = nth(self.work.concept_typed, i)
+        return await self._suggest("concept autocomplete", "concept", {"name": typed}, "name")
 
     async def search(self, i: int) -> float:
-        query = self.work.searches[i % len(self.work.searches)]
-        return self._answered("search", await self.fake.slash("search", {"query": query}))
+        return await self._slash("search", {"query": nth(self.work.searches, i)})
 
     async def qa_search(self, i: int) -> float:
-        query = self.work.qa_searches[i % len(self.work.qa_searches)]
-        return self._answered("qa search", await self.fake.slash("qa search", {"query": query}))
+        return await self._slash("qa search", {"query": nth(self.work.qa_searches, i)})
 
     async def qa_ac(self, i: int) -> float:
-        typed = self.work.qa_typed[i % len(self.work.qa_typed)]
-        pending = await self._autocomplete("qa show", {"question": typed}, "question")
-        return self._choices("qa autocomplete", pending)
+        typed = nth(self.work.qa_typed, i)
+        return await self._suggest("qa autocomplete", "qa show", {"question": typed}, "question")
 
     async def ask_similar(self, i: int) -> float:
         """/ask opens the modal; the timed step is the modal's submission up to the follow-up
         showing similar answered questions (the bot defers first, then searches)."""
-        draft = self.work.drafts[i % len(self.work.drafts)]
+        draft = nth(self.work.drafts, i)
         for _ in range(5):
             opened = await self.fake.slash("ask", user=next(self.users))
             if opened.type == 9:
@@ -142,16 +145,13 @@ class Driver:
         return _ms(self.clock.followup[submitted.token] - submitted.pending.created)
 
     async def spec_endpoint(self, i: int) -> float:
-        spec, ref = self.work.spec_refs[i % len(self.work.spec_refs)]
-        result = await self.fake.slash("spec endpoint", {"spec": spec, "endpoint": ref[:200]})
-        return self._answered("spec endpoint", result)
+        spec, ref = nth(self.work.spec_refs, i)
+        return await self._slash("spec endpoint", {"spec": spec, "endpoint": ref[:200]})
 
     async def spec_ac(self, i: int) -> float:
-        spec, typed = self.work.spec_typed[i % len(self.work.spec_typed)]
-        pending = await self._autocomplete(
-            "spec endpoint", {"spec": spec, "endpoint": typed}, "endpoint"
-        )
-        return self._choices("spec autocomplete", pending)
+        spec, typed = nth(self.work.spec_typed, i)
+        options = {"spec": spec, "endpoint": typed}
+        return await self._suggest("spec autocomplete", "spec endpoint", options, "endpoint")
 
     def operations(self) -> dict[str, Callable[[int], Awaitable[float]]]:
         ops: dict[str, Callable[[int], Awaitable[float]]] = {
@@ -238,7 +238,7 @@ async def run_throughput(
 
     async def member() -> None:
         while (i := next(counter)) < total:
-            samples.append(await ops[mix[i % len(mix)]](1000 + i))
+            samples.append(await ops[nth(mix, i)](1000 + i))
 
     await bot.stalls()
     cpu_bot, cpu_self = bot.cpu_seconds(), _self_cpu()

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import text
 
 from bench.stats import Summary, measure_async, measure_sync
-from bench.workload import Workload
+from bench.workload import Workload, nth
 from bot.db.engine import Database
 from bot.db.search.sqlite import fts_query
 from bot.errors import NexusError
@@ -24,6 +24,7 @@ from bot.learnings.sync import sync_content
 from bot.qa import FTS_WEIGHTS, QaService, make_draft, prefix_query, similarity_query
 from bot.qa import fts as qa_module
 from bot.specs import SpecsService
+from bot.specs.lookup import like
 from cogs.learnings.content import check_content
 
 LEARNING_WEIGHTS = "8.0, 6.0, 3.0, 4.0, 1.0"  # as bot/learnings/service.py ranks
@@ -31,11 +32,6 @@ LEARNING_WEIGHTS = "8.0, 6.0, 3.0, 4.0, 1.0"  # as bot/learnings/service.py rank
 
 def _words(query: str) -> list[str]:
     return [w for w in query.lower().split() if w][:6]
-
-
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class Bench:
@@ -72,32 +68,32 @@ class Bench:
         w, guild = self.work, self.guild_id
 
         async def concept(i: int) -> None:
-            result = self.learnings.lookup(w.concept_names[i % len(w.concept_names)], "concept")
+            result = self.learnings.lookup(nth(w.concept_names, i), "concept")
             self._count("concept", type(result).__name__)
 
         async def concept_ac(i: int) -> None:
-            self.learnings.suggest(w.concept_typed[i % len(w.concept_typed)], "concept")
+            self.learnings.suggest(nth(w.concept_typed, i), "concept")
 
         async def search(i: int) -> None:
-            query = w.searches[i % len(w.searches)]
+            query = nth(w.searches, i)
             page = await self.learnings.search(query)
             hits = await self.qa.answered_matches(guild, query)
             self._count("search", "hits" if page.total or hits else "none")
 
         async def qa_search(i: int) -> None:
-            page = await self.qa.search(guild, w.qa_searches[i % len(w.qa_searches)])
+            page = await self.qa.search(guild, nth(w.qa_searches, i))
             self._count("qa search", "hits" if page.total else "none")
 
         async def qa_ac(i: int) -> None:
-            await self.qa.suggest(guild, w.qa_typed[i % len(w.qa_typed)])
+            await self.qa.suggest(guild, nth(w.qa_typed, i))
 
         async def ask_similar(i: int) -> None:
-            d = w.drafts[i % len(w.drafts)]
+            d = nth(w.drafts, i)
             found = await self.qa.similar(guild, make_draft(d.title, d.details, d.tags))
             self._count("ask similar", "similar" if found else "none")
 
         async def spec_endpoint(i: int) -> None:
-            spec, ref = w.spec_refs[i % len(w.spec_refs)]
+            spec, ref = nth(w.spec_refs, i)
             try:
                 await self.specs.endpoint(guild, spec, ref)
                 self._count("spec endpoint", "found")
@@ -105,7 +101,7 @@ class Bench:
                 self._count("spec endpoint", "not found or ambiguous")
 
         async def spec_ac(i: int) -> None:
-            spec, typed = w.spec_typed[i % len(w.spec_typed)]
+            spec, typed = nth(w.spec_typed, i)
             await self.specs.suggest_endpoints(guild, spec, typed)
 
         ops: dict[str, Callable[[int], Awaitable[Any]]] = {
@@ -138,7 +134,7 @@ class Bench:
         def where_words(words: list[str], columns: list[str]) -> tuple[str, dict[str, str]]:
             clauses, params = [], {}
             for n, word in enumerate(words):
-                params[f"w{n}"] = _like(word)
+                params[f"w{n}"] = like(word)
                 alts = " OR ".join(f"{c} LIKE :w{n} ESCAPE '\\'" for c in columns)
                 clauses.append(f"({alts})")
             return " AND ".join(clauses) or "1", params
@@ -146,7 +142,7 @@ class Bench:
         def qa_where(words: list[str]) -> tuple[str, dict[str, str]]:
             clauses, params = [], {}
             for n, word in enumerate(words):
-                params[f"w{n}"] = _like(word)
+                params[f"w{n}"] = like(word)
                 clauses.append(
                     f"(q.title LIKE :w{n} ESCAPE '\\' OR q.details LIKE :w{n} ESCAPE '\\' OR "
                     f"EXISTS (SELECT 1 FROM qa_answers a WHERE a.question_id = q.id "
@@ -155,7 +151,7 @@ class Bench:
             return " AND ".join(clauses) or "1", params
 
         async def like_qa_search(i: int) -> None:
-            where, params = qa_where(_words(w.qa_searches[i % len(w.qa_searches)]))
+            where, params = qa_where(_words(nth(w.qa_searches, i)))
             params_g: dict[str, Any] = {**params, "g": guild}
             base = f"FROM qa_questions q WHERE q.guild_id = :g AND {where}"
             await self._rows(f"SELECT count(*) {base}", params_g)
@@ -167,11 +163,11 @@ class Bench:
                 "SELECT id, title FROM qa_questions WHERE guild_id = :g", {"g": guild}
             )
             titles = [r.title for r in rows]
-            process.extract(w.qa_searches[i % len(w.qa_searches)], titles, scorer=fuzz.WRatio,
+            process.extract(nth(w.qa_searches, i), titles, scorer=fuzz.WRatio,
                             limit=5)  # fmt: skip
 
         def search_sql(i: int, newest: bool) -> tuple[list[str], dict[str, Any]]:
-            words = _words(w.searches[i % len(w.searches)])
+            words = _words(nth(w.searches, i))
             where, params = where_words(words, ["title", "summary", "body"])
             qwhere, qparams = qa_where(words)
             tail = " ORDER BY q.created_at DESC LIMIT 3" if newest else ""
@@ -193,12 +189,12 @@ class Bench:
                 await self._rows(sql, params)
 
         async def like_concept(i: int) -> None:
-            query = w.concept_names[i % len(w.concept_names)].lower()
+            query = nth(w.concept_names, i).lower()
             await self._rows(
                 "SELECT slug, title FROM entries WHERE kind = 'concept' AND "
                 "(lower(title) LIKE :q ESCAPE '\\' OR lower(aliases) LIKE :q ESCAPE '\\') "
                 "LIMIT 25",
-                {"q": _like(query)},
+                {"q": like(query)},
             )
 
         async def fuzzy_concept(i: int) -> None:
@@ -206,29 +202,29 @@ class Bench:
                 "SELECT slug, title, aliases FROM entries WHERE kind = 'concept'", {}
             )
             names = [n for r in rows for n in (r.title, *json.loads(r.aliases))]
-            process.extract(w.concept_names[i % len(w.concept_names)], names, scorer=fuzz.WRatio,
+            process.extract(nth(w.concept_names, i), names, scorer=fuzz.WRatio,
                             limit=5)  # fmt: skip
 
         async def like_concept_ac(i: int) -> None:
-            typed = w.concept_typed[i % len(w.concept_typed)].lower()
+            typed = nth(w.concept_typed, i).lower()
             await self._rows(
                 "SELECT slug, title FROM entries WHERE kind = 'concept' AND "
                 "lower(title) LIKE :q ESCAPE '\\' ORDER BY title LIMIT 25",
-                {"q": _like(typed)},
+                {"q": like(typed)},
             )
 
         async def fuzzy_concept_ac(i: int) -> None:
             rows = await self._rows("SELECT title FROM entries WHERE kind = 'concept'", {})
-            process.extract(w.concept_typed[i % len(w.concept_typed)], [r.title for r in rows],
+            process.extract(nth(w.concept_typed, i), [r.title for r in rows],
                             scorer=fuzz.WRatio, limit=25)  # fmt: skip
 
         async def like_qa_ac(i: int, newest: bool = False) -> None:
-            typed = w.qa_typed[i % len(w.qa_typed)]
+            typed = nth(w.qa_typed, i)
             await self._rows(
                 "SELECT id, title, created_at FROM qa_questions WHERE guild_id = :g AND "
                 "title LIKE :q ESCAPE '\\'"
                 + (" ORDER BY created_at DESC LIMIT 25" if newest else ""),
-                {"g": guild, "q": _like(typed)},
+                {"g": guild, "q": like(typed)},
             )
 
         async def like_newest_qa_ac(i: int) -> None:
@@ -238,14 +234,14 @@ class Bench:
             rows = await self._rows(
                 "SELECT id, title FROM qa_questions WHERE guild_id = :g", {"g": guild}
             )
-            process.extract(w.qa_typed[i % len(w.qa_typed)], [r.title for r in rows],
+            process.extract(nth(w.qa_typed, i), [r.title for r in rows],
                             scorer=fuzz.WRatio, limit=25)  # fmt: skip
 
         async def like_similar(i: int, newest: bool = False) -> None:
             """Answered questions whose title has two of the draft's keywords."""
-            d = w.drafts[i % len(w.drafts)]
+            d = nth(w.drafts, i)
             keywords = [k for k in _words(d.title) if len(k) > 3][:4] or _words(d.title)[:1]
-            params = {f"k{n}": _like(k) for n, k in enumerate(keywords)}
+            params = {f"k{n}": like(k) for n, k in enumerate(keywords)}
             hits = " + ".join(f"(q.title LIKE :k{n} ESCAPE '\\')" for n in range(len(keywords)))
             await self._rows(
                 f"SELECT q.id, q.title FROM qa_questions q WHERE q.guild_id = :g "
@@ -264,42 +260,45 @@ class Bench:
                 "EXISTS (SELECT 1 FROM qa_answers a WHERE a.question_id = q.id)",
                 {"g": guild},
             )
-            process.extract(w.drafts[i % len(w.drafts)].title, [r.title for r in rows],
+            process.extract(nth(w.drafts, i).title, [r.title for r in rows],
                             scorer=fuzz.token_set_ratio, limit=3)  # fmt: skip
 
+        async def spec_endpoints(
+            columns: str, spec: str, matching: str | None = None, tail: str = ""
+        ) -> list[Any]:
+            """Columns of a spec's endpoints, narrowed by `tail` (`:q` is LIKE `matching`)."""
+            params = {"g": guild, "s": spec}
+            if matching is not None:
+                params["q"] = like(matching)
+            return await self._rows(
+                f"SELECT {columns} FROM spec_endpoints e JOIN specs s ON s.id = e.spec_id "
+                f"WHERE s.guild_id = :g AND s.name = :s{tail}",
+                params,
+            )
+
         async def like_spec(i: int) -> None:
-            spec, ref = w.spec_refs[i % len(w.spec_refs)]
-            await self._rows(
-                "SELECT e.key, e.detail FROM spec_endpoints e JOIN specs s ON s.id = e.spec_id "
-                "WHERE s.guild_id = :g AND s.name = :s AND e.key LIKE :q ESCAPE '\\' LIMIT 6",
-                {"g": guild, "s": spec, "q": _like(ref)},
+            spec, ref = nth(w.spec_refs, i)
+            await spec_endpoints(
+                "e.key, e.detail", spec, ref, " AND e.key LIKE :q ESCAPE '\\' LIMIT 6"
             )
 
         async def fuzzy_spec(i: int) -> None:
-            spec, ref = w.spec_refs[i % len(w.spec_refs)]
-            rows = await self._rows(
-                "SELECT e.key FROM spec_endpoints e JOIN specs s ON s.id = e.spec_id "
-                "WHERE s.guild_id = :g AND s.name = :s",
-                {"g": guild, "s": spec},
-            )
+            spec, ref = nth(w.spec_refs, i)
+            rows = await spec_endpoints("e.key", spec)
             process.extract(ref, [r.key for r in rows], scorer=fuzz.WRatio, limit=1)
 
         async def like_spec_ac(i: int) -> None:
-            spec, typed = w.spec_typed[i % len(w.spec_typed)]
-            await self._rows(
-                "SELECT e.key, e.summary FROM spec_endpoints e JOIN specs s ON s.id = e.spec_id "
-                "WHERE s.guild_id = :g AND s.name = :s AND lower(e.key || ' ' || e.summary) "
-                "LIKE :q ESCAPE '\\' LIMIT 25",
-                {"g": guild, "s": spec, "q": _like(typed)},
+            spec, typed = nth(w.spec_typed, i)
+            await spec_endpoints(
+                "e.key, e.summary",
+                spec,
+                typed,
+                " AND lower(e.key || ' ' || e.summary) LIKE :q ESCAPE '\\' LIMIT 25",
             )
 
         async def fuzzy_spec_ac(i: int) -> None:
-            spec, typed = w.spec_typed[i % len(w.spec_typed)]
-            rows = await self._rows(
-                "SELECT e.key, e.summary FROM spec_endpoints e JOIN specs s ON s.id = e.spec_id "
-                "WHERE s.guild_id = :g AND s.name = :s",
-                {"g": guild, "s": spec},
-            )
+            spec, typed = nth(w.spec_typed, i)
+            rows = await spec_endpoints("e.key, e.summary", spec)
             process.extract(typed, [f"{r.key} {r.summary}" for r in rows], scorer=fuzz.WRatio,
                             limit=25)  # fmt: skip
 
@@ -409,7 +408,7 @@ class Bench:
             statement = statements[name]
 
             def call(i: int) -> None:
-                expression = listed[i % len(listed)]
+                expression = nth(listed, i)
                 if not expression:
                     return
                 if name == "search":

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bench.vocab import Vocabulary, Writer
 from bot.learnings.model import Learning
+
+T = TypeVar("T")
+
+
+def nth(inputs: Sequence[T], i: int) -> T:
+    """The input of the i-th call: the list is used round and round."""
+    return inputs[i % len(inputs)]
 
 
 @dataclass(frozen=True, slots=True)
