@@ -18,6 +18,26 @@ from bot.specs.openapi.problems import (
 from bot.specs.openapi.safety import Family, resolve_pointer
 from bot.specs.openapi.validation import example_value
 
+# The JSON type of what json.loads gives (bool first: a bool is an int too).
+JSON_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
+# Built examples: a value of each scalar type, and of a string by its format.
+SCALAR_SAMPLES: tuple[tuple[str, Any], ...] = (("integer", 0), ("number", 0.0), ("boolean", True))
+STRING_SAMPLES = {
+    "date": "2026-01-31",
+    "date-time": "2026-01-31T09:30:00Z",
+    "email": "ada@example.com",
+    "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "uri": "https://example.com/",
+    "binary": "<binary>",
+}
+
 
 class SchemaReader:
     """Reads schemas of a sanitized document (local `$ref`s followed, loops stopped)."""
@@ -211,36 +231,11 @@ class SchemaReader:
 
 def json_type(value: Any) -> str:
     """The JSON type of a value (`integer`, `string`, ...)."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
+    return next((name for kind, name in JSON_TYPES if isinstance(value, kind)), "null")
 
 
 def scalar_sample(label: str, fmt: Any) -> Any:
     """A plausible value of a scalar type and format, for built examples."""
-    if label.startswith("integer"):
-        return 0
-    if label.startswith("number"):
-        return 0.0
-    if label.startswith("boolean"):
-        return True
     if label.startswith("string"):
-        return {
-            "date": "2026-01-31",
-            "date-time": "2026-01-31T09:30:00Z",
-            "email": "ada@example.com",
-            "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-            "uri": "https://example.com/",
-            "binary": "<binary>",
-        }.get(str(fmt), "string")
-    return None
+        return STRING_SAMPLES.get(str(fmt), "string")
+    return next((sample for kind, sample in SCALAR_SAMPLES if label.startswith(kind)), None)
