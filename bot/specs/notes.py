@@ -51,42 +51,35 @@ class Notes:
                     f"`{draft.key}` is already in the imported document of `{name}`; add what "
                     "you know with `/spec note` instead."
                 )
-            existing = next(iter(rows), None)
-            detail = json.dumps(
+            typed = next(iter(rows), None)
+            if typed is not None and typed.author_id != actor.user_id and not actor.can_manage:
+                raise AlreadyExists(
+                    f"<@{typed.author_id}> already typed `{draft.key}` in `{name}`; add what you "
+                    "know with `/spec note`."
+                )
+            if typed is None:
+                typed = SpecEndpoint(
+                    guild_id=guild_id,
+                    spec_id=spec.id,
+                    version_id=None,
+                    method=draft.method,
+                    path=draft.path,
+                    key=draft.key,
+                    key_hash=key_hash(draft.key),
+                    tags=[],
+                    deprecated=False,
+                )
+                session.add(typed)
+            typed.summary = draft.summary
+            typed.detail = json.dumps(
                 {
                     "request_example": draft.request_example,
                     "response_example": draft.response_example,
                 },
                 ensure_ascii=False,
             )
-            if existing is not None:
-                if existing.author_id != actor.user_id and not actor.can_manage:
-                    raise AlreadyExists(
-                        f"<@{existing.author_id}> already typed `{draft.key}` in `{name}`; add "
-                        "what you know with `/spec note`."
-                    )
-                existing.summary = draft.summary
-                existing.detail = detail
-                existing.author_id = actor.user_id
-                existing.created_at = now
-            else:
-                session.add(
-                    SpecEndpoint(
-                        guild_id=guild_id,
-                        spec_id=spec.id,
-                        version_id=None,
-                        method=draft.method,
-                        path=draft.path,
-                        key=draft.key,
-                        key_hash=key_hash(draft.key),
-                        summary=draft.summary,
-                        tags=[],
-                        deprecated=False,
-                        detail=detail,
-                        author_id=actor.user_id,
-                        created_at=now,
-                    )
-                )
+            typed.author_id = actor.user_id
+            typed.created_at = now
             spec.updated_at = now
             await session.flush()
             return await endpoint_view(session, spec, draft.key)
