@@ -8,6 +8,7 @@ from typing import Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.values import rowcount
 from bot.db.engine import Database
@@ -81,13 +82,18 @@ async def _follow_target(
     return "spec", ""
 
 
+def _follows_of(spec: Spec, user_id: int) -> ColumnElement[bool]:
+    """What the member follows in the spec."""
+    return (SpecFollow.spec_id == spec.id) & (SpecFollow.user_id == user_id)
+
+
 async def _follow_list(
     session: AsyncSession, spec: Spec, user_id: int, *, changed: bool
 ) -> FollowList:
     rows = (
         await session.execute(
             select(SpecFollow.scope, SpecFollow.target)
-            .where(SpecFollow.spec_id == spec.id, SpecFollow.user_id == user_id)
+            .where(_follows_of(spec, user_id))
             .order_by(SpecFollow.scope, SpecFollow.target)
         )
     ).all()
@@ -116,8 +122,7 @@ class Following:
             scope, target = await _follow_target(session, spec, tag, endpoint)
             existing = await session.scalar(
                 select(SpecFollow.id).where(
-                    SpecFollow.spec_id == spec.id,
-                    SpecFollow.user_id == user_id,
+                    _follows_of(spec, user_id),
                     SpecFollow.scope == scope,
                     SpecFollow.target == target,
                 )
@@ -125,9 +130,7 @@ class Following:
             if existing is not None:
                 return await _follow_list(session, spec, user_id, changed=False)
             count = await session.scalar(
-                select(func.count(SpecFollow.id)).where(
-                    SpecFollow.spec_id == spec.id, SpecFollow.user_id == user_id
-                )
+                select(func.count(SpecFollow.id)).where(_follows_of(spec, user_id))
             )
             if int(count or 0) >= FOLLOWS_PER_SPEC:
                 raise BadInput(
@@ -160,9 +163,7 @@ class Following:
         """Stop following the spec, a tag, an endpoint, or (`everything`) all of them at once."""
         async with self._db.unit_of_work() as session:
             spec = await find_spec(session, guild_id, spec_name)
-            query = delete(SpecFollow).where(
-                SpecFollow.spec_id == spec.id, SpecFollow.user_id == user_id
-            )
+            query = delete(SpecFollow).where(_follows_of(spec, user_id))
             if not everything:
                 if endpoint is not None:
                     # An endpoint may be gone from the spec already: match the typed key too.
