@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 import discord
 
@@ -21,6 +21,7 @@ from cogs._kit.limits import CUSTOM_ID, SELECT_OPTIONS
 from cogs._kit.ui import run_safely
 
 Interaction = discord.Interaction[Any]
+ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
 # What a click does: (the click, what the custom_id carried) -> None (it answers the click).
 Act = Callable[[Interaction, Mapping[str, str]], Awaitable[None]]
 # What a choice does: (the choice, what the custom_id carried, the values chosen) -> None.
@@ -83,22 +84,25 @@ class Action:
         return self.button(button, state)
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
-    """A button of some `Action` (each action has its own subclass, with its own template)."""
+class _Persistent(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
+    """A component whose custom_id carries `state`: read back as it came with the interaction."""
 
-    action: ClassVar[Action]
-
-    def __init__(self, item: discord.ui.Button[Any], state: Mapping[str, object]) -> None:
+    def __init__(self, item: ItemT, state: Mapping[str, object]) -> None:
         super().__init__(item)
         self.state = {key: str(value) for key, value in state.items()}
 
     @classmethod
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> ActionButton:
-        """The button that was clicked, as it came with the click."""
-        assert isinstance(item, discord.ui.Button)
-        return cls(item, match.groupdict())
+    ) -> Self:
+        """The component that was used, with what its custom_id carries."""
+        return cls(cast(ItemT, item), match.groupdict())
+
+
+class ActionButton(_Persistent[discord.ui.Button[Any]], template=r"(?!)"):
+    """A button of some `Action` (each action has its own subclass, with its own template)."""
+
+    action: ClassVar[Action]
 
     async def callback(self, interaction: Interaction) -> None:
         """Do what this button does; any error becomes a friendly reply, never a dead button."""
@@ -136,22 +140,10 @@ class Menu:
         return self.select(select, state)
 
 
-class MenuSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"(?!)"):
+class MenuSelect(_Persistent[discord.ui.Select[Any]], template=r"(?!)"):
     """A select menu of some `Menu` (each menu has its own subclass, with its own template)."""
 
     menu: ClassVar[Menu]
-
-    def __init__(self, item: discord.ui.Select[Any], state: Mapping[str, object]) -> None:
-        super().__init__(item)
-        self.state = {key: str(value) for key, value in state.items()}
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> MenuSelect:
-        """The menu that was used, as it came with the choice."""
-        assert isinstance(item, discord.ui.Select)
-        return cls(item, match.groupdict())
 
     async def callback(self, interaction: Interaction) -> None:
         """Do what choosing does; any error becomes a friendly reply."""
