@@ -7,16 +7,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.core.paging import page_count, page_of, paginate
-from bot.core.text import clean_text
 from bot.db.engine import Database
 from bot.db.models import Spec, SpecChange, SpecEndpoint, SpecVersion
 from bot.errors import BadInput, NotFound
 from bot.specs.diff import SEVERITY_ORDER
 from bot.specs.lookup import (
-    TAGS_NAMED,
     endpoint_search,
     endpoint_view,
     find_spec,
+    find_tag,
     find_version,
     latest_version,
     like,
@@ -25,6 +24,7 @@ from bot.specs.lookup import (
     spec_id_named,
     spec_ref,
     version_ref,
+    version_tags,
 )
 from bot.specs.model import (
     CHOICE_TEXT_MAX,
@@ -111,7 +111,7 @@ class Catalog:
                     .order_by(SpecEndpoint.path, SpecEndpoint.method)
                 )
             ).all()
-        order: list[str] = list(version.info.get("tags") or []) if version else []
+        order = version_tags(version)
         entries = []
         for row in rows:
             manual = row.version_id is None
@@ -119,15 +119,7 @@ class Catalog:
             entries.append((entry, [HAND_TYPED] if manual else (list(row.tags) or [UNTAGGED])))
         chunks, first_pages = _group_pages(order, entries)
         if tag is not None:
-            wanted = tag.strip()
-            start = next((p for name, p in first_pages if name.lower() == wanted.lower()), None)
-            if start is None:
-                known = ", ".join(f"`{name}`" for name, _ in first_pages[:TAGS_NAMED])
-                raise NotFound(
-                    f"`{spec.name}` has no tag `{clean_text(wanted, multiline=False)[:40]}`. "
-                    f"Tags: {known or 'none yet'}."
-                )
-            page = start
+            page = dict(first_pages)[find_tag(spec, [name for name, _ in first_pages], tag)]
         total_pages, page = paginate(len(chunks), 1, page)
         if chunks:
             name, part, parts, chunk = chunks[page - 1]
@@ -254,7 +246,7 @@ class Catalog:
             if spec_id is None:
                 return []
             version = await latest_version(session, spec_id)
-        tags = list(version.info.get("tags") or []) if version else []
+        tags = version_tags(version)
         word = typed.strip().lower()
         return [
             Choice(t[:CHOICE_TEXT_MAX], t[:CHOICE_TEXT_MAX]) for t in tags if word in t.lower()

@@ -15,9 +15,16 @@ from bot.db.engine import Database
 from bot.db.models import Spec, SpecFollow
 from bot.errors import BadInput, NotFound
 from bot.specs.diff import Change
-from bot.specs.lookup import TAGS_NAMED, find_spec, latest_version, resolve_key, spec_ref
+from bot.specs.lookup import (
+    find_spec,
+    find_tag,
+    latest_version,
+    resolve_key,
+    spec_ref,
+    version_tags,
+)
 from bot.specs.model import FollowerNotice, FollowList, FollowView, severity_counts
-from bot.specs.validation import parse_endpoint_ref, shown
+from bot.specs.validation import parse_endpoint_ref
 
 FOLLOWS_PER_SPEC = 25  # follows one member may hold in one spec
 
@@ -71,14 +78,8 @@ async def _follow_target(
     if endpoint is not None:
         return "endpoint", await resolve_key(session, spec, endpoint)
     if tag is not None:
-        version = await latest_version(session, spec.id)
-        tags = list(version.info.get("tags") or []) if version else []
-        wanted = tag.strip()
-        found = next((t for t in tags if t.lower() == wanted.lower()), None)
-        if found is None:
-            known = ", ".join(f"`{t}`" for t in tags[:TAGS_NAMED]) or "none yet"
-            raise NotFound(f"`{spec.name}` has no tag `{shown(wanted)}`. Tags: {known}.")
-        return "tag", found
+        tags = version_tags(await latest_version(session, spec.id))
+        return "tag", find_tag(spec, tags, tag)
     return "spec", ""
 
 

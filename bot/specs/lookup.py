@@ -6,6 +6,7 @@ Shared by the use cases; each lookup that fails raises NotFound with what there 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
@@ -138,6 +139,21 @@ async def find_version(session: AsyncSession, spec: Spec, ref: str | None) -> Sp
     if row is None:
         raise NotFound(f"`{spec.name}` has no version `{shown(text)}`. Pick one from the list.")
     return row
+
+
+def version_tags(version: SpecVersion | None) -> list[str]:
+    """The tags a version's document declares, in its order (none without a version)."""
+    return list(version.info.get("tags") or []) if version else []
+
+
+def find_tag(spec: Spec, tags: Sequence[str], typed: str) -> str:
+    """The tag among `tags` typed in any case; NotFound names the first tags there are."""
+    wanted = typed.strip()
+    found = next((t for t in tags if t.lower() == wanted.lower()), None)
+    if found is None:
+        known = ", ".join(f"`{t}`" for t in tags[:TAGS_NAMED]) or "none yet"
+        raise NotFound(f"`{spec.name}` has no tag `{shown(wanted)}`. Tags: {known}.")
+    return found
 
 
 def endpoint_search(spec_id: int, typed: str, limit: int) -> Select[str, str, bool, int | None]:
