@@ -1,11 +1,13 @@
-"""Text rules shared by every feature: names normalised, member text cleaned, group mentions
-refused. (Free text becomes a full-text query in the database layer: `bot.db.search`.)
+"""Text rules shared by every feature: names normalised, searches refused without words and
+shown above their results, member text cleaned and checked, group mentions refused. (Free text
+becomes a full-text query in the database layer: `bot.db.search`.)
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.errors import BadInput
@@ -13,12 +15,24 @@ from bot.errors import BadInput
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 SEPARATORS_RE = re.compile(r"[\s\-_./]+")
 MAX_QUERY_CHARS = 200  # what is read of a search or of text being typed
+SHOWN_QUERY_CHARS = 100  # of a search, repeated above its results
 
 
 def normalise(name: str) -> str:
     """Case-, width- and separator-blind form of a name: 'Select_Related' -> 'select related'."""
     folded = unicodedata.normalize("NFKC", name).casefold()
     return SEPARATORS_RE.sub(" ", folded).strip()
+
+
+def require_search_words(has_terms: Callable[[str], bool], query: str) -> None:
+    """A search must hold words the index can look for (`has_terms`); BadInput otherwise."""
+    if not has_terms(query):
+        raise BadInput("Type a few words to search for, e.g. `celery retries`.")
+
+
+def shown_query(query: str) -> str:
+    """A search as repeated above its results: one line, at most SHOWN_QUERY_CHARS."""
+    return " ".join(query.split())[:SHOWN_QUERY_CHARS]
 
 
 # -- text written by members: cleaned and refused the same way everywhere -----------------------

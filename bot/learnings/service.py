@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
 from bot.core.paging import page_count, page_of, paginate
-from bot.core.text import normalise
+from bot.core.text import normalise, require_search_words, shown_query
 from bot.core.values import from_row
 from bot.db.engine import Database
 from bot.db.models import Entry
@@ -29,7 +29,6 @@ SUGGESTIONS = 25  # choices an autocomplete returns at most
 CANDIDATES = 5  # close names a lookup offers when none is clearly meant
 SEARCH_PAGE = 5  # hits per page of search results
 INDEX_PAGE = 12  # entries per page of an index
-SHOWN_QUERY_CHARS = 100  # of the query, repeated above its results
 MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]]")
 # A one-word query this short that starts >= `need` names scoring PREFIX_SURE: no other name
 # can outscore them (see `_prefix_only`), so the fuzzy pass is skipped.
@@ -363,8 +362,7 @@ class LearningsService:
 
         Learnings holding every word come first; when none does, those holding any of them.
         """
-        if not self._db.search.has_terms(query):
-            raise BadInput("Type a few words to search for, e.g. `celery retries`.")
+        require_search_words(self._db.search.has_terms, query)
         async with self._db.read() as session:
             found = await self._db.search.entries.search(
                 session, query, kinds=kinds, limit=per_page, offset=(max(page, 1) - 1) * per_page
@@ -382,5 +380,5 @@ class LearningsService:
             if (r := named.get(hit.id)) is not None
         )
         pages = page_count(found.total, per_page)
-        shown = " ".join(query.split())[:SHOWN_QUERY_CHARS]
+        shown = shown_query(query)
         return SearchPage(shown, hits, found.total, min(page, pages), pages)

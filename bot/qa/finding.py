@@ -17,10 +17,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.actor import Actor
 from bot.core.paging import paginate
-from bot.core.text import MAX_QUERY_CHARS, clean_text
+from bot.core.text import MAX_QUERY_CHARS, clean_text, require_search_words, shown_query
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, Hit, QuestionFilter
-from bot.errors import BadInput
 from bot.qa.model import Answer, Draft, Question, QuestionHit, QuestionList, SearchPage, Status
 from bot.qa.store import QaStore, has_answers, to_answer, to_question
 from bot.qa.validation import parse_tag, similarity_keywords
@@ -28,7 +27,6 @@ from bot.qa.validation import parse_tag, similarity_keywords
 SUGGESTIONS = 25  # choices an autocomplete returns at most
 SEARCH_PAGE = 5  # questions per page of search results
 LIST_PAGE = 10  # questions per page of a list
-SHOWN_QUERY_CHARS = 100  # of the query, repeated above its results
 SIMILAR_LIMIT = 3  # answered questions offered while asking
 TOP_MATCHES = 3  # answered questions shown by the general /search
 # Searching 100,000 questions must stay fast when a word is in most of them ("django"): the
@@ -207,8 +205,7 @@ class Finding(QaStore):
         """
         query = clean_text(query, multiline=False)
         tag = parse_tag(tag)
-        if not self._db.search.has_terms(query):
-            raise BadInput("Type a few words to search for, e.g. `celery retries`.")
+        require_search_words(self._db.search.has_terms, query)
         window = RANK_WINDOW
         where = QuestionFilter(guild_id, tag=tag, answered=ANSWERED[status])
         async with self._db.read() as session:
@@ -217,7 +214,7 @@ class Finding(QaStore):
             )
             hits = await self._hits(session, found.hits)
         pages, page = paginate(found.total, per_page, found.page)
-        shown = " ".join(query.split())[:SHOWN_QUERY_CHARS]
+        shown = shown_query(query)
         return SearchPage(shown, tag, status, hits, found.total, page, pages, found.total >= window)
 
     async def answered_matches(
