@@ -6,10 +6,14 @@ from sqlalchemy import delete, update
 
 from bot.core.actor import Actor
 from bot.db.models import QaAnswer, QaQuestion
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotFound
 from bot.qa.model import Answer, Draft, Posted, Question, Removed
 from bot.qa.store import QaStore, notice_of, to_answer, to_question
-from bot.qa.validation import make_answer, may_change
+from bot.qa.validation import make_answer, require_change
+
+ASKER_ONLY = "Only the member who asked (or a moderator) can accept an answer."
+OWN_QUESTIONS = "You can edit or delete your own questions only."
+OWN_ANSWERS = "You can edit or delete your own answers only."
 
 
 class Posting(QaStore):
@@ -87,8 +91,7 @@ class Posting(QaStore):
         """Mark an answer as the accepted one: the asker or a moderator only."""
         async with self._db.unit_of_work() as session:
             row, _ = await self._load(session, guild_id, question_id)
-            if not may_change(actor, row.author_id):
-                raise NotAllowed("Only the member who asked (or a moderator) can accept an answer.")
+            require_change(actor, row.author_id, ASKER_ONLY)
             answer = await session.get(QaAnswer, answer_id)
             if answer is None or answer.question_id != question_id:
                 raise NotFound(f"Question #{question_id} has no answer #{answer_id}.")
@@ -100,22 +103,19 @@ class Posting(QaStore):
     async def can_accept(self, guild_id: int, question_id: int, actor: Actor) -> Question:
         """The question, when `actor` may accept one of its answers; NotAllowed otherwise."""
         question = await self.get(guild_id, question_id)
-        if not may_change(actor, question.author_id):
-            raise NotAllowed("Only the member who asked (or a moderator) can accept an answer.")
+        require_change(actor, question.author_id, ASKER_ONLY)
         return question
 
     async def editable_question(self, guild_id: int, question_id: int, actor: Actor) -> Question:
         """The question, when `actor` may edit or delete it; NotAllowed otherwise."""
         question = await self.get(guild_id, question_id)
-        if not may_change(actor, question.author_id):
-            raise NotAllowed("You can edit or delete your own questions only.")
+        require_change(actor, question.author_id, OWN_QUESTIONS)
         return question
 
     async def editable_answer(self, guild_id: int, answer_id: int, actor: Actor) -> Answer:
         """The answer, when `actor` may edit or delete it; NotAllowed otherwise."""
         answer = await self.get_answer(guild_id, answer_id)
-        if not may_change(actor, answer.author_id):
-            raise NotAllowed("You can edit or delete your own answers only.")
+        require_change(actor, answer.author_id, OWN_ANSWERS)
         return answer
 
     async def edit_question(
@@ -124,8 +124,7 @@ class Posting(QaStore):
         """Replace a question's text (its author or a moderator); returns it as it is now."""
         async with self._db.unit_of_work() as session:
             row, _ = await self._load(session, guild_id, question_id)
-            if not may_change(actor, row.author_id):
-                raise NotAllowed("You can edit or delete your own questions only.")
+            require_change(actor, row.author_id, OWN_QUESTIONS)
             row.title, row.details, row.tags = draft.title, draft.details, list(draft.tags)
             row.edited_at = self._clock()
             await session.flush()
@@ -136,8 +135,7 @@ class Posting(QaStore):
         """Delete a question and all its answers; returns it as it was (to remove its message)."""
         async with self._db.unit_of_work() as session:
             row, question = await self._load(session, guild_id, question_id)
-            if not may_change(actor, row.author_id):
-                raise NotAllowed("You can edit or delete your own questions only.")
+            require_change(actor, row.author_id, OWN_QUESTIONS)
             notices = await self._notices(session, QaAnswer.question_id == question_id)
             await session.execute(delete(QaAnswer).where(QaAnswer.question_id == question_id))
             await session.execute(delete(QaQuestion).where(QaQuestion.id == question_id))
@@ -149,8 +147,7 @@ class Posting(QaStore):
         cleaned = make_answer(body)
         async with self._db.unit_of_work() as session:
             row, _, question_row = await self._load_answer(session, guild_id, answer_id)
-            if not may_change(actor, row.author_id):
-                raise NotAllowed("You can edit or delete your own answers only.")
+            require_change(actor, row.author_id, OWN_ANSWERS)
             row.body = cleaned
             row.edited_at = self._clock()
             await session.flush()
@@ -162,8 +159,7 @@ class Posting(QaStore):
         """Delete an answer; returns its question as it is now and the answer as it was."""
         async with self._db.unit_of_work() as session:
             row, answer, question_row = await self._load_answer(session, guild_id, answer_id)
-            if not may_change(actor, row.author_id):
-                raise NotAllowed("You can edit or delete your own answers only.")
+            require_change(actor, row.author_id, OWN_ANSWERS)
             if question_row.accepted_answer_id == answer_id:
                 question_row.accepted_answer_id = None
             await session.delete(row)

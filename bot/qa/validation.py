@@ -7,7 +7,7 @@ import unicodedata
 
 from bot.core.actor import Actor
 from bot.core.text import WORD_RE, TextRule, clean_text, refuse_mass_mentions
-from bot.errors import BadInput
+from bot.errors import BadInput, NotAllowed
 from bot.qa.model import Draft
 
 TITLE_MIN, TITLE_MAX = 10, 150
@@ -111,6 +111,12 @@ def parse_ref(raw: str, what: str = "question") -> int:
 def may_change(actor: Actor, author_id: int | None) -> bool:
     """Authors may change what they wrote; moderators anything (anonymous text: only them)."""
     return actor.is_moderator or (author_id is not None and author_id == actor.user_id)
+
+
+def require_change(actor: Actor, author_id: int | None, refusal: str) -> None:
+    """NotAllowed with `refusal` unless `actor` may change what `author_id` wrote."""
+    if not may_change(actor, author_id):
+        raise NotAllowed(refusal)
 
 
 def similarity_keywords(draft: Draft) -> list[str]:
