@@ -23,6 +23,7 @@ from typing import Any
 from bench import specgen
 from bench.data import Plan, build
 from bench.fullstack import AnswerClock, BotProcess, Driver, run_scenario, run_throughput
+from bench.launcher import bot_config
 from bench.machine import describe
 from bench.report import check_targets, table, targets_text
 from bench.service import Bench
@@ -183,24 +184,13 @@ async def full_stack(
     log = work / "bot.log"
     await fake.start()
     try:
-
-        def bot_config() -> dict[str, Any]:
-            return {
-                "base_url": fake.base_url,
-                "gateway_url": fake.gateway_url,
-                "token": fake.token,
-                "guild_id": fake.guild_id,
-                "database_url": f"sqlite+aiosqlite:///{db_path}",
-                "content_dir": str(content),
-                "health_file": str(work / "heartbeat"),
-            }
-
-        bot = await BotProcess.start(bot_config(), log)
+        config = bot_config(fake, db_path, content, work)
+        bot = await BotProcess.start(config, log)
         first = bot.startup()
         await bot.stop()
         restarts = []
         for _ in range(cfg.restarts):
-            bot = await BotProcess.start(bot_config(), log)
+            bot = await BotProcess.start(config, log)
             restarts.append(bot.startup())
             if len(restarts) < cfg.restarts:
                 await bot.stop()
@@ -252,7 +242,7 @@ async def full_stack(
         # ... and a start-up that finds one more changed file (the sync happens in setup_hook).
         target = sorted((content / "concepts").glob("*.md"))[1]
         target.write_text(target.read_text("utf-8").rstrip("\n") + "\n\nEdited again.\n", "utf-8")
-        bot = await BotProcess.start(bot_config(), log)
+        bot = await BotProcess.start(config, log)
         out["startup"]["one_changed"] = bot.startup()
         await bot.stop()
     finally:

@@ -50,6 +50,22 @@ class Summary:
         }
 
 
+class _Samples:
+    """The milliseconds of one measurement's calls, and whether its time budget is spent."""
+
+    def __init__(self, budget_s: float | None, min_runs: int) -> None:
+        self.budget_s = budget_s
+        self.min_runs = min_runs
+        self.ms: list[float] = []
+        self.started = time.perf_counter()
+
+    def add(self, begin: float) -> bool:
+        """Record the call that began at `begin`; True once `min_runs` ran over the budget."""
+        self.ms.append((time.perf_counter() - begin) * 1000)
+        spent = time.perf_counter() - self.started
+        return self.budget_s is not None and len(self.ms) >= self.min_runs and spent > self.budget_s
+
+
 async def measure_async(
     call: Callable[[int], Awaitable[Any]],
     runs: int,
@@ -65,16 +81,13 @@ async def measure_async(
     """
     for i in range(warmup):
         await call(i)
-    samples: list[float] = []
-    started = time.perf_counter()
+    samples = _Samples(budget_s, min_runs)
     for i in range(runs):
         begin = time.perf_counter()
         await call(i)
-        samples.append((time.perf_counter() - begin) * 1000)
-        spent = time.perf_counter() - started
-        if budget_s is not None and len(samples) >= min_runs and spent > budget_s:
+        if samples.add(begin):
             break
-    return Summary.of(samples)
+    return Summary.of(samples.ms)
 
 
 def measure_sync(
@@ -87,13 +100,10 @@ def measure_sync(
 ) -> Summary:
     for i in range(warmup):
         call(i)
-    samples: list[float] = []
-    started = time.perf_counter()
+    samples = _Samples(budget_s, min_runs)
     for i in range(runs):
         begin = time.perf_counter()
         call(i)
-        samples.append((time.perf_counter() - begin) * 1000)
-        spent = time.perf_counter() - started
-        if budget_s is not None and len(samples) >= min_runs and spent > budget_s:
+        if samples.add(begin):
             break
-    return Summary.of(samples)
+    return Summary.of(samples.ms)
