@@ -15,6 +15,7 @@ from bot.errors import BadInput
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 SEPARATORS_RE = re.compile(r"[\s\-_./]+")
 MAX_QUERY_CHARS = 200  # what is read of a search or of text being typed
+SUGGESTIONS = 25  # the most choices one autocomplete answer carries
 SHOWN_QUERY_CHARS = 100  # of a search, repeated above its results
 
 

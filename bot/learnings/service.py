@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
 from bot.core.paging import page_count, page_of, paginate
-from bot.core.text import normalise, require_search_words, shown_query
+from bot.core.text import SUGGESTIONS, normalise, require_search_words, shown_query
 from bot.core.values import from_row
 from bot.db.engine import Database
 from bot.db.models import Entry
@@ -25,7 +25,6 @@ SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
 CLEAR_LEAD = 6.0
 SHORTLIST = 60  # names kept from the fast first pass
 SHORTLIST_SCORE = 40.0
-SUGGESTIONS = 25  # choices an autocomplete returns at most
 CANDIDATES = 5  # close names a lookup offers when none is clearly meant
 SEARCH_PAGE = 5  # hits per page of search results
 INDEX_PAGE = 12  # entries per page of an index

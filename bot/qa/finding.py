@@ -17,14 +17,19 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.actor import Actor
 from bot.core.paging import paginate
-from bot.core.text import MAX_QUERY_CHARS, clean_text, require_search_words, shown_query
+from bot.core.text import (
+    MAX_QUERY_CHARS,
+    SUGGESTIONS,
+    clean_text,
+    require_search_words,
+    shown_query,
+)
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, Hit, QuestionFilter
 from bot.qa.model import Answer, Draft, Question, QuestionHit, QuestionList, SearchPage, Status
 from bot.qa.store import QaStore, has_answers, to_answer, to_question
 from bot.qa.validation import parse_tag, similarity_keywords
 
-SUGGESTIONS = 25  # choices an autocomplete returns at most
 SEARCH_PAGE = 5  # questions per page of search results
 LIST_PAGE = 10  # questions per page of a list
 SIMILAR_LIMIT = 3  # answered questions offered while asking

@@ -11,9 +11,9 @@ The Discord side imports what it needs from here. The modules below are split by
 """
 
 from bot.core.actor import Actor
+from bot.core.text import SUGGESTIONS
 from bot.specs.model import (
     CHOICE_TEXT_MAX,
-    SUGGESTIONS,
     ChangesPage,
     Choice,
     EndpointView,

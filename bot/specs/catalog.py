@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.core.paging import page_count, page_of, paginate
+from bot.core.text import SUGGESTIONS
 from bot.db.engine import Database
 from bot.db.models import Spec, SpecChange, SpecEndpoint, SpecVersion
 from bot.errors import BadInput, NotFound
@@ -28,7 +29,6 @@ from bot.specs.lookup import (
 )
 from bot.specs.model import (
     CHOICE_TEXT_MAX,
-    SUGGESTIONS,
     ChangesPage,
     Choice,
     EndpointView,

@@ -12,7 +12,6 @@ from datetime import datetime
 from bot.specs.diff import SEVERITY_ORDER, Change
 from bot.specs.openapi import OperationInfo, Problem, endpoint_key
 
-SUGGESTIONS = 25  # the most suggestions one autocomplete answer carries
 CHOICE_TEXT_MAX = 100  # the longest label or value of one suggestion
 
 
