@@ -22,6 +22,7 @@ from cogs._kit.ui import run_safely
 
 Interaction = discord.Interaction[Any]
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
+T = TypeVar("T")
 # What a click does: (the click, what the custom_id carried) -> None (it answers the click).
 Act = Callable[[Interaction, Mapping[str, str]], Awaitable[None]]
 # What a choice does: (the choice, what the custom_id carried, the values chosen) -> None.
@@ -41,8 +42,10 @@ def _custom_id(shape: str, state: Mapping[str, object]) -> str:
     return shape.format(**state)[:CUSTOM_ID]
 
 
-def _class_name(shape: str, kind: str) -> str:
-    return "".join(part.title() for part in re.findall(r"[a-z]+", shape)) + kind
+def _kind_of(base: type[T], shape: str, fields: Mapping[str, str], **owner: object) -> type[T]:
+    """A subclass of `base` that reads custom_ids of `shape` (its name says which, for logs)."""
+    name = "".join(part.title() for part in re.findall(r"[a-z]+", shape)) + base.__name__
+    return type(name, (base,), dict(owner), template=_template(shape, fields))
 
 
 class Action:
@@ -55,12 +58,7 @@ class Action:
 
     def __init__(self, shape: str, fields: Mapping[str, str], act: Act) -> None:
         self.shape, self.act = shape, act
-        self.button: type[ActionButton] = type(
-            _class_name(shape, "Button"),
-            (ActionButton,),
-            {"action": self},
-            template=_template(shape, fields),
-        )
+        self.button = _kind_of(ActionButton, shape, fields, action=self)
 
     def make(
         self,
@@ -116,12 +114,7 @@ class Menu:
         self, shape: str, fields: Mapping[str, str], pick: Pick, *, placeholder: str
     ) -> None:
         self.shape, self.pick, self.placeholder = shape, pick, placeholder
-        self.select: type[MenuSelect] = type(
-            _class_name(shape, "Menu"),
-            (MenuSelect,),
-            {"menu": self},
-            template=_template(shape, fields),
-        )
+        self.select = _kind_of(MenuSelect, shape, fields, menu=self)
 
     def make(
         self,
