@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
 COG_NAME = "API specs"
 SpecName = app_commands.Range[str, 1, SPEC_NAME_MAX]  # what the spec name rule allows
+# An endpoint as a member types it ("GET /api/v1/bookings/{id}/"), a version as they name it
+# (its number, `#3`, `v3`, or its label): anything longer names nothing.
+TypedEndpoint = app_commands.Range[str, 1, 200]
+TypedVersion = app_commands.Range[str, 1, 64]
 CLEAR_CHOICES = [
     app_commands.Choice(name="the spec channel (announce where the import runs)", value="channel"),
     app_commands.Choice(name="the editor role (Manage Server only)", value="role"),
@@ -127,7 +131,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: SpecName,
-        endpoint: app_commands.Range[str, 1, 200],
+        endpoint: TypedEndpoint,
     ) -> None:
         view = await self.specs.endpoint(server(interaction, WHERE), spec, endpoint)
         await interaction.response.send_message(embed=endpoint_embed(view))
@@ -156,7 +160,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: SpecName,
-        endpoint: app_commands.Range[str, 1, 200],
+        endpoint: TypedEndpoint,
         text: app_commands.Range[str, 1, NOTE_MAX],
     ) -> None:
         view = await self.specs.add_note(
@@ -181,8 +185,8 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: SpecName,
-        older: app_commands.Range[str, 1, 64] | None = None,
-        newer: app_commands.Range[str, 1, 64] | None = None,
+        older: TypedVersion | None = None,
+        newer: TypedVersion | None = None,
     ) -> None:
         guild_id = server(interaction, WHERE)
         changes = await self.specs.changes(guild_id, spec_name=spec, older=older, newer=newer)
@@ -196,7 +200,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         self,
         interaction: Interaction,
         spec: SpecName,
-        version: app_commands.Range[str, 1, 64] | None = None,
+        version: TypedVersion | None = None,
     ) -> None:
         exported = await self.specs.export(server(interaction, WHERE), spec, version)
         await interaction.response.send_message(
@@ -222,7 +226,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         interaction: Interaction,
         spec: SpecName,
         tag: Picked | None = None,
-        endpoint: app_commands.Range[str, 1, 200] | None = None,
+        endpoint: TypedEndpoint | None = None,
     ) -> None:
         result = await self.specs.follow(
             server(interaction, WHERE), interaction.user.id, spec, tag=tag, endpoint=endpoint
@@ -244,7 +248,7 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         interaction: Interaction,
         spec: SpecName,
         tag: Picked | None = None,
-        endpoint: app_commands.Range[str, 1, 200] | None = None,
+        endpoint: TypedEndpoint | None = None,
         everything: bool = False,
     ) -> None:
         result = await self.specs.unfollow(
