@@ -185,6 +185,16 @@ def cmd_playground(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_no_playground(args: argparse.Namespace) -> int:
+    """The playground was not installed: say where it is."""
+    return _fail(
+        "the playground is a development tool and is not part of this install: run it from "
+        "a source checkout (python3 -m venv .venv && .venv/bin/pip install -e . && "
+        ".venv/bin/python -m bot playground)",
+        2,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `python -m bot` command line: the bot by default, operator commands beside it."""
     parser = argparse.ArgumentParser(prog="nexus", description="Nexus, the ProDev community bot.")
@@ -229,11 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
         copy.add_argument("--force", action="store_true", help=force_help)
         copy.add_argument("--database-url", help="default: DATABASE_URL")
         copy.set_defaults(func=func)
-    from localdiscord.playground.cli import add_arguments
-
     playground = sub.add_parser(
         "playground", help="try Nexus in a terminal: the real bot on a local fake Discord"
     )
+    try:
+        from localdiscord.playground.cli import add_arguments
+    except ImportError:  # an install without the development tools, like the Docker image
+        playground.set_defaults(func=cmd_no_playground)
+        return parser
     add_arguments(playground)
     playground.set_defaults(func=cmd_playground)
     return parser
