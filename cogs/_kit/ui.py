@@ -132,12 +132,10 @@ class Form(discord.ui.Modal):
         title: str,
         again: Callable[[], Form],
         timeout: float | None = None,
-        custom_id: str | None = None,
     ) -> None:
-        if custom_id is None:
-            super().__init__(title=title, timeout=timeout)
-        else:
-            super().__init__(title=title, timeout=timeout, custom_id=custom_id)
+        # No fixed custom_id: discord.py keeps one pending form per custom_id bot-wide, so a
+        # shared one would let one member's submission land in another member's form.
+        super().__init__(title=title, timeout=timeout)
         self._again = again
 
     def field(

@@ -125,7 +125,6 @@ class AddEndpointModal(Form):
     def __init__(self, spec_name: str) -> None:
         super().__init__(
             title=render.clip(f"Add an endpoint to {spec_name}", MODAL_TITLE),
-            custom_id="spec:add",
             again=lambda: AddEndpointModal(spec_name),
         )
         self.spec_name = spec_name

@@ -317,7 +317,7 @@ async def test_hand_typed_endpoint_through_the_modal(nexus: Harness) -> None:
     assert "not an HTTP method" in (bad.content or "")
     fixing = await bad.click("form:fix", user="moderator")
     assert fixing.modal is not None
-    assert fixing.modal["custom_id"] == "spec:add"
+    assert "spec:add:method" in str(fixing.modal["components"])
     fields = walk_components(fixing.modal["components"])
     typed = {c["custom_id"]: c.get("value") for c in fields if c.get("type") == 4}
     assert typed["spec:add:method"] == "FETCH"
@@ -420,3 +420,30 @@ async def test_forget_me_deletes_notes_and_follows_and_unnames_the_rest(nexus: H
     finally:
         conn.close()
     assert named == 0
+
+
+def endpoint_form(path: str) -> dict[str, str]:
+    return {
+        "spec:add:method": "get",
+        "spec:add:path": path,
+        "spec:add:summary": "Read it",
+        "spec:add:request_example": "",
+        "spec:add:response_example": "",
+    }
+
+
+async def test_two_open_add_forms_each_save_into_their_own_spec(nexus: Harness) -> None:
+    """Two editors fill in /spec add at the same time: each form is its own, not the last one
+    opened (a form shared by everyone saved one editor's endpoint into the other's spec)."""
+    fake = nexus.fake
+    await setup_specs(fake)
+    first = await fake.slash("spec add", {"spec": "alpha-api"}, user="moderator")
+    second = await fake.slash("spec add", {"spec": "beta-api"}, user="owner")
+    assert first.modal is not None and second.modal is not None
+    assert first.modal["custom_id"] != second.modal["custom_id"]
+    saved_first = await first.submit_modal(endpoint_form("/alpha/"))
+    saved_second = await second.submit_modal(endpoint_form("/beta/"))
+    assert "**alpha-api**" in (saved_first.content or ""), saved_first.content
+    assert "**beta-api**" in (saved_second.content or ""), saved_second.content
+    alpha = await fake.slash("spec endpoint", {"spec": "alpha-api", "endpoint": "GET /alpha/"})
+    assert "/alpha/" in embed_text(alpha.message or {})
