@@ -439,7 +439,8 @@ async def test_two_open_add_forms_each_save_into_their_own_spec(nexus: Harness) 
     await setup_specs(fake)
     first = await fake.slash("spec add", {"spec": "alpha-api"}, user="moderator")
     second = await fake.slash("spec add", {"spec": "beta-api"}, user="owner")
-    assert first.modal is not None and second.modal is not None
+    assert first.modal is not None
+    assert second.modal is not None
     assert first.modal["custom_id"] != second.modal["custom_id"]
     saved_first = await first.submit_modal(endpoint_form("/alpha/"))
     saved_second = await second.submit_modal(endpoint_form("/beta/"))
