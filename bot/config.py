@@ -51,9 +51,21 @@ class Settings:
         return make_url(self.database_url)
 
 
+# A Discord bot token: three base64url parts joined by dots (the bot's id, a time, a signature).
+TOKEN_SHAPE = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+SHOWN_MAX = 60  # the longest value an error message quotes
+
+
+def _shown(raw: str) -> str:
+    """`raw` quoted for an error message; a value that looks like a token is never shown."""
+    if TOKEN_SHAPE.search(raw):
+        return "a value that looks like a bot token (not shown: it belongs in DISCORD_TOKEN only)"
+    return repr(raw if len(raw) <= SHOWN_MAX else raw[: SHOWN_MAX - 1] + "…")
+
+
 def _snowflake(name: str, raw: str) -> int:
     if not re.fullmatch(r"\d{15,20}", raw):
-        raise ConfigError(name, f"expected a Discord id (15-20 digits), got {raw!r}")
+        raise ConfigError(name, f"expected a Discord id (15-20 digits), got {_shown(raw)}")
     return int(raw)
 
 
@@ -63,7 +75,7 @@ def _bool(name: str, raw: str) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ConfigError(name, f"expected true or false, got {raw!r}")
+    raise ConfigError(name, f"expected true or false, got {_shown(raw)}")
 
 
 def _database_url(raw: str) -> str:
@@ -76,7 +88,7 @@ def _database_url(raw: str) -> str:
     if url.drivername not in SUPPORTED_DRIVERS:
         raise ConfigError(
             "DATABASE_URL",
-            f"expected a driver among {', '.join(SUPPORTED_DRIVERS)}, got {url.drivername!r}",
+            f"expected a driver among {', '.join(SUPPORTED_DRIVERS)}, got {_shown(url.drivername)}",
         )
     if url.drivername.startswith("sqlite") and not url.database:
         raise ConfigError(
@@ -121,29 +133,32 @@ def load_settings(
     owners = get("OWNER_IDS")
     level = (get("LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
-        raise ConfigError("LOG_LEVEL", f"expected one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        raise ConfigError(
+            "LOG_LEVEL", f"expected one of {', '.join(LOG_LEVELS)}, got {_shown(level)}"
+        )
     log_format = (get("LOG_FORMAT") or "text").lower()
     if log_format not in LOG_FORMATS:
         raise ConfigError(
-            "LOG_FORMAT", f"expected one of {', '.join(LOG_FORMATS)}, got {log_format!r}"
+            "LOG_FORMAT", f"expected one of {', '.join(LOG_FORMATS)}, got {_shown(log_format)}"
         )
     zone = get("DEFAULT_TIMEZONE") or "UTC"
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            "DEFAULT_TIMEZONE", f"expected an IANA time zone such as Africa/Nairobi, got {zone!r}"
+            "DEFAULT_TIMEZONE",
+            f"expected an IANA time zone such as Africa/Nairobi, got {_shown(zone)}",
         ) from None
     content_dir = Path(get("CONTENT_DIR") or "content")
     if not content_dir.is_dir():
         raise ConfigError(
-            "CONTENT_DIR", f"expected a folder of learnings, {str(content_dir)!r} is not one"
+            "CONTENT_DIR", f"expected a folder of learnings, {_shown(str(content_dir))} is not one"
         )
     sync = get("SYNC_COMMANDS")
     keep_raw = get("BACKUP_KEEP") or "7"
     if not re.fullmatch(r"\d{1,4}", keep_raw) or int(keep_raw) < 1:
         raise ConfigError(
-            "BACKUP_KEEP", f"expected a number of backups (1 or more), got {keep_raw!r}"
+            "BACKUP_KEEP", f"expected a number of backups (1 or more), got {_shown(keep_raw)}"
         )
     backup_dir = get("BACKUP_DIR")
 

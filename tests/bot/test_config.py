@@ -87,3 +87,26 @@ def test_settings_are_immutable() -> None:
 def test_operator_commands_need_no_token() -> None:
     settings = load_settings({"CONTENT_DIR": str(CONTENT)}, env_file=None, require_token=False)
     assert settings.discord_token == ""
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DEV_GUILD_ID",
+        "OWNER_IDS",
+        "BACKUP_KEEP",
+        "LOG_LEVEL",
+        "LOG_FORMAT",
+        "DEFAULT_TIMEZONE",
+        "SYNC_COMMANDS",
+        "CONTENT_DIR",
+    ],
+)
+def test_a_token_pasted_into_another_setting_is_never_echoed(variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(**{variable: TOKEN}), env_file=None)
+    message = str(caught.value)
+    assert caught.value.variable == variable
+    for shown in (TOKEN, TOKEN.upper(), TOKEN.lower(), TOKEN[:20], TOKEN[-20:]):
+        assert shown not in message
+    assert "looks like a bot token" in message
