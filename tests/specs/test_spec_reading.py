@@ -482,3 +482,29 @@ def test_a_rejection_always_fits_in_one_discord_message() -> None:
     message = rejected(as_json(doc(paths=paths)), "a.json")
     assert len(message) <= 2000
     assert "more." in message
+
+
+ODD_BASE = (
+    '{"openapi": "3.0.3", "info": {"title": "T", "version": "1"%s}, "paths": {"/a": {"get": '
+    '{"summary": "%s", "responses": {"200": {"description": "ok"}}}}}}'
+)
+ODD_YAML = (
+    "openapi: 3.0.3\ninfo: {title: T, version: '1'%s}\npaths:\n  /a:\n    get:\n"
+    "      summary: \"%s\"\n      responses: {'200': {description: ok}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "filename", "words"),
+    [
+        (ODD_BASE % (', "x-big": ' + "9" * 5000, "S"), "api.json", "number"),
+        (ODD_YAML % (", x-big: " + "9" * 5000, "S"), "api.yaml", "number"),
+        (ODD_BASE % ("", "bad \\ud800 half"), "api.json", "surrogate"),
+        (ODD_YAML % ("", "bad \\ud800 half"), "api.yaml", "cannot be read"),
+    ],
+    ids=["json-long-integer", "yaml-long-integer", "json-lone-surrogate", "yaml-lone-surrogate"],
+)
+def test_odd_values_are_refused_plainly(text: str, filename: str, words: str) -> None:
+    message = rejected(text, filename)
+    assert words in message
+    assert "Traceback" not in message

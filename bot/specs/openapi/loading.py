@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -51,6 +52,13 @@ def check_size(size: int) -> None:
         )
     if size == 0:
         raise reject("The file is empty.")
+
+
+TOO_LONG_NUMBER = (
+    "The document holds a number too long to read (over 4,300 digits). No API needs one: "
+    "fix the value and attach the file again."
+)
+ESCAPED_SURROGATE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def decode(data: bytes) -> str:
@@ -190,6 +198,10 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
         raise reject(f"The YAML cannot be read: {clip(str(error), 200)}.") from None
     except RecursionError:
         raise reject(f"The document nests deeper than {MAX_NESTING} levels.") from None
+    except ValueError as error:  # a value its type refuses: a date like 2026-13-45, a huge integer
+        if "digits" in str(error):
+            raise reject(TOO_LONG_NUMBER) from None
+        raise reject(f"The YAML cannot be read: {clip(str(error), 200)}.") from None
     finally:
         loader.dispose()
 
@@ -197,13 +209,29 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
 def load_json(text: str) -> Any:
     """Decoded JSON text -> Python values; DocumentRejected with the line if it is not JSON."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         raise reject(
             f"The JSON cannot be read: {error.msg} (column {error.colno}).", line=error.lineno
         ) from None
     except RecursionError:
         raise reject(f"The document nests deeper than {MAX_NESTING} levels.") from None
+    except ValueError:  # an integer longer than Python reads (4,300 digits)
+        raise reject(TOO_LONG_NUMBER) from None
+    if ESCAPED_SURROGATE_RE.search(text) and _holds_lone_surrogate(value):
+        raise reject(
+            "A string in the document holds a lone surrogate (an escape such as `\\ud800` "
+            "without its pair), which is not text. Fix the string and attach the file again."
+        )
+    return value
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def line_of(root: yaml.Node | None, parts: Sequence[str | int]) -> int | None:
