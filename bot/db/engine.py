@@ -60,11 +60,13 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        options: dict[str, Any] = {}
+        # Statement parameters are members' text (titles, answers, notes): never in an error
+        # message or a log line.
+        options: dict[str, Any] = {"hide_parameters": True}
         self._turns = 0  # sessions at a time, when the pool is bounded (see `_turn`)
         self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
-            options = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
+            options |= {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
             self._turns = SQLITE_POOL_SIZE + SQLITE_POOL_OVERFLOW
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:

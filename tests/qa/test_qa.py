@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.config import Settings
 from bot.qa.service import Actor, QaService
@@ -651,3 +652,28 @@ async def test_a_busy_database_neither_drops_a_search_nor_keeps_the_form_shut(
     assert await fake.autocomplete("qa show", {"question": "cel"}, focused="question") == []
     monkeypatch.setattr(QaService, "suggest", suggest)  # ...and answers again when it can
     assert await fake.autocomplete("qa show", {"question": "cel"}, focused="question")
+
+
+async def test_a_failed_write_logs_no_members_text(
+    nexus: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database error is logged as an incident, without the statement's parameters: the
+    title and details a member typed stay out of the logs."""
+    async with nexus.bot.db.unit_of_work() as session:
+        await session.execute(
+            text(
+                "CREATE TRIGGER refuse_questions BEFORE INSERT ON qa_questions "
+                "BEGIN SELECT RAISE(ABORT, 'questions are refused'); END"
+            )
+        )
+    secret = "Where do I keep my-private-words-42 safely?"
+    result = await ask(nexus.fake, secret, "details-private-99 are here too")
+    assert "Incident `" in (result.content or "")
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged, "the failed write was logged"
+    handler = logging.Formatter()
+    written = "\n".join(handler.format(record) for record in logged)
+    assert "questions are refused" in written  # the error itself is there
+    assert "my-private-words-42" not in written
+    assert "details-private-99" not in written
+    caplog.clear()
