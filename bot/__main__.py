@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import time
@@ -51,6 +52,8 @@ def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: b
         settings = load_settings()
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}", 2)
+    # The settings hold the token now: no process the bot starts (the spec worker) inherits it.
+    os.environ.pop("DISCORD_TOKEN", None)
     setup_logging(settings.log_level, settings.discord_token, fmt=settings.log_format)
     try:
         asyncio.run(_run(settings, force_sync=force_sync, login_only=login_only))

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from tests.helpers import REPO, write_entry
+import pytest
+
+from tests.helpers import REPO, TOKEN, write_entry
 
 
 def run(*args: str, cwd: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
@@ -79,3 +83,33 @@ def test_health_without_heartbeat_is_unhealthy(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "heartbeat").touch()
     assert run("health", cwd=tmp_path, CONTENT_DIR=str(REPO / "content")).returncode == 0
+
+
+def test_the_bot_process_hands_no_token_to_the_processes_it_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Once the settings hold the token, the environment does not: the spec worker (and any
+    other child process) starts without it."""
+    import bot.__main__ as entry
+    import bot.logs
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setenv("CONTENT_DIR", str(REPO / "content"))
+    monkeypatch.setattr(bot.logs, "setup_logging", lambda *args, **kwargs: None)
+    seen: dict[str, str] = {}
+
+    async def started(settings: Any, **options: Any) -> None:
+        seen["settings"] = settings.discord_token
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "import os; print(os.environ.get('DISCORD_TOKEN', '-'))",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await child.communicate()
+        seen["child"] = out.decode().strip()
+
+    monkeypatch.setattr(entry, "_run", started)
+    assert entry.main([]) == 0
+    assert seen == {"settings": TOKEN, "child": "-"}
