@@ -24,9 +24,6 @@ class Posting(QaStore):
     ) -> Question:
         """Store a question (not yet posted: `attach_message` records where it went)."""
         async with self._db.unit_of_work() as session:
-            await self._cooldown(
-                session, QaQuestion, guild_id, actor.user_id, self.ask_cooldown, "ask"
-            )
             row = QaQuestion(
                 guild_id=guild_id,
                 author_id=actor.user_id,
@@ -38,6 +35,15 @@ class Posting(QaStore):
             )
             session.add(row)
             await session.flush()
+            await self._cooldown(
+                session,
+                QaQuestion,
+                guild_id,
+                actor.user_id,
+                self.ask_cooldown,
+                "ask",
+                written=row.id,
+            )
             await self._reindex(session, [row.id])
             return to_question(row, 0)
 
@@ -71,9 +77,6 @@ class Posting(QaStore):
         cleaned = make_answer(body)
         async with self._db.unit_of_work() as session:
             row, _ = await self._load(session, guild_id, question_id)
-            await self._cooldown(
-                session, QaAnswer, guild_id, actor.user_id, self.answer_cooldown, "answer"
-            )
             answer = QaAnswer(
                 guild_id=guild_id,
                 question_id=question_id,
@@ -83,6 +86,15 @@ class Posting(QaStore):
             )
             session.add(answer)
             await session.flush()
+            await self._cooldown(
+                session,
+                QaAnswer,
+                guild_id,
+                actor.user_id,
+                self.answer_cooldown,
+                "answer",
+                written=answer.id,
+            )
             await self._reindex(session, [question_id])
             _, question = await self._load(session, guild_id, question_id)
             return Posted(question, to_answer(answer, row.accepted_answer_id))

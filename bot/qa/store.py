@@ -186,13 +186,20 @@ class QaStore:
         user_id: int,
         window: timedelta,
         what: str,
+        *,
+        written: int | None = None,
     ) -> None:
-        """Raise OnCooldown when the member wrote a `model` in this server within `window`."""
+        """Raise OnCooldown when the member wrote a `model` in this server within `window`.
+
+        Called with `written` (the row just added, in the same transaction), the check holds
+        even for forms sent at the same moment: the write took the database's write lock, so
+        the other writers' rows are all there to see, and a refusal rolls the row back.
+        """
         if window <= timedelta(0):
             return
         last = await session.scalar(
             select(model.created_at)
-            .where(model.guild_id == guild_id, model.author_id == user_id)
+            .where(model.guild_id == guild_id, model.author_id == user_id, model.id != written)
             .order_by(model.created_at.desc())
             .limit(1)
         )

@@ -438,3 +438,25 @@ async def test_suggest_answers_lists_what_the_actor_may_change(qa: QaService, cl
         theirs.answer.id
     ]
     assert await qa.suggest_answers(OTHER_GUILD, MOD, "") == []
+
+
+async def test_cooldowns_hold_for_forms_sent_at_the_same_moment(
+    qa: QaService, clock: Clock
+) -> None:
+    """Ten forms sent at once by one member: the cooldown lets exactly one through, for
+    questions and for answers (the check and the write are one step)."""
+    import asyncio
+
+    drafts = [make_draft(f"Question number {n} about caching", "Details.") for n in range(10)]
+    asked = await asyncio.gather(
+        *(qa.ask(GUILD, ASKER, draft, channel_id=10) for draft in drafts), return_exceptions=True
+    )
+    stored = [q for q in asked if not isinstance(q, BaseException)]
+    assert len(stored) == 1, asked
+    assert all(isinstance(q, OnCooldown) for q in asked if isinstance(q, BaseException))
+    answered = await asyncio.gather(
+        *(qa.answer(GUILD, stored[0].id, HELPER, f"Answer {n}: use a cache.") for n in range(10)),
+        return_exceptions=True,
+    )
+    assert sum(not isinstance(a, BaseException) for a in answered) == 1, answered
+    assert all(isinstance(a, OnCooldown) for a in answered if isinstance(a, BaseException))
