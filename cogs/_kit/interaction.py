@@ -36,11 +36,19 @@ def server(interaction: discord.Interaction[Any], where: str = "This") -> int:
 
 
 def actor(interaction: discord.Interaction[Any]) -> Actor:
-    """The member acting: their roles, Manage Server here, Manage Messages in this channel."""
-    roles = getattr(interaction.user, "roles", [])
+    """The member acting: their roles, Manage Server, and Manage Messages server-wide.
+
+    Moderation is judged on the member's server permissions, not on the channel the command
+    runs in: a channel overwrite granting Manage Messages moderates that channel's messages in
+    Discord, not every question and answer of the server.
+    """
+    user = interaction.user
+    server_wide = (
+        user.guild_permissions if isinstance(user, discord.Member) else discord.Permissions.none()
+    )
     return Actor(
-        interaction.user.id,
-        frozenset(role.id for role in roles),
+        user.id,
+        frozenset(role.id for role in getattr(user, "roles", [])),
         can_manage=interaction.permissions.manage_guild,
-        is_moderator=interaction.permissions.manage_messages,
+        is_moderator=server_wide.manage_messages,
     )

@@ -17,6 +17,7 @@ from cogs.qa.cog import COG_NAME
 from localdiscord.emulator import FakeDiscord
 from localdiscord.emulator.interactions import InteractionResult
 from localdiscord.emulator.limits import walk_components
+from localdiscord.emulator.state import MANAGE_MESSAGES, Overwrite
 from tests.harness import Harness, pings_nobody_but_an_asker, start_bot, stop_bot
 
 JSON = dict[str, Any]
@@ -677,3 +678,24 @@ async def test_a_failed_write_logs_no_members_text(
     assert "my-private-words-42" not in written
     assert "details-private-99" not in written
     caplog.clear()
+
+
+async def test_manage_messages_in_one_channel_moderates_no_other(nexus: Harness) -> None:
+    """Manage Messages granted by one channel's overwrite lets a member tidy that channel, not
+    edit or delete questions from everywhere: Q&A moderators hold it server-wide."""
+    fake = nexus.fake
+    qid = posted_id(await ask(fake, "How do I cache a Django view?", user="member"))
+    helper = fake.user("member2")
+    fake.guild.channels["general"].overwrites.append(
+        Overwrite(id=helper.id, type=1, allow=MANAGE_MESSAGES)
+    )
+    for command in ("qa edit", "qa delete"):
+        refused = await fake.slash(command, {"question": str(qid)}, user="member2")
+        assert refused.ephemeral
+        assert "your own questions" in (refused.content or ""), command
+    picks = await fake.autocomplete(
+        "qa edit-answer", {"answer": ""}, focused="answer", user="member2"
+    )
+    assert picks == []
+    allowed = await fake.slash("qa delete", {"question": str(qid)}, user="moderator")
+    assert "qa:confirm:delete" in allowed.custom_ids()
