@@ -92,3 +92,14 @@ class TextRule:
         if len(text) > self.limit:
             raise BadInput(self.too_long.format(limit=self.limit, length=len(text)))
         return text
+
+
+# Characters that make Markdown: emphasis, code, quotes, headings, masked links, <tags>.
+MARKDOWN_RE = re.compile(r"([\\`*_~|>#\[\]()<])")
+
+
+def markdown_text(raw: str) -> str:
+    """`raw` as plain text inside a Markdown message: every character that could format it
+    (or turn it into a masked link) escaped. A backslash before punctuation shows nothing.
+    """
+    return MARKDOWN_RE.sub(r"\\\1", " ".join(raw.split()))

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.core.text import markdown_text
 from bot.specs.openapi import BodyInfo, FieldInfo, OperationInfo, ParamInfo, template_key
 
 Severity = Literal["breaking", "warning", "info"]
@@ -126,7 +127,7 @@ def diff(old: dict[str, OperationInfo], new: dict[str, OperationInfo]) -> list[C
         if before is None:
             path_new = template_key(f"X {op['path']}") not in old_paths
             rule = "path-added" if path_new else "operation-added"
-            summary = f": {_code(op['summary'], 80)}" if op["summary"] else ""
+            summary = f": {markdown_text(_code(op['summary'], 80))}" if op["summary"] else ""
             changes.append(Change(rule, op["key"], f"added{summary}", tuple(op["tags"])))
             continue
         changes.extend(_operation_changes(before, op))

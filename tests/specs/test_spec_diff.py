@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -420,3 +421,23 @@ def test_the_bookings_v2_release_is_classed_as_a_client_would_feel_it() -> None:
     ranks = [SEVERITY_ORDER[c.severity] for c in changes]
     assert ranks == sorted(ranks)
     assert all(isinstance(c, Change) and c.tags for c in changes)
+
+
+LIVE_LINK = re.compile(r"(?<!\\)\[[^\]]*\]\((?:https?:)?//")
+
+
+def test_text_from_the_document_never_makes_a_live_link() -> None:
+    """A summary, enum value, media type or property name holding a masked link reaches the
+    change messages as text: no `[label](https://…)` Discord would render as a link."""
+    bait = "[Claim your free Nitro](https://nitro.example/claim)"
+    old = read({"/a": {"get": operation(summary="Read")}})
+    new = read(
+        {
+            "/a": {"get": operation(summary="Read", params=[query("q", enum=[bait])])},
+            "/b": {"get": operation(summary=bait)},
+            "/c": {"post": operation(request=body(schema({bait: {"type": "string"}})))},
+        }
+    )
+    messages = [change.message for change in diff(old, new)]
+    assert any("Claim your free Nitro" in m for m in messages), messages
+    assert [m for m in messages if LIVE_LINK.search(m)] == []
