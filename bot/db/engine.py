@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 # Below Discord's 3 s to answer an interaction: a writer that waits this long for the lock and
 # gives up still has time to tell the user to retry.
 BUSY_TIMEOUT_MS = 2000
+# Start-up work that several processes may do at once (migrations, the first content sync)
+# waits this long for another process doing the same before it gives up.
+STARTUP_WAIT_MS = 60_000
 # SQLite connections are threads with their own page cache (up to 2 MB each): a few readers
 # keep two cores busy; fifteen (SQLAlchemy's default 5 + 10) only cost memory under load.
 SQLITE_POOL_SIZE = 4
@@ -46,6 +50,23 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+async def hold_write_lock(connection: AsyncConnection) -> None:
+    """Take the database's write lock now, for the rest of `connection`'s transaction.
+
+    SQLite starts a transaction only at its first write (pysqlite's default), so what a unit of
+    work reads first may change under it; `BEGIN IMMEDIATE` takes the lock before anything is
+    read, waiting up to STARTUP_WAIT_MS for another process's start-up to finish. Other
+    databases lock per row as they write: nothing to do there.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    await connection.exec_driver_sql(f"PRAGMA busy_timeout={STARTUP_WAIT_MS}")
+    try:
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        await connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class Database:
@@ -112,6 +133,15 @@ class Database:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error."""
         async with self._turn(), self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work that holds the write lock from its first statement: nothing it reads
+        changes before it commits. For start-up work that several processes may do at once.
+        """
+        async with self._turn(), self.sessions() as session, session.begin():
+            await hold_write_lock(await session.connection())
             yield session
 
     @asynccontextmanager

@@ -28,6 +28,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.engine import hold_write_lock
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 # The revision the chain starts at, which replaced revisions 0001 to 0004 and 0007. Frozen: the
@@ -100,6 +102,7 @@ def upgrade_connection(
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade the database behind `engine` to `revision`, all in one transaction."""
     async with engine.begin() as conn:
+        await hold_write_lock(conn)  # several processes may start on a fresh database at once
         await conn.run_sync(upgrade_connection, revision)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
 from bot.db.models import Entry
@@ -60,53 +61,66 @@ def _searchable(row: Entry) -> EntryText:
     return EntryText(row.id, row.title, tuple(row.aliases), tuple(row.tags), row.summary, row.body)
 
 
-async def sync_content(db: Database, learnings: Sequence[Learning]) -> SyncReport:
-    """Make the `entries` table (and its full-text index) match `learnings` exactly.
+Current = dict[str, tuple[int, str, str]]  # slug -> (id, content hash, source path)
 
-    When nothing changed, nothing is written.
-    """
-    wanted = {e.slug: e for e in learnings}
-    async with db.read() as session:
-        current = {
-            row.slug: (row.id, row.content_hash, row.source_path)
-            for row in (
-                await session.execute(
-                    select(Entry.slug, Entry.id, Entry.content_hash, Entry.source_path)
-                )
-            ).all()
-        }
-    to_insert = [e for slug, e in wanted.items() if slug not in current]
-    to_update = [
+
+async def _current(session: AsyncSession) -> Current:
+    rows = await session.execute(
+        select(Entry.slug, Entry.id, Entry.content_hash, Entry.source_path)
+    )
+    return {row.slug: (row.id, row.content_hash, row.source_path) for row in rows.all()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    insert: list[Learning]
+    update: list[Learning]
+    delete: list[int]
+    report: SyncReport
+
+
+def _plan(current: Current, wanted: dict[str, Learning]) -> _Plan:
+    insert = [e for slug, e in wanted.items() if slug not in current]
+    update = [
         e
         for slug, e in wanted.items()
         if slug in current and current[slug][1:] != (e.content_hash, e.source_path)
     ]
-    to_delete = [current[slug][0] for slug in current if slug not in wanted]
-    report = SyncReport(
-        inserted=len(to_insert),
-        updated=len(to_update),
-        deleted=len(to_delete),
-        unchanged=len(wanted) - len(to_insert) - len(to_update),
+    delete = [current[slug][0] for slug in current if slug not in wanted]
+    unchanged = len(wanted) - len(insert) - len(update)
+    return _Plan(
+        insert, update, delete, SyncReport(len(insert), len(update), len(delete), unchanged)
     )
-    if not report.changed:
-        return report
 
+
+async def sync_content(db: Database, learnings: Sequence[Learning]) -> SyncReport:
+    """Make the `entries` table (and its full-text index) match `learnings` exactly.
+
+    When nothing changed, nothing is written. The changes are planned again under the write
+    lock: two bots starting together on a fresh database do not insert the same entries twice.
+    """
+    wanted = {e.slug: e for e in learnings}
+    async with db.read() as session:
+        first_look = _plan(await _current(session), wanted)
+    if not first_look.report.changed:
+        return first_look.report
     index = db.search.entries
-    async with db.unit_of_work() as session:
-        if to_delete:
-            await index.remove(session, to_delete)
-            await session.execute(delete(Entry).where(Entry.id.in_(to_delete)))
-        for entry in to_update:
+    async with db.exclusive() as session:
+        plan = _plan(await _current(session), wanted)
+        if plan.delete:
+            await index.remove(session, plan.delete)
+            await session.execute(delete(Entry).where(Entry.id.in_(plan.delete)))
+        for entry in plan.update:
             row = await session.scalar(select(Entry).where(Entry.slug == entry.slug))
             assert row is not None
             _fill(row, entry)
             await session.flush()
             await index.put(session, _searchable(row))
-        for entry in to_insert:
+        for entry in plan.insert:
             row = Entry()
             _fill(row, entry)
             session.add(row)
             await session.flush()
             await index.put(session, _searchable(row))
-    log.info("content synced: %s", report)
-    return report
+    log.info("content synced: %s", plan.report)
+    return plan.report
