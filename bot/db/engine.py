@@ -48,6 +48,8 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted text is overwritten, not left in free pages: forget-me means gone from disk.
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 
@@ -161,6 +163,15 @@ class Database:
             return used, shutil.disk_usage(self.file.parent).free
         except OSError:
             return None
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty the log (SQLite), so that
+        what was just deleted is in neither.
+        """
+        if not self.is_sqlite:
+            return
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""

@@ -26,7 +26,19 @@ class Privacy(QaStore):
         return int(questions or 0), int(answers or 0)
 
     async def forget(self, user_id: int, mode: ForgetMode) -> ForgetReport:
-        """Delete, or detach from the member, everything they wrote in every server."""
+        """Delete, or detach from the member, everything they wrote in every server.
+
+        Deleted words leave the disk too: the full-text index is rewritten without them, the
+        database overwrites freed pages (secure_delete), and the write-ahead log is emptied.
+        """
+        report = await self._forget_rows(user_id, mode)
+        if mode == "delete":
+            async with self._db.unit_of_work() as session:
+                await self._db.search.questions.purge(session)
+            await self._db.checkpoint()
+        return report
+
+    async def _forget_rows(self, user_id: int, mode: ForgetMode) -> ForgetReport:
         async with self._db.unit_of_work() as session:
             own_ids = list(
                 (

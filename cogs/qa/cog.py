@@ -291,7 +291,9 @@ class QA(commands.Cog, name=COG_NAME):
                     for posted in report.changed_notices:
                         await redraw_notice(pressed.client, posted)
 
-                return Done(render.forget_done(report), then)
+                settings = self.bot.settings
+                kept = settings.backup_keep if settings.backup_dir is not None else None
+                return Done(render.forget_done(report, kept), then)
 
             return confirmed
 

@@ -237,11 +237,19 @@ def forget_prompt(questions: int, answers: int) -> str:
     )
 
 
-def forget_done(report: ForgetReport) -> str:
+def forget_done(report: ForgetReport, backups_kept: int | None = None) -> str:
+    """What forget-me did; when backups are kept, how long the older ones still hold it."""
     what = (
         f"{report.questions} question{'s' if report.questions != 1 else ''} and "
         f"{report.answers} answer{'s' if report.answers != 1 else ''}"
     )
-    if report.mode == "delete":
-        return f"🗑️ Done: {what} deleted."
-    return f"🕶️ Done: {what} anonymised."
+    if report.mode != "delete":
+        return f"🕶️ Done: {what} anonymised."
+    done = f"🗑️ Done: {what} deleted."
+    if backups_kept is None:
+        return done
+    return (
+        f"{done} Backups made before now still hold it until they are replaced: Nexus keeps "
+        f"its last {backups_kept} daily backups, so within {backups_kept} days it is gone from "
+        "those too."
+    )

@@ -133,6 +133,8 @@ def test_lists_choices_and_forget_texts() -> None:
         "🗑️ Done: 1 question and 2 answers deleted."
     )
     assert "anonymised" in render.forget_done(ForgetReport("anonymise", 0, 1))
+    with_backups = render.forget_done(ForgetReport("delete", 1, 0), backups_kept=7)
+    assert "within 7 days" in with_backups
     assert "cannot be undone" in render.forget_prompt(3, 0)
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.backup import backup_database
 from bot.db.engine import Database
 from bot.db.models import QaAnswer, QaQuestion
 from bot.errors import BadInput, NotAllowed, NotFound
@@ -460,3 +462,26 @@ async def test_cooldowns_hold_for_forms_sent_at_the_same_moment(
     )
     assert sum(not isinstance(a, BaseException) for a in answered) == 1, answered
     assert all(isinstance(a, OnCooldown) for a in answered if isinstance(a, BaseException))
+
+
+async def test_forgotten_words_are_gone_from_the_disk(
+    qa: QaService, clock: Clock, db: Database, tmp_path: Path
+) -> None:
+    """After forget-me, the words are nowhere in the database file, its write-ahead log or a
+    backup taken afterwards (full-text shadow tables and freed pages included)."""
+    secret_title, secret_body = "Zanzibarquux question title", "plumbobwizzle answer body"
+    for n in range(30):  # enough text around for the index to keep several segments
+        await ask(qa, clock, f"Some other question number {n} about caching", actor=HELPER)
+    own = await ask(qa, clock, f"{secret_title} here", "details with qwertyfrobnic inside")
+    theirs = await ask(qa, clock, "Their question I answered", actor=STRANGER)
+    await answer(qa, clock, theirs, f"My answer, {secret_body}.", actor=ASKER)
+    await qa.forget(ASKER.user_id, "delete")
+    assert db.file is not None
+    backup = backup_database(db.file, tmp_path / "after.db")
+    assert backup.path.exists()
+    files = [db.file, Path(f"{db.file}-wal"), backup.path]
+    for word in (b"Zanzibarquux", b"plumbobwizzle", b"qwertyfrobnic"):
+        for file in files:
+            if file.exists():
+                assert word not in file.read_bytes(), f"{word!r} is still in {file.name}"
+    assert own not in await fts_rows(db)

@@ -170,6 +170,10 @@ class TextIndex(ABC, Generic[Document]):
         """Index a row that is not indexed."""
 
     @abstractmethod
+    async def purge(self, session: AsyncSession) -> None:
+        """Rewrite the index so that no trace of removed rows is left in its storage."""
+
+    @abstractmethod
     def match(self, query: str, *, any_term: bool = False) -> str | None:
         """Free text `query` in the index's own language: rows holding every term of it
         (with `any_term`, any of them); None when it holds nothing to search for.

@@ -130,6 +130,12 @@ class FtsTables:
                 delete = text(f"DELETE FROM {table} WHERE rowid = :id")  # noqa: S608
                 await session.execute(delete, {"id": row_id})
 
+    async def purge(self, session: AsyncSession) -> None:
+        """Merge every table's segments into one: a removed row's words are in no segment."""
+        for table in self.tables:
+            optimize = text(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # noqa: S608
+            await session.execute(optimize)
+
     def match(self, query: str, *, any_term: bool = False) -> str | None:
         """A MATCH expression of quoted phrases (`fts_query`)."""
         return fts_query(query, any_term=any_term)
