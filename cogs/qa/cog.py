@@ -290,6 +290,8 @@ class QA(commands.Cog, name=COG_NAME):
                         await redraw(pressed.client, question)
                     for posted in report.changed_notices:
                         await redraw_notice(pressed.client, posted)
+                    if mode == "delete":
+                        await self.qa.wipe_traces()
 
                 settings = self.bot.settings
                 kept = settings.backup_keep if settings.backup_dir is not None else None

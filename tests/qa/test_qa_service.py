@@ -476,6 +476,7 @@ async def test_forgotten_words_are_gone_from_the_disk(
     theirs = await ask(qa, clock, "Their question I answered", actor=STRANGER)
     await answer(qa, clock, theirs, f"My answer, {secret_body}.", actor=ASKER)
     await qa.forget(ASKER.user_id, "delete")
+    await qa.wipe_traces()
     assert db.file is not None
     backup = backup_database(db.file, tmp_path / "after.db")
     assert backup.path.exists()
