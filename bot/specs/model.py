@@ -213,9 +213,11 @@ class FollowView:
         """The follow in words: every change, a tag, or one endpoint."""
         if self.scope == "spec":
             return "every change"
+        # The target comes from a document: a backtick in it must not end the code span.
+        target = self.target.replace("`", "'")
         if self.scope == "tag":
-            return f"tag `{self.target}`"
-        return f"`{self.target}`"
+            return f"tag `{target}`"
+        return f"`{target}`"
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,9 +162,11 @@ def follower_notices(report: ImportReport) -> list[tuple[str, list[int]]]:
     if not report.followers:
         return []
     if report.previous is None:
-        head = f"🔔 **{report.spec.name}** has its first imported version, `{version.label}`:"
+        head = (
+            f"🔔 **{report.spec.name}** has its first imported version, {code(version.label, 40)}:"
+        )
     else:
-        head = f"🔔 **{report.spec.name}** `{version.label}` changed what you follow:"
+        head = f"🔔 **{report.spec.name}** {code(version.label, 40)} changed what you follow:"
     messages: list[tuple[str, list[int]]] = []
     content, users = head, list[int]()
     for notice in report.followers:

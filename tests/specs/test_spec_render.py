@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from bot.specs.diff import Change, diff
 from bot.specs.model import (
     EndpointView,
     FollowerNotice,
+    FollowView,
     ImportReport,
     ManualEndpoint,
     NoteView,
@@ -189,3 +191,21 @@ def test_change_counts_read_as_plain_english() -> None:
     )
     assert render.counts_line({"breaking": 1}) == "🔴 1 breaking change"
     assert render.counts_line({}) == "no changes"
+
+
+def live_links(content: str) -> list[str]:
+    """Masked links Discord would render: outside code spans, not escaped."""
+    outside_code = re.sub(r"`[^`]*`", "", content)
+    return re.findall(r"(?<!\\)\[[^\]]*\]\((?:https?:)?//[^)]*\)", outside_code)
+
+
+def test_document_text_in_a_follower_notice_makes_no_live_link() -> None:
+    """A version label or a tag from a document, holding a backtick and a masked link, stays
+    text in the notice that pings followers."""
+    bait = "x` [Claim your free Nitro](https://nitro.example/claim) `y"
+    tagged = FollowerNotice(7, (FollowView("tag", bait).describe(),), {"breaking": 1})
+    labelled = replace(report((), (tagged,)), version=version(2, bait))
+    [(content, users)] = render.follower_notices(labelled)
+    assert users == [7]
+    assert "Claim your free Nitro" in content
+    assert live_links(content) == []
