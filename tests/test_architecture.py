@@ -8,6 +8,8 @@ Discord the tests and the playground use, which the bot never imports.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,3 +154,21 @@ def test_the_rules_saw_the_code() -> None:
     assert len(in_package("bot")) > 40
     assert len(in_package("cogs")) > 20
     assert "cogs._kit.limits" in MODULES
+
+
+def test_the_spec_worker_starts_without_the_database_or_discord() -> None:
+    """The spec worker process imports only the reading code: starting it (on the first
+    import of a server) must not load SQLAlchemy or discord.py."""
+    probe = (
+        "import sys, bot.specs.analysis; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'discord'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"

@@ -10,6 +10,10 @@ The Discord side imports what it needs from here. The modules below are split by
 - `analysis`, `diff` and `openapi`: reading and comparing documents (no database).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from bot.core.actor import Actor
 from bot.core.text import SUGGESTIONS
 from bot.specs.model import (
@@ -25,7 +29,6 @@ from bot.specs.model import (
     SpecSettingsView,
     StoredChange,
 )
-from bot.specs.service import SpecsService
 from bot.specs.validation import (
     EXAMPLE_MAX,
     LABEL_MAX,
@@ -36,6 +39,21 @@ from bot.specs.validation import (
     make_manual_draft,
     parse_spec_name,
 )
+
+if TYPE_CHECKING:
+    from bot.specs.service import SpecsService
+
+
+def __getattr__(name: str) -> Any:
+    """`SpecsService` is imported on first use: the spec worker process imports this package
+    for its reading code, and starting it must not load the database layer it never uses.
+    """
+    if name == "SpecsService":
+        from bot.specs.service import SpecsService
+
+        return SpecsService
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CHOICE_TEXT_MAX",
