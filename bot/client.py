@@ -156,9 +156,15 @@ class Nexus(commands.Bot):
         if not report.ok:
             raise ContentInvalid([str(p) for p in report.problems])
         self.content_report = await sync_content(self.db, report.learnings)
-        async with self.db.unit_of_work() as session:
-            await session.merge(BotState(key=CONTENT_KEY, value=fingerprint, updated_at=utcnow()))
+        await self.remember(CONTENT_KEY, fingerprint)
         await self.services.learnings.refresh()
+
+    async def remember(self, key: str, value: str) -> None:
+        """Store `value` under `key` in bot_state. Under the write lock: a merge reads before it
+        writes, and two bots starting together on one database both write these keys.
+        """
+        async with self.db.exclusive() as session:
+            await session.merge(BotState(key=key, value=value, updated_at=utcnow()))
 
     # -- command registration ----------------------------------------------------------------
 
@@ -184,8 +190,7 @@ class Nexus(commands.Bot):
             log.info("application commands unchanged; not syncing")
             return False
         synced = await self.tree.sync(guild=guild)
-        async with self.db.unit_of_work() as session:
-            await session.merge(BotState(key=key, value=digest, updated_at=utcnow()))
+        await self.remember(key, digest)
         log.info("synced %d application commands (%s)", len(synced), key)
         return True
 
