@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nexus.db"
-SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite",)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
 
@@ -85,6 +85,12 @@ def _database_url(raw: str) -> str:
         raise ConfigError(
             "DATABASE_URL", "expected a URL such as sqlite+aiosqlite:///data/nexus.db"
         ) from None
+    if url.get_backend_name() == "postgresql":
+        raise ConfigError(
+            "DATABASE_URL",
+            "PostgreSQL is not supported yet (its search and migrations are still to be "
+            "written): use SQLite, e.g. sqlite+aiosqlite:///data/nexus.db",
+        )
     if url.drivername not in SUPPORTED_DRIVERS:
         raise ConfigError(
             "DATABASE_URL",

@@ -36,6 +36,7 @@ def test_token_never_in_repr() -> None:
         ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE", "IANA"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL", "URL"),
         ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL", "driver"),
+        ({"DATABASE_URL": "postgresql+asyncpg://u:p@h/db"}, "DATABASE_URL", "not supported yet"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL", "one of"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "text, json"),
         ({"SYNC_COMMANDS": "maybe"}, "SYNC_COMMANDS", "true or false"),

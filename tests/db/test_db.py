@@ -152,7 +152,7 @@ async def test_sessions_get_a_connection_in_arrival_order(db: Database) -> None:
 def test_search_is_chosen_by_dialect(db: Database) -> None:
     assert isinstance(db.search, SqliteSearch)
     assert db.search is db.search  # one per database
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ValueError, match="postgresql"):
         search_for("postgresql")
 
 

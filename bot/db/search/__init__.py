@@ -18,4 +18,5 @@ def search_for(backend: str) -> Search:
     """The full-text search of a database of this SQLAlchemy backend ("sqlite", ...)."""
     if backend == "sqlite":
         return SqliteSearch()
-    raise NotImplementedError(f"Nexus has no full-text search for {backend} databases yet.")
+    # Settings accept SQLite only (bot.config): another backend here is a programming error.
+    raise ValueError(f"no full-text search is written for {backend!r} databases")
