@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.errors import NexusError
 from bot.logs import log_context
-from cogs._kit.limits import SHORT_TEXT
+from cogs._kit.text import SHORT_TEXT
 
 DATABASE_BUSY = "Nexus is busy saving other changes right now; please try again in a few seconds."
 STORAGE_FULL = (

@@ -24,14 +24,13 @@ def services(interaction: discord.Interaction[Any]) -> Services:
     return found
 
 
-def server(interaction: discord.Interaction[Any], where: str = "This") -> int:
+def server(interaction: discord.Interaction[Any], where: str) -> int:
     """The id of the server the interaction came from; outside one, a friendly refusal.
 
     `where` names what lives in a server: "Questions and answers", "API specs"...
     """
     if interaction.guild_id is None:
-        verb = "lives" if where == "This" else "live"
-        raise BadInput(f"{where} {verb} in a server: use this there.")
+        raise BadInput(f"{where} live in a server: use this there.")
     return interaction.guild_id
 
 

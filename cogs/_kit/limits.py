@@ -29,9 +29,6 @@ SELECT_PLACEHOLDER = 150
 MODAL_TITLE = 45
 STRING_OPTION = 6000  # the longest value a string option accepts
 
-# How much of a member's text a reply quotes back in a line (ours, not Discord's).
-SHORT_TEXT = 80
-
 # The page size we aim for: well inside the description limit, leaving room for the rest.
 PAGE_BUDGET = 3500
 

@@ -12,6 +12,9 @@ import discord
 
 from cogs._kit.limits import clip
 
+# How much of a member's text a reply quotes back in a line.
+SHORT_TEXT = 80
+
 
 def esc(text: str) -> str:
     """Member-written text shown as plain text (Markdown characters escaped)."""

@@ -16,9 +16,9 @@ from cogs._kit.limits import (
     EMBED_TITLE,
     EMBED_TOTAL,
     PAGE_BUDGET,
-    SHORT_TEXT,
     clip,
 )
+from cogs._kit.text import SHORT_TEXT
 from cogs.qa import render as qa_render
 
 KIND_STYLE: dict[str, tuple[str, int, str]] = {

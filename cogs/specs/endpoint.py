@@ -16,10 +16,9 @@ from cogs._kit.limits import (
     EMBED_FOOTER,
     EMBED_TITLE,
     EMBED_TOTAL,
-    SHORT_TEXT,
     clip,
 )
-from cogs._kit.text import block, code, esc, when
+from cogs._kit.text import SHORT_TEXT, block, code, esc, when
 from cogs.specs.render import COLOUR, FIELDS_SHOWN, METHOD_ICON, WARNING_COLOUR
 
 # -- the endpoint --------------------------------------------------------------------------------
