@@ -46,6 +46,7 @@ async def _run(settings: Settings, *, force_sync: bool = False, login_only: bool
 def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: bool = False) -> int:
     """Run the bot until it is stopped (SIGTERM or Ctrl-C); exit 2 on bad settings."""
     from bot.client import ContentInvalid
+    from bot.db.file import DatabaseInUse
     from bot.logs import setup_logging
 
     try:
@@ -61,6 +62,8 @@ def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: b
         return _fail(
             "DISCORD_TOKEN: Discord rejected this token; copy it again from the Developer Portal", 2
         )
+    except DatabaseInUse as exc:
+        return _fail(str(exc), 1)
     except ContentInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bot.db.file import DatabaseInUse, held_exclusively
+
 log = logging.getLogger(__name__)
 
 BACKUP_INTERVAL = timedelta(days=1)
@@ -117,7 +119,8 @@ def backup_database(source: Path, destination: Path, *, force: bool = False) -> 
 
 
 def restore_database(backup: Path, target: Path, *, force: bool = False) -> BackupResult:
-    """Replace the database at `target` by `backup` (stop the bot first).
+    """Replace the database at `target` by `backup` (stop the bot first: refused while a bot
+    holds the database, see `bot.db.file`).
 
     The backup is integrity-checked before anything is touched; the old database's WAL and
     shared-memory files are removed so SQLite cannot replay them over the restored copy.
@@ -130,13 +133,16 @@ def restore_database(backup: Path, target: Path, *, force: bool = False) -> Back
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        tables = _copy(backup, target, check_source=True)
+        with held_exclusively(target):
+            tables = _copy(backup, target, check_source=True)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+    except DatabaseInUse as exc:
+        raise BackupError(str(exc)) from None
     except sqlite3.Error as exc:
         raise BackupError(f"{backup} is not a readable SQLite database: {exc}") from exc
     except OSError as exc:
         raise BackupError(f"could not write {target}: {exc.strerror or exc}") from exc
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
     return BackupResult(target, target.stat().st_size, tables)
 
 

@@ -126,7 +126,10 @@ class Nexus(commands.Bot):
         self.gateway = GatewayHealth()
 
     async def setup_hook(self) -> None:
-        """Before connecting: migrate, load content, load every cog, sync commands if asked."""
+        """Before connecting: hold the database, migrate, load content, load every cog, sync
+        commands if asked.
+        """
+        self.db.claim()
         await self.db.upgrade()
         await self.load_content()
         for name in extension_names():
@@ -218,7 +221,11 @@ class Nexus(commands.Bot):
 
     @tasks.loop(seconds=30)
     async def heartbeat(self) -> None:
-        """Touch the health file while connected (the container HEALTHCHECK reads it)."""
+        """Touch the health file while connected and the database file is the one opened (the
+        container HEALTHCHECK reads it: a bot whose file was deleted or replaced is unhealthy).
+        """
+        if self.db.watch is not None and not self.db.watch.intact():
+            return
         if self.is_ready() and not self.is_closed():
             path = self.settings.health_file
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)

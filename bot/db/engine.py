@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db.file import DatabaseFile
 from bot.db.search import Search, search_for
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class Database:
             if self.is_sqlite and parsed.database not in (None, "", ":memory:")
             else None
         )
+        self.watch = DatabaseFile(self.file) if self.file is not None else None
 
     @cached_property
     def search(self) -> Search:
@@ -133,7 +135,12 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on any error."""
+        """A session inside one transaction: committed on success, rolled back on any error.
+
+        Refused (DatabaseFileLost) once the SQLite file was deleted or replaced under the bot.
+        """
+        if self.watch is not None:
+            self.watch.check()
         async with self._turn(), self.sessions() as session, session.begin():
             yield session
 
@@ -142,6 +149,8 @@ class Database:
         """A unit of work that holds the write lock from its first statement: nothing it reads
         changes before it commits. For start-up work that several processes may do at once.
         """
+        if self.watch is not None:
+            self.watch.check()
         async with self._turn(), self.sessions() as session, session.begin():
             await hold_write_lock(await session.connection())
             yield session
@@ -188,7 +197,18 @@ class Database:
         from bot.db.migrate import upgrade
 
         await upgrade(self.engine)
+        if self.watch is not None:
+            self.watch.pin()
+
+    def claim(self) -> None:
+        """Hold the SQLite file for this process (see `bot.db.file`): a restore refuses while a
+        bot holds it, and a bot does not start while a restore runs (DatabaseInUse).
+        """
+        if self.watch is not None:
+            self.watch.claim()
 
     async def close(self) -> None:
-        """Close every connection of the pool."""
+        """Close every connection of the pool and let go of the file."""
         await self.engine.dispose()
+        if self.watch is not None:
+            self.watch.release()
