@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from localdiscord.emulator.jsontext import DECODE_ERROR_CLOSE, InvalidJson, read_json
 from localdiscord.emulator.payloads import guild_create_payload, member_payload, ready_payload
 from localdiscord.emulator.state import DEFAULT_TIMEOUT, JSON, FakeGuild, World
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 GUILD_MEMBERS_INTENT = 1 << 1
 MESSAGE_CONTENT_INTENT = 1 << 15
+DECODE_ERROR_REASON = b"Error while decoding payload."
 
 
 @dataclass
@@ -81,7 +83,15 @@ class Gateway:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
                     continue
-                payload = json.loads(msg.data)
+                try:
+                    payload = read_json(msg.data)
+                except InvalidJson:
+                    payload = None
+                if not isinstance(payload, dict):
+                    await ws.close(
+                        code=DECODE_ERROR_CLOSE, message=b"Error while decoding payload."
+                    )
+                    break
                 op, data = payload.get("op"), payload.get("d")
                 self._record(payload)
                 if op == 1:

@@ -9,13 +9,14 @@ and interactions are the parts of `RestApi` in `rest_commands` and `rest_interac
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
 from localdiscord.emulator.faults import Faults
 from localdiscord.emulator.gateway import Gateway
+from localdiscord.emulator.jsontext import InvalidJson
 from localdiscord.emulator.limits import Problem
 from localdiscord.emulator.messages import create_message, delete_message, edit_message
 from localdiscord.emulator.payloads import (
@@ -31,6 +32,7 @@ from localdiscord.emulator.rest_commands import CommandRoutes
 from localdiscord.emulator.rest_interactions import InteractionRoutes
 from localdiscord.emulator.rest_kit import (
     API_PREFIX,
+    OWN_JSON,
     RECORD,
     Refused,
     bad_request,
@@ -39,6 +41,7 @@ from localdiscord.emulator.rest_kit import (
     checked_message,
     error,
     guild_of,
+    invalid_json,
     json_response,
     need,
     parse_body,
@@ -50,6 +53,7 @@ from localdiscord.emulator.state import (
     JSON,
     FakeChannel,
     FakeGuild,
+    RecordedFile,
     RecordedRequest,
     World,
 )
@@ -119,7 +123,13 @@ class RestApi(CommandRoutes, InteractionRoutes):
         path = request.path
         api = path.startswith(API_PREFIX + "/")
         rel = path[len(API_PREFIX) :] if api else path
-        body, files = await parse_body(request)
+        body: Any = None
+        files: list[RecordedFile] = []
+        readable = True
+        try:
+            body, files = await parse_body(request)
+        except InvalidJson:
+            readable = False
         record = RecordedRequest(
             method=request.method,
             path=rel,
@@ -138,6 +148,8 @@ class RestApi(CommandRoutes, InteractionRoutes):
                 and not self._auth_ok(request.headers.get("Authorization"))
             ):
                 response = error(401, 0, "401: Unauthorized")
+            elif not readable:
+                response = invalid_json()
             elif (rule := self.faults.take(request.method, rel)) is not None:
                 record.fault = True
                 response = json_response(rule.body, rule.status, rule.headers)
@@ -149,14 +161,10 @@ class RestApi(CommandRoutes, InteractionRoutes):
             record.unknown_route = True
             response = error(404, 0, "404: Not Found")
         record.status = response.status
-        if (
-            isinstance(response, web.Response)
-            and response.body is not None
-            and response.content_type == "application/json"
-        ):
-            body_bytes = response.body
-            if isinstance(body_bytes, bytes):
-                record.response = json.loads(body_bytes)
+        if isinstance(response, web.Response) and response.get(OWN_JSON):
+            answer = response.body
+            if isinstance(answer, bytes):
+                record.response_body = answer
         self.world.notify()
         return response
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, hdrs, web
 
+from localdiscord.emulator.jsontext import INVALID_JSON_CODE, INVALID_JSON_MESSAGE, read_json
 from localdiscord.emulator.limits import Problem, error_body, message_problems
 from localdiscord.emulator.state import (
     JSON,
@@ -27,6 +28,8 @@ T = TypeVar("T")
 
 API_PREFIX = "/api/v10"
 RECORD = web.RequestKey("record", RecordedRequest)
+# Set on the emulator's own JSON answers: the middleware records those, never a served file.
+OWN_JSON = web.ResponseKey("own_json", bool)
 
 UNKNOWN = {
     "channel": (10003, "Unknown Channel"),
@@ -55,7 +58,9 @@ def json_response(
     """A JSON response whose content type is exactly `application/json` (discord.py needs it)."""
     all_headers = {"Content-Type": "application/json"}
     all_headers.update(headers or {})
-    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
+    response = web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
+    response[OWN_JSON] = True
+    return response
 
 
 def error(status: int, code: int, message: str) -> web.Response:
@@ -84,8 +89,16 @@ def truthy(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
 
+def invalid_json() -> web.Response:
+    """Discord's answer to a body it cannot read as JSON."""
+    return error(400, INVALID_JSON_CODE, INVALID_JSON_MESSAGE)
+
+
 async def parse_body(request: web.Request) -> tuple[Any, list[RecordedFile]]:
-    """The JSON body (or multipart `payload_json`) and any uploaded files."""
+    """The JSON body (or multipart `payload_json`) and any uploaded files.
+
+    Raises `InvalidJson` when the body (or `payload_json`) cannot be read as JSON.
+    """
     if not request.can_read_body:
         return None, []
     files: list[RecordedFile] = []
@@ -100,7 +113,7 @@ async def parse_body(request: web.Request) -> tuple[Any, list[RecordedFile]]:
                 continue
             data = bytes(await part.read(decode=False))
             if part.name == "payload_json":
-                body = json.loads(data)
+                body = read_json(data)
             else:
                 files.append(
                     RecordedFile(
@@ -116,10 +129,7 @@ async def parse_body(request: web.Request) -> tuple[Any, list[RecordedFile]]:
     raw = await request.read()
     if not raw:
         return None, []
-    try:
-        return json.loads(raw), []
-    except ValueError:
-        return raw.decode(errors="replace"), []
+    return read_json(raw), []
 
 
 # -- what a request carries and names ------------------------------------------------------

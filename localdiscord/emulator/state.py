@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import re
 import secrets
 import time
@@ -302,10 +303,15 @@ class RecordedRequest:
     headers: dict[str, str] = field(default_factory=dict)
     unknown_route: bool = False
     fault: bool = False
-    response: Any = None
+    response_body: bytes | None = None  # the emulator's own JSON answer, as sent
 
     def __repr__(self) -> str:
         return f"<{self.method} {self.path} -> {self.status}>"
+
+    @property
+    def response(self) -> Any:
+        """The emulator's JSON answer (read when asked for); None for a file or no body."""
+        return None if self.response_body is None else json.loads(self.response_body)
 
 
 @dataclass
