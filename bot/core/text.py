@@ -96,10 +96,57 @@ class TextRule:
 
 # Characters that make Markdown: emphasis, code, quotes, headings, masked links, <tags>.
 MARKDOWN_RE = re.compile(r"([\\`*_~|>#\[\]()<])")
+# A line that starts a list: "- item", "+ item", "1. item".
+LIST_MARK_RE = re.compile(r"^(\s*)([-+]|\d+)(\.?)(?=\s)", re.MULTILINE)
+
+
+def escape_markdown(raw: str) -> str:
+    """`raw` shown exactly as written inside a Markdown message, line breaks kept: every
+    character that could format it (or make a masked link, or end a code span) escaped, each on
+    its own, so a cut anywhere leaves nothing half-open. A backslash before punctuation shows
+    nothing. The one escaping rule for text from members and documents.
+    """
+    escaped = MARKDOWN_RE.sub(r"\\\1", raw)
+    return LIST_MARK_RE.sub(_escape_list_mark, escaped)
+
+
+def _escape_list_mark(match: re.Match[str]) -> str:
+    indent, mark, dot = match.groups()
+    if mark.isdigit():  # "1." is a list, "1" is not; the dot is what a backslash can escape
+        return f"{indent}{mark}\\." if dot else match.group(0)
+    return f"{indent}\\{mark}{dot}"
+
+
+def code_text(raw: object, limit: int = 120) -> str:
+    """`raw` fit for the inside of an inline code span: on one line, at most `limit`
+    characters, and a backtick shown as `ˋ` so that it cannot end the span.
+    """
+    flat = " ".join(str(raw).split()).replace("`", "ˋ")
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def markdown_text(raw: str) -> str:
-    """`raw` as plain text inside a Markdown message: every character that could format it
-    (or turn it into a masked link) escaped. A backslash before punctuation shows nothing.
+    """`raw` on one line (runs of whitespace made one space), escaped by `escape_markdown`."""
+    return escape_markdown(" ".join(raw.split()))
+
+
+# A masked link, `[text](url)` or `[text](<url> "title")`, and the code where it is just text.
+MASKED_LINK_RE = re.compile(r"\[([^\]\n]*)\]\(\s*<?([^()\s<>]+)>?(?:\s+[\"'][^\"'\n]*[\"'])?\s*\)")
+CODE_RE = re.compile(r"(?<!\\)(```.*?```|`[^`]*`)", re.DOTALL)  # an escaped \` opens nothing
+
+
+def unmask_links(markdown: str) -> str:
+    """A member's Markdown with every masked link shown as its text and its real address,
+    `[docs](https://x)` → `docs (https://x)`, outside code. The rest of the Markdown (code
+    blocks above all) stays: members format their questions and answers.
     """
-    return MARKDOWN_RE.sub(r"\\\1", " ".join(raw.split()))
+    parts = CODE_RE.split(markdown)
+    for i in range(0, len(parts), 2):  # even parts are outside code
+        text = parts[i]
+        while True:  # `[[a](b)](c)` unmasks in two rounds
+            unmasked = MASKED_LINK_RE.sub(r"\1 (\2)", text)
+            if unmasked == text:
+                break
+            text = unmasked
+        parts[i] = text
+    return "".join(parts)

@@ -21,6 +21,7 @@ from bot.core.text import (
     MAX_QUERY_CHARS,
     SUGGESTIONS,
     clean_text,
+    markdown_text,
     require_search_words,
     shown_query,
 )
@@ -54,14 +55,12 @@ TERM_STATS_SECONDS = 600.0  # how long a keyword's question count is reused
 TERM_STATS_MAX = 20_000
 
 NUMBER_RE = re.compile(r"[0-9]{1,18}")
-SNIPPET_MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]\\]")
 ANSWERED: dict[Status, bool | None] = {"all": None, "answered": True, "open": False}
 
 
 def clean_snippet(raw: str) -> str:
     """A search snippet -> one line of safe Markdown with the matched words in bold."""
-    flat = " ".join(raw.split())
-    flat = SNIPPET_MARKDOWN_RE.sub("", flat).replace("@", "@\u200b")
+    flat = markdown_text(raw).replace("@", "@\u200b")
     return flat.replace(HIGHLIGHT_OPEN, "**").replace(HIGHLIGHT_CLOSE, "**")
 
 

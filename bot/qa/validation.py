@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from bot.core.actor import Actor
-from bot.core.text import WORD_RE, TextRule, clean_text, refuse_mass_mentions
+from bot.core.text import WORD_RE, TextRule, clean_text, code_text, refuse_mass_mentions
 from bot.errors import BadInput, NotAllowed
 from bot.qa.model import Draft
 
@@ -47,7 +47,7 @@ def parse_tags(raw: str | None) -> tuple[str, ...]:
         if not tag:
             continue
         if len(tag) > TAG_MAX_CHARS or not TAG_RE.fullmatch(tag):
-            shown = part[: TAG_MAX_CHARS + 1].replace("`", "'")
+            shown = code_text(part, TAG_MAX_CHARS + 1)
             raise BadInput(
                 f"`{shown}` is not a tag: use words of up to {TAG_MAX_CHARS} letters, digits or "
                 "`+#.-`, separated by commas or spaces (e.g. `django, celery, c++`)."

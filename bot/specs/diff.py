@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.core.text import markdown_text
+from bot.core.text import code_text, markdown_text
 from bot.specs.openapi import BodyInfo, FieldInfo, OperationInfo, ParamInfo, template_key
 
 Severity = Literal["breaking", "warning", "info"]
@@ -101,8 +101,7 @@ class Change:
 
 
 def _code(text: object, limit: int = 80) -> str:
-    flat = " ".join(str(text).split()).replace("`", "'")
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return code_text(text, limit)
 
 
 def diff(old: dict[str, OperationInfo], new: dict[str, OperationInfo]) -> list[Change]:

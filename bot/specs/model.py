@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.text import code_text
 from bot.specs.diff import SEVERITY_ORDER, Change
 from bot.specs.openapi import OperationInfo, Problem, endpoint_key
 
 CHOICE_TEXT_MAX = 100  # the longest label or value of one suggestion
+FOLLOW_TARGET_SHOWN = 120  # characters of a followed tag or endpoint shown in a message
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +216,7 @@ class FollowView:
         if self.scope == "spec":
             return "every change"
         # The target comes from a document: a backtick in it must not end the code span.
-        target = self.target.replace("`", "'")
+        target = code_text(self.target, FOLLOW_TARGET_SHOWN)
         if self.scope == "tag":
             return f"tag `{target}`"
         return f"`{target}`"

@@ -9,7 +9,7 @@ import json
 import re
 import unicodedata
 
-from bot.core.text import TextRule, clean_text, refuse_mass_mentions
+from bot.core.text import TextRule, clean_text, code_text, refuse_mass_mentions
 from bot.errors import BadInput
 from bot.specs.model import CHOICE_TEXT_MAX, ManualDraft
 from bot.specs.openapi import MAX_PATH_CHARS, METHODS, endpoint_key
@@ -151,4 +151,4 @@ def choice_value(key: str) -> str:
 
 def shown(raw: str, limit: int = 40) -> str:
     """What a member typed, quoted back safely inside an inline code span."""
-    return clean_text(raw, multiline=False)[:limit].replace("`", "'")
+    return code_text(clean_text(raw, multiline=False), limit)

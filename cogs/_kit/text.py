@@ -8,23 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import discord
-
-from cogs._kit.limits import clip
+from bot.core.text import code_text, escape_markdown
 
 # How much of a member's text a reply quotes back in a line.
 SHORT_TEXT = 80
 
 
 def esc(text: str) -> str:
-    """Member-written text shown as plain text (Markdown characters escaped)."""
-    return discord.utils.escape_markdown(text)
+    """Text from a member or a document shown as plain text: every Markdown character escaped
+    (`bot.core.text.escape_markdown`), so nothing in it formats, links or ends a code span.
+    """
+    return escape_markdown(text)
 
 
 def code(text: str, limit: int = 120) -> str:
     """Text inside an inline code span (a backtick cannot close it early)."""
-    flat = " ".join(str(text).split()).replace("`", "ˋ")
-    return f"`{clip(flat, limit)}`"
+    return f"`{code_text(text, limit)}`"
 
 
 def block(text: str, limit: int, lang: str = "") -> str:

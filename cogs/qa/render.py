@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.core.text import unmask_links
 from bot.qa import (
     Answer,
     Draft,
@@ -65,7 +66,7 @@ def question_embed(question: Question) -> discord.Embed:
     _, colour, label = STATUS_STYLE[question.status]
     embed = discord.Embed(
         title=heading(question),
-        description=clip(question.details, EMBED_DESCRIPTION),
+        description=clip(unmask_links(question.details), EMBED_DESCRIPTION),
         colour=colour,
         timestamp=question.created_at,
     )
@@ -84,7 +85,7 @@ def answer_embed(question: Question, answer: Answer) -> discord.Embed:
     mark = "✅ Accepted answer" if answer.accepted else "💬 Answer"
     embed = discord.Embed(
         title=clip(f"{mark} to #{question.id} · {safe_title(question.title)}", EMBED_TITLE),
-        description=clip(answer.body, EMBED_DESCRIPTION),
+        description=clip(unmask_links(answer.body), EMBED_DESCRIPTION),
         colour=STATUS_STYLE["accepted" if answer.accepted else "answered"][1],
         timestamp=answer.created_at,
     )
@@ -106,7 +107,7 @@ def _answer_block(answer: Answer) -> str:
     edited = " · edited" if answer.edited_at else ""
     return (
         f"{mark}**Answer #{answer.id}** by {who(answer.author_id)} {when(answer.created_at)}"
-        f"{edited}\n{answer.body}"
+        f"{edited}\n{unmask_links(answer.body)}"
     )
 
 

@@ -85,7 +85,7 @@ def warning_lines(warnings: Sequence[Problem], total: int) -> str:
     for problem in warnings[:WARNINGS_SHOWN]:
         where = problem.where()
         text = clip(" ".join(problem.message.split()), 160)
-        lines.append(f"• {where}: {esc(text)}" if where else f"• {esc(text)}")
+        lines.append(f"• {esc(where)}: {esc(text)}" if where else f"• {esc(text)}")
     if total > len(lines):
         lines.append(f"• …and {total - len(lines)} more.")
     return clip("\n".join(lines), EMBED_FIELD_VALUE)
@@ -94,7 +94,7 @@ def warning_lines(warnings: Sequence[Problem], total: int) -> str:
 def import_embed(report: ImportReport) -> discord.Embed:
     """What the importer sees: the version stored, its warnings, what changed."""
     version = report.version
-    title = f"✅ Imported {report.spec.name} · {version.label}"
+    title = f"✅ Imported {report.spec.name} · {esc(version.label)}"
     lines = [
         f"**{esc(clip(report.spec.title, 200))}** — {plural(version.endpoint_count, 'endpoint')}",
         f"OpenAPI {code(version.openapi, 20)} · {report.source_format.upper()} · "
@@ -130,14 +130,14 @@ def announcement_embed(report: ImportReport, importer_id: int) -> discord.Embed:
     elif counts["warning"]:
         colour = WARNING_COLOUR
     if report.previous is None:
-        title = f"📘 New API spec: {report.spec.name} · {version.label}"
+        title = f"📘 New API spec: {report.spec.name} · {esc(version.label)}"
         endpoints = plural(version.endpoint_count, "endpoint")
         summary = (
             f"**{esc(clip(report.spec.title, 200))}** — {endpoints}, imported by "
             f"<@{importer_id}>.\nBrowse it: `/spec list spec:{report.spec.name}`."
         )
         return discord.Embed(title=clip(title, EMBED_TITLE), description=summary, colour=colour)
-    title = f"📘 {report.spec.name}: {report.previous.label} → {version.label}"
+    title = f"📘 {report.spec.name}: {esc(report.previous.label)} → {esc(version.label)}"
     head = (
         f"**{esc(clip(report.spec.title, 200))}** — {plural(version.endpoint_count, 'endpoint')}"
         f", imported by <@{importer_id}>.\n**{counts_line(counts)}**\n"
@@ -201,7 +201,7 @@ def listing_embed(page: ListingPage) -> discord.Embed:
             colour=COLOUR,
         )
     part = f" ({page.part}/{page.parts})" if page.parts > 1 else ""
-    title = f"📚 {page.spec.name} — {page.tag}{part}"
+    title = f"📚 {page.spec.name} — {esc(page.tag)}{part}"
     lines = []
     for entry in page.entries:
         method, _, path = entry.key.partition(" ")
@@ -225,7 +225,7 @@ def listing_embed(page: ListingPage) -> discord.Embed:
 
 
 def changes_embed(page: ChangesPage) -> discord.Embed:
-    title = f"🔁 {page.spec.name}: {page.older.label} → {page.newer.label}"
+    title = f"🔁 {page.spec.name}: {esc(page.older.label)} → {esc(page.newer.label)}"
     head = f"**{counts_line(page.counts)}**\n"
     if not page.changes:
         body = "No change to any endpoint between these versions."

@@ -145,7 +145,9 @@ def test_prefix_query_completes_the_last_word_only() -> None:
 
 def test_snippets_cannot_format_or_ping() -> None:
     raw = "use \x02retry\x03 `code` **bold** @everyone [link](x)"
-    assert clean_snippet(raw) == "use **retry** code bold @\u200beveryone link(x)"
+    assert clean_snippet(raw) == (
+        "use **retry** \\`code\\` \\*\\*bold\\*\\* @\u200beveryone \\[link\\]\\(x\\)"
+    )
 
 
 @settings(max_examples=300, deadline=None)

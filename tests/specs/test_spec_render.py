@@ -93,7 +93,7 @@ def test_an_endpoint_shows_its_parts() -> None:
     assert "`201`" in fields["Responses"]
     assert "Response 201 body" in fields
     assert embed.description is not None
-    assert "`jwtAuth` (HTTP bearer (JWT)) **or** `sessionAuth`" in embed.description
+    assert "`jwtAuth` (HTTP bearer \\(JWT\\)) **or** `sessionAuth`" in embed.description
 
 
 def test_a_huge_endpoint_still_fits() -> None:

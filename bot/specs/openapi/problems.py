@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from bot.core.text import code_text
 from bot.errors import BadInput
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -117,4 +118,4 @@ def clip(text: str, limit: int) -> str:
 
 def code(text: str, limit: int = 120) -> str:
     """Text from the document shown inside an inline code span."""
-    return clip(" ".join(str(text).split()).replace("`", "'"), limit)
+    return code_text(text, limit)
