@@ -68,9 +68,16 @@ class Privacy:
             )
         return PersonalData(notes=int(notes or 0), follows=int(follows or 0))
 
+    async def wipe_traces(self) -> None:
+        """Make deleted notes leave the disk: freed pages are overwritten already
+        (secure_delete); this empties the write-ahead log that still holds them. Run it once
+        `forget` has been answered.
+        """
+        await self._db.checkpoint()
+
     async def forget(self, user_id: int) -> PersonalData:
         """Delete `user_id`'s notes and follows; keep what they imported or typed for the
-        others, without their name on it.
+        others, without their name on it (then `wipe_traces` takes the notes off the disk).
         """
         async with self._db.unit_of_work() as session:
             notes = await session.execute(delete(SpecNote).where(SpecNote.author_id == user_id))

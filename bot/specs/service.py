@@ -70,6 +70,7 @@ class SpecsService:
         self.delete_spec = privacy.delete_spec
         self.written_by = privacy.written_by
         self.forget = privacy.forget
+        self.wipe_traces = privacy.wipe_traces
 
     def close(self) -> None:
         """Stop the analysis process, if one was started."""

@@ -35,6 +35,14 @@ def block(text: str, limit: int, lang: str = "") -> str:
     return f"```{lang}\n{inner}\n```"
 
 
+def backups_note(kept: int, what: str = "it") -> str:
+    """How long the backups made before a forget-me still hold what it deleted."""
+    return (
+        f"Backups made before now still hold {what} until they are replaced: Nexus keeps its "
+        f"last {kept} daily backups, so within {kept} days {what} is gone from those too."
+    )
+
+
 def when(moment: datetime) -> str:
     """A Discord timestamp that each reader sees in their own time zone ("3 hours ago")."""
     return f"<t:{int(moment.timestamp())}:R>"

@@ -25,7 +25,7 @@ from cogs._kit.limits import (
     PAGE_BUDGET,
     clip,
 )
-from cogs._kit.text import esc, when
+from cogs._kit.text import backups_note, esc, when
 
 STATUS_STYLE: dict[str, tuple[str, int, str]] = {
     "open": ("❓", 0x5865F2, "Waiting for an answer"),
@@ -249,8 +249,4 @@ def forget_done(report: ForgetReport, backups_kept: int | None = None) -> str:
     done = f"🗑️ Done: {what} deleted."
     if backups_kept is None:
         return done
-    return (
-        f"{done} Backups made before now still hold it until they are replaced: Nexus keeps "
-        f"its last {backups_kept} daily backups, so within {backups_kept} days it is gone from "
-        "those too."
-    )
+    return f"{done} {backups_note(backups_kept)}"

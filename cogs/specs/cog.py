@@ -303,7 +303,10 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
             return
 
         async def forget(pressed: Interaction) -> Done:
-            return Done(render.forgotten_text(await self.specs.forget(pressed.user.id)))
+            forgotten = await self.specs.forget(pressed.user.id)
+            settings = self.bot.settings
+            kept = settings.backup_keep if settings.backup_dir is not None else None
+            return Done(render.forgotten_text(forgotten, kept), self.specs.wipe_traces)
 
         confirm = Confirm(
             interaction.user.id,

@@ -29,7 +29,7 @@ from cogs._kit.limits import (
     MESSAGE_CONTENT,
     clip,
 )
-from cogs._kit.text import code, esc, fit_lines, plural
+from cogs._kit.text import backups_note, code, esc, fit_lines, plural
 
 SEVERITY_ICON = {"breaking": "🔴", "warning": "🟡", "info": "🔵"}
 SEVERITY_NAME = {"breaking": "breaking change", "warning": "warning", "info": "compatible change"}
@@ -298,8 +298,11 @@ def forget_prompt(data: PersonalData) -> str:
     )
 
 
-def forgotten_text(data: PersonalData) -> str:
+def forgotten_text(data: PersonalData, backups_kept: int | None = None) -> str:
+    """What forget-me did; when backups are kept, how long the older ones still hold it."""
     text = f"🗑️ Done: {plural(data.notes, 'note')} and {plural(data.follows, 'follow')} deleted."
     if data.anonymised:
         text += f" Your name was removed from {plural(data.anonymised, 'other record')}."
+    if backups_kept is not None and data.notes:
+        text += " " + backups_note(backups_kept, "what you wrote")
     return text
