@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
+import subprocess
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,15 @@ MAX_BODY = 5500
 MAX_SECTION = 3000
 MAX_CODE = 1500
 MAX_TIP_BODY = 700
+# The sections of a concept and of a challenge, in their order (any may be left out).
+SECTIONS = {
+    "concept": ("What it is", "When to use it", "When not to", "Pitfalls", "Example"),
+    "challenge": ("Problem", "Why it happens", "Solution", "Example"),
+}
+HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
+# A line that starts a block of its own (not a paragraph's wrapped continuation): a list item,
+# a heading, a quote or a code fence.
+BLOCK_START_RE = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#|>|```)")
 
 # The problems of one entry as it will be shown (its rendered pages), from the Discord side.
 PageCheck = Callable[[Learning], Iterable[str]]
@@ -35,9 +47,72 @@ class ContentReport:
         return not self.problems
 
 
-def _body_problems(parsed: ParsedFile) -> list[Problem]:
+def _layout_problems(parsed: ParsedFile) -> list[Problem]:
+    """Headings and line breaks as Discord will show them.
+
+    Discord keeps every line break a writer types, so a paragraph or list item wrapped onto a
+    second line shows ragged; concepts and challenges use their own `## ` sections, in order;
+    a tip is plain advice with no heading.
+    """
     entry = parsed.learning
     out: list[Problem] = []
+    sections = SECTIONS.get(entry.kind)
+    seen: list[str] = []
+    in_code = False
+    previous = ""  # the prose line before this one, "" after a blank line, heading or fence
+    for number, line in enumerate(entry.body.split("\n"), start=parsed.body_line):
+        if line.lstrip().startswith("```"):
+            in_code, previous = not in_code, ""
+            continue
+        if in_code:
+            continue
+        if not line.strip():
+            previous = ""
+            continue
+        heading = HEADING_RE.match(line)
+        if heading:
+            previous = ""
+            name = heading.group(2).strip()
+            if sections is None:
+                out.append(Problem(entry.source_path, number, "a tip has no headings"))
+            elif heading.group(1) != "##" or name not in sections:
+                out.append(
+                    Problem(
+                        entry.source_path,
+                        number,
+                        f"unknown section {line.strip()!r} (a {entry.kind} uses "
+                        + ", ".join(f"'## {s}'" for s in sections)
+                        + ")",
+                    )
+                )
+            elif seen and sections.index(name) <= sections.index(seen[-1]):
+                out.append(
+                    Problem(
+                        entry.source_path,
+                        number,
+                        f"section '## {name}' comes after '## {seen[-1]}' "
+                        f"(order: {', '.join(sections)})",
+                    )
+                )
+            else:
+                seen.append(name)
+            continue
+        if previous and not BLOCK_START_RE.match(line):
+            out.append(
+                Problem(
+                    entry.source_path,
+                    number,
+                    "a paragraph or list item is wrapped onto this line (Discord shows every "
+                    "line break): write it on one line",
+                )
+            )
+        previous = line
+    return out
+
+
+def _body_problems(parsed: ParsedFile) -> list[Problem]:
+    entry = parsed.learning
+    out: list[Problem] = _layout_problems(parsed)
 
     def at(offset_chars: int, message: str) -> None:
         line = parsed.body_line + entry.body.count("\n", 0, offset_chars)
@@ -71,6 +146,51 @@ def _body_problems(parsed: ParsedFile) -> list[Problem]:
     return out
 
 
+def _added_at(path: Path) -> float | None:
+    """When git first saw `path` (seconds): infinity for a file git does not track yet, None
+    outside a git work tree or without git.
+    """
+    try:
+        result = subprocess.run(  # noqa: S603 - fixed arguments, a path of content/
+            ["git", "log", "--follow", "--diff-filter=A", "--format=%ct", "--", path.name],  # noqa: S607
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    stamps = result.stdout.split()
+    return float(stamps[-1]) if stamps else math.inf
+
+
+def _oldest_first(
+    parsed_files: list[ParsedFile], root: Path, slugs: Counter[str]
+) -> list[ParsedFile]:
+    """The files in path order, except that files sharing a slug come oldest first, so the
+    clash is reported against the file that made it: the one git saw last (a file not
+    committed yet is the newest), or the one modified last where there is no git.
+    """
+    sharing = [p for p in parsed_files if slugs[p.learning.slug] > 1]
+    if not sharing:
+        return parsed_files
+    age: dict[str, tuple[float, float, str]] = {}
+    for parsed in sharing:
+        path = root.parent / parsed.learning.source_path
+        added = _added_at(path)
+        modified = path.stat().st_mtime if path.exists() else math.inf
+        age[parsed.learning.source_path] = (
+            math.inf if added is None else added,
+            modified,
+            parsed.learning.source_path,
+        )
+    ordered = iter(sorted(sharing, key=lambda p: age[p.learning.source_path]))
+    return [next(ordered) if slugs[p.learning.slug] > 1 else p for p in parsed_files]
+
+
 def check_content(root: Path, *, pages: PageCheck | None = None) -> ContentReport:
     """Parse and validate every file under `root`; problems are sorted by path and line.
 
@@ -88,11 +208,14 @@ def check_content(root: Path, *, pages: PageCheck | None = None) -> ContentRepor
 
     by_slug: dict[str, ParsedFile] = {}
     names: dict[str, str] = {}
-    for parsed in parsed_files:
+    clashing = Counter(parsed.learning.slug for parsed in parsed_files)
+    for parsed in _oldest_first(parsed_files, root, clashing):
         entry = parsed.learning
         if entry.slug in by_slug:
             other = by_slug[entry.slug].learning.source_path
-            problems.append(Problem(entry.source_path, 1, f"slug {entry.slug!r} is also {other}"))
+            problems.append(
+                Problem(entry.source_path, 1, f"slug {entry.slug!r} is already taken by {other}")
+            )
             continue
         by_slug[entry.slug] = parsed
     for parsed in by_slug.values():

@@ -162,6 +162,8 @@ def parse_file(path: Path, root: Path) -> tuple[ParsedFile | None, list[Problem]
     if kind == "concept" and not docs:
         problem(at("kind"), "a concept links to its official documentation in 'docs'")
 
+    # Lines are counted from the body's first non-blank line (problems point into the file).
+    body_line += body.count("\n", 0, len(body) - len(body.lstrip()))
     body = body.strip()
     if not body:
         problem(body_line, "the body is empty")

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from cogs.learnings.content import check_content
 from tests.helpers import write_entry
@@ -43,7 +48,7 @@ def test_duplicate_names_across_files(tmp_path: Path) -> None:
 def test_duplicate_slug_in_two_folders(tmp_path: Path) -> None:
     write_entry(tmp_path, "caching")
     write_entry(tmp_path, "caching", kind="tip", title="Cache wisely", body="Cache reads.")
-    assert any("slug 'caching' is also" in p for p in problems(tmp_path))
+    assert any("slug 'caching' is already taken by" in p for p in problems(tmp_path))
 
 
 def test_schema_problems(tmp_path: Path) -> None:
@@ -116,3 +121,93 @@ def test_no_front_matter_and_bad_yaml(tmp_path: Path) -> None:
 
 def test_missing_folder(tmp_path: Path) -> None:
     assert "does not exist" in problems(tmp_path / "nope")[0]
+
+
+def line_of(path: Path, text: str) -> int:
+    return path.read_text().splitlines().index(text) + 1
+
+
+def test_a_hard_wrapped_paragraph_is_reported_at_its_second_line(tmp_path: Path) -> None:
+    body = (
+        "## What it is\n\nA cache keeps a copy of a result\nso the next request is fast.\n\n"
+        "- a list item written\n  over two lines\n- a list item on one line\n\n"
+        "**Lead-in**: a sentence just before code is fine.\n```python\nx = 1\ny = 2\n```"
+    )
+    path = write_entry(tmp_path, "wrapped", body=body)
+    rel = f"{tmp_path.name}/concepts/wrapped.md"
+    wrapped = "a paragraph or list item is wrapped onto this line"
+    assert problems(tmp_path) == [
+        f"{rel}:{line_of(path, 'so the next request is fast.')}: {wrapped} "
+        "(Discord shows every line break): write it on one line",
+        f"{rel}:{line_of(path, '  over two lines')}: {wrapped} "
+        "(Discord shows every line break): write it on one line",
+    ]
+
+
+def test_a_tip_has_no_headings(tmp_path: Path) -> None:
+    path = write_entry(tmp_path, "tip-x", kind="tip", body="## Why\n\nBecause.")
+    assert problems(tmp_path) == [
+        f"{tmp_path.name}/tips/tip-x.md:{line_of(path, '## Why')}: a tip has no headings"
+    ]
+
+
+def test_concept_sections_have_known_names_in_order(tmp_path: Path) -> None:
+    body = (
+        "## What it is\n\nA thing.\n\n## Pitfalls\n\nSome.\n\n## When to use it\n\nOften.\n\n"
+        "## Gotchas\n\nMore.\n\n### Detail\n\nDeep."
+    )
+    path = write_entry(tmp_path, "disordered", body=body)
+    rel = f"{tmp_path.name}/concepts/disordered.md"
+    names = "'## What it is', '## When to use it', '## When not to', '## Pitfalls', '## Example'"
+    assert problems(tmp_path) == [
+        f"{rel}:{line_of(path, '## When to use it')}: section '## When to use it' comes after "
+        "'## Pitfalls' (order: What it is, When to use it, When not to, Pitfalls, Example)",
+        f"{rel}:{line_of(path, '## Gotchas')}: unknown section '## Gotchas' (a concept uses "
+        f"{names})",
+        f"{rel}:{line_of(path, '### Detail')}: unknown section '### Detail' (a concept uses "
+        f"{names})",
+    ]
+
+
+def test_challenge_sections_follow_their_own_order(tmp_path: Path) -> None:
+    body = "## Solution\n\nFix it.\n\n## Problem\n\nIt broke."
+    path = write_entry(tmp_path, "backwards", kind="challenge", body=body)
+    assert problems(tmp_path) == [
+        f"{tmp_path.name}/challenges/backwards.md:{line_of(path, '## Problem')}: section "
+        "'## Problem' comes after '## Solution' (order: Problem, Why it happens, Solution, "
+        "Example)"
+    ]
+
+
+def test_headings_inside_code_blocks_are_code(tmp_path: Path) -> None:
+    body = "## Example\n\n```markdown\n### What\nA pull request\ndescription.\n```"
+    write_entry(tmp_path, "fenced", body=body)
+    assert problems(tmp_path) == []
+
+
+def test_a_duplicate_slug_is_reported_against_the_newer_file(tmp_path: Path) -> None:
+    older = write_entry(tmp_path, "caching", kind="tip", title="Cache wisely", body="Cache.")
+    newer = write_entry(tmp_path, "caching")  # concepts/ sorts before tips/
+    os.utime(older, (1_000_000, 1_000_000))
+    assert newer.stat().st_mtime > older.stat().st_mtime
+    assert problems(tmp_path) == [
+        f"{tmp_path.name}/concepts/caching.md:1: slug 'caching' is already taken by "
+        f"{tmp_path.name}/tips/caching.md"
+    ]
+    assert [e.kind for e in check_content(tmp_path).learnings] == ["tip"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_in_git_a_file_not_committed_is_the_newer(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    committed = write_entry(root, "caching", kind="tip", title="Cache wisely", body="Cache.")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "tip"], cwd=tmp_path, check=True)
+    added = write_entry(root, "caching")
+    os.utime(added, (1_000_000, 1_000_000))  # older on disk, yet not committed
+    assert committed.stat().st_mtime > added.stat().st_mtime
+    assert problems(root) == [
+        "content/concepts/caching.md:1: slug 'caching' is already taken by content/tips/caching.md"
+    ]
