@@ -74,7 +74,8 @@ def _layout_problems(parsed: ParsedFile) -> list[Problem]:
             previous = ""
             name = heading.group(2).strip()
             if sections is None:
-                out.append(Problem(entry.source_path, number, "a tip has no headings"))
+                if entry.kind == "tip":
+                    out.append(Problem(entry.source_path, number, "a tip has no headings"))
             elif heading.group(1) != "##" or name not in sections:
                 out.append(
                     Problem(
