@@ -1,8 +1,9 @@
 """Documents in and out: importing one as a spec's next version, and exporting a version.
 
 Reading, validating and diffing a document is CPU work (seconds for a large one), so it runs
-away from the event loop (`analyse`), one import at a time, and only its small, prepared
-results touch the event loop: rows go to the database in chunks, in one transaction.
+away from the event loop (`analyse`), one import at a time, taken in turn fairly across servers
+(`ImportQueue`), and only its small, prepared results touch the event loop: rows go to the
+database in chunks, in one transaction.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bot.specs.lookup import (
 )
 from bot.specs.model import ExportFile, ImportReport, VersionRef, severity_counts
 from bot.specs.openapi import check_size, document_format
+from bot.specs.scheduling import ImportQueue
 from bot.specs.settings import SpecSettingsService
 from bot.specs.validation import LABEL_MAX, clean_label, is_bare_number, parse_spec_name
 
@@ -55,7 +57,9 @@ def precheck(filename: str, size: int) -> None:
 
 
 class Importing:
-    """Imports documents as versions (one analysis at a time) and exports them back."""
+    """Imports documents as versions (one analysis at a time, fair across servers) and exports
+    them back.
+    """
 
     def __init__(
         self,
@@ -69,7 +73,11 @@ class Importing:
         self._clock = clock
         self._settings = settings
         self._off_loop = off_loop
-        self._import_lock = asyncio.Lock()
+        self._queue = ImportQueue()
+
+    def waiting(self, guild_id: int) -> int:
+        """How many of the server's imports are waiting for their turn at the analysis."""
+        return self._queue.waiting(guild_id)
 
     async def import_document(
         self,
@@ -85,7 +93,7 @@ class Importing:
         label = clean_label(version_label) if version_label is not None else None
         precheck(filename, len(data))
         await self._settings.require_editor(guild_id, actor)
-        async with self._import_lock:  # one CPU-heavy analysis at a time per process
+        async with self._queue.turn(guild_id):  # one analysis at a time, servers in turn
             previous = await self._current(guild_id, spec_name)
             prev_id = previous[0].id if previous else None
             model = previous[1] if previous else None

@@ -50,6 +50,7 @@ class SpecsService:
         self.require_editor = settings.require_editor
         # documents in and out
         self.import_document = importing.import_document
+        self.imports_waiting = importing.waiting
         self.export = importing.export
         # browsing, and suggestions as members type
         self.endpoint = catalog.endpoint
