@@ -63,6 +63,35 @@ def _shown(raw: str) -> str:
     return repr(raw if len(raw) <= SHOWN_MAX else raw[: SHOWN_MAX - 1] + "…")
 
 
+EXPECTED_SHAPE = (
+    "expected a bot token: three parts separated by dots, each of letters, digits, '-' and '_' "
+    "(Developer Portal > your app > Bot > Reset Token)"
+)
+TOKEN_PART = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def token_problem(token: str) -> str | None:
+    """What keeps `token` from being shaped like a Discord bot token (None: it is), described
+    without showing the token: its parts are the bot's id, a time and a signature, in base64url.
+    Whether Discord accepts it only Discord says (`python -m bot doctor` asks).
+    """
+    if token.startswith(("Bot ", "bot ")):
+        return f"{EXPECTED_SHAPE}; give the token alone, without the 'Bot ' in front"
+    if token[:1] in "\"'" and token[-1:] == token[:1]:
+        return f"{EXPECTED_SHAPE}; give the token without quotes"
+    parts = token.split(".")
+    if len(parts) != 3:
+        counted = "1 part" if len(parts) == 1 else f"{len(parts)} parts"
+        return f"{EXPECTED_SHAPE}; this value has {counted} ({len(token)} characters)"
+    if not all(parts):
+        return f"{EXPECTED_SHAPE}; a part is empty"
+    odd = sorted({ch for ch in token if ch != "." and not TOKEN_PART.fullmatch(ch)})
+    if odd:
+        shown = ", ".join("a space" if ch.isspace() else repr(ch) for ch in odd[:3])
+        return f"{EXPECTED_SHAPE}; this value holds {shown}, which no token has"
+    return None
+
+
 def _snowflake(name: str, raw: str) -> int:
     if not re.fullmatch(r"\d{15,20}", raw):
         raise ConfigError(name, f"expected a Discord id (15-20 digits), got {_shown(raw)}")
@@ -132,8 +161,10 @@ def load_settings(
             "DISCORD_TOKEN",
             "missing: set it to your bot's token (Discord Developer Portal > your app > Bot)",
         )
-    if token and (any(ch.isspace() for ch in token) or len(token) < 20):
-        raise ConfigError("DISCORD_TOKEN", "expected a bot token (one word, no spaces)")
+    if token:
+        problem = token_problem(token)
+        if problem:
+            raise ConfigError("DISCORD_TOKEN", problem)
 
     dev_guild = get("DEV_GUILD_ID")
     owners = get("OWNER_IDS")

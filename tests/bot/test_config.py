@@ -111,3 +111,32 @@ def test_a_token_pasted_into_another_setting_is_never_echoed(variable: str) -> N
     for shown in (TOKEN, TOKEN.upper(), TOKEN.lower(), TOKEN[:20], TOKEN[-20:]):
         assert shown not in message
     assert "looks like a bot token" in message
+
+
+@pytest.mark.parametrize(
+    ("token", "told"),
+    [
+        ("abc", "this value has 1 part"),
+        ("abcdefghijklmnopqrstuvwxyz0123456789", "this value has 1 part"),
+        ("MTIzNDU2Nzg5MDEyMzQ1Njc4.GxYzAb", "this value has 2 parts"),
+        ("MTIzNDU2Nzg5MDEyMzQ1Njc4..test-token-that-is-not-real", "a part is empty"),
+        ("MTIzNDU2Nzg5MDEyMzQ1Njc4.GxYz+b/.test-token-that-is-not-real", "'+'"),
+        (f"Bot {TOKEN}", "without the 'Bot ' in front"),
+        (f'"{TOKEN}"', "without quotes"),
+    ],
+)
+def test_a_malformed_token_is_described_by_the_rule_it_breaks(token: str, told: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(DISCORD_TOKEN=token), env_file=None)
+    message = str(caught.value)
+    assert message.startswith("DISCORD_TOKEN: expected a bot token: three parts separated by dots")
+    assert told in message
+    for part in token.strip('"').removeprefix("Bot ").split("."):
+        if len(part) > 3:
+            assert part not in message, "the value is never echoed"
+
+
+def test_a_token_of_three_parts_is_taken() -> None:
+    assert load_settings(env(DISCORD_TOKEN="abc.de.fgh"), env_file=None).discord_token == (
+        "abc.de.fgh"
+    )
