@@ -289,6 +289,29 @@ class SpecEndpoint(InASpec, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SpecEndpointTag(Base):
+    """Where a spec's listing shows an endpoint: one row per tag it has (`other` for an imported
+    endpoint without tags, `hand-typed` for a hand-typed one), written with the endpoint and
+    deleted with it.
+
+    `path` and `method` repeat the endpoint's, so the index walks a tag in the listing's order
+    and a page is read with LIMIT/OFFSET, whatever the size of the spec.
+    """
+
+    __tablename__ = "spec_endpoint_tags"
+    __table_args__ = (
+        Index("ix_spec_endpoint_tags_page", "spec_id", "tag", "path", "method", "endpoint_id"),
+    )
+
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("spec_endpoints.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(Text, primary_key=True)
+    spec_id: Mapped[int] = mapped_column(ForeignKey("specs.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(400))
+    method: Mapped[str] = mapped_column(String(8))
+
+
 class SpecChange(InASpec, Base):
     """One change a version brought, against the version before it."""
 

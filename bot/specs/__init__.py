@@ -6,6 +6,7 @@ The Discord side imports what it needs from here. The modules below are split by
 - `validation`: what members type (the spec name rule, labels, notes, hand-typed endpoints);
 - `lookup`: finding a spec, a version or an endpoint inside an open session;
 - `settings`, `importing`, `catalog`, `notes`, `following`, `privacy`: one use case each;
+- `listing`: a spec's listing by tag, filed as endpoints are written and read a page at a time;
 - `service`: `SpecsService`, the one object over them that the Discord side holds;
 - `analysis`, `diff` and `openapi`: reading and comparing documents (no database).
 """

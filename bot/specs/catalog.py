@@ -4,19 +4,19 @@ type. Read-only: every call is one read transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
-from bot.core.paging import page_count, page_of, paginate
+from bot.core.paging import paginate
 from bot.core.text import SUGGESTIONS
 from bot.db.engine import Database
-from bot.db.models import Spec, SpecChange, SpecEndpoint, SpecVersion
+from bot.db.models import Spec, SpecChange, SpecVersion
 from bot.errors import BadInput, NotFound
 from bot.specs.diff import SEVERITY_ORDER
+from bot.specs.listing import listing_page
 from bot.specs.lookup import (
     endpoint_search,
     endpoint_view,
     find_spec,
-    find_tag,
     find_version,
     latest_version,
     like,
@@ -32,44 +32,14 @@ from bot.specs.model import (
     ChangesPage,
     Choice,
     EndpointView,
-    ListingEntry,
     ListingPage,
     StoredChange,
-    severity_counts,
 )
 from bot.specs.validation import choice_value
 
-LIST_PER_PAGE = 15
 CHANGES_PER_PAGE = 12
 VERSIONS_SEARCHED = 100  # the newest versions a version suggestion looks through
 SPEC_SEARCH_WORDS = 5
-UNTAGGED = "other"
-HAND_TYPED = "hand-typed"
-
-
-def _group_pages(
-    order: list[str], entries: list[tuple[ListingEntry, list[str]]]
-) -> tuple[list[tuple[str, int, int, list[ListingEntry]]], list[tuple[str, int]]]:
-    """Entries grouped by tag into pages: (tag, part, parts, entries) each, and the first page of
-    every tag. Tags come in the document's order, then the others A-Z, untagged and hand-typed
-    last.
-    """
-    groups: dict[str, list[ListingEntry]] = {}
-    for entry, names in entries:
-        for name in names:
-            groups.setdefault(name, []).append(entry)
-    ordered = [t for t in order if t in groups]
-    ordered += sorted(t for t in groups if t not in ordered and t not in (UNTAGGED, HAND_TYPED))
-    ordered += [t for t in (UNTAGGED, HAND_TYPED) if t in groups]
-    chunks: list[tuple[str, int, int, list[ListingEntry]]] = []
-    first_pages: list[tuple[str, int]] = []
-    for name in ordered:
-        grouped = groups[name]
-        parts = page_count(len(grouped), LIST_PER_PAGE)
-        first_pages.append((name, len(chunks) + 1))
-        for part in range(1, parts + 1):
-            chunks.append((name, part, parts, list(page_of(grouped, LIST_PER_PAGE, part))))
-    return chunks, first_pages
 
 
 class Catalog:
@@ -94,49 +64,13 @@ class Catalog:
         tag: str | None = None,
         page: int = 1,
     ) -> ListingPage:
-        """A spec's endpoints grouped by tag, one tag (or part of one) per page."""
+        """A spec's endpoints grouped by tag, one tag (or part of one) per page: read a page at
+        a time (see bot.specs.listing).
+        """
         async with self._db.read() as session:
             spec = await named_spec(session, guild_id, spec_name, spec_id)
             version = await latest_version(session, spec.id)
-            rows = (
-                await session.execute(
-                    select(
-                        SpecEndpoint.key,
-                        SpecEndpoint.summary,
-                        SpecEndpoint.tags,
-                        SpecEndpoint.deprecated,
-                        SpecEndpoint.version_id,
-                    )
-                    .where(SpecEndpoint.spec_id == spec.id)
-                    .order_by(SpecEndpoint.path, SpecEndpoint.method)
-                )
-            ).all()
-        order = version_tags(version)
-        entries = []
-        for row in rows:
-            manual = row.version_id is None
-            entry = ListingEntry(row.key, row.summary, row.deprecated, manual)
-            entries.append((entry, [HAND_TYPED] if manual else (list(row.tags) or [UNTAGGED])))
-        chunks, first_pages = _group_pages(order, entries)
-        if tag is not None:
-            page = dict(first_pages)[find_tag(spec, [name for name, _ in first_pages], tag)]
-        total_pages, page = paginate(len(chunks), 1, page)
-        if chunks:
-            name, part, parts, chunk = chunks[page - 1]
-        else:
-            name, part, parts, chunk = "", 1, 1, []
-        return ListingPage(
-            spec=spec_ref(spec),
-            version=version_ref(version) if version else None,
-            tag=name,
-            part=part,
-            parts=parts,
-            entries=tuple(chunk),
-            page=page,
-            pages=total_pages,
-            total=len({r.key for r in rows}),
-            tags=tuple(first_pages),
-        )
+            return await listing_page(session, spec, version, tag, page)
 
     async def changes(
         self,
@@ -171,35 +105,51 @@ class Catalog:
                 assert frm is not None
             if frm.number >= to.number:
                 raise BadInput("Pick an older version first, then a newer one.")
-            rows = (
-                await session.execute(
-                    select(SpecChange, SpecVersion.number, SpecVersion.label)
-                    .join(SpecVersion, SpecVersion.id == SpecChange.version_id)
-                    .where(
-                        SpecChange.spec_id == spec.id,
-                        SpecVersion.number > frm.number,
-                        SpecVersion.number <= to.number,
-                    )
+            brought = (
+                select()
+                .select_from(SpecChange)
+                .join(SpecVersion, SpecVersion.id == SpecChange.version_id)
+                .where(
+                    SpecChange.spec_id == spec.id,
+                    SpecVersion.number > frm.number,
+                    SpecVersion.number <= to.number,
                 )
-            ).all()
-        changes = sorted(
-            (
-                StoredChange(n, label, c.severity, c.rule, c.endpoint_key, c.message)
-                for c, n, label in rows
-            ),
-            key=lambda c: (SEVERITY_ORDER.get(c.severity, 9), -c.version_number, c.endpoint),
-        )
-        count, page = paginate(len(changes), CHANGES_PER_PAGE, page)
-        shown = page_of(changes, CHANGES_PER_PAGE, page)
+            )
+            counted = await session.execute(
+                brought.add_columns(SpecChange.severity, func.count()).group_by(SpecChange.severity)
+            )
+            counts = dict.fromkeys(SEVERITY_ORDER, 0) | dict(counted.all())
+            total = sum(counts.values())
+            pages, page = paginate(total, CHANGES_PER_PAGE, page)
+            rank = case(SEVERITY_ORDER, value=SpecChange.severity, else_=len(SEVERITY_ORDER))
+            rows = await session.execute(
+                brought.add_columns(
+                    SpecVersion.number,
+                    SpecVersion.label,
+                    SpecChange.severity,
+                    SpecChange.rule,
+                    SpecChange.endpoint_key,
+                    SpecChange.message,
+                )
+                .order_by(
+                    rank,
+                    SpecVersion.number.desc(),
+                    SpecChange.endpoint_key,
+                    SpecChange.position,
+                )
+                .limit(CHANGES_PER_PAGE)
+                .offset((page - 1) * CHANGES_PER_PAGE)
+            )
+            shown = [StoredChange(*row) for row in rows]
         return ChangesPage(
             spec=spec_ref(spec),
             older=version_ref(frm),
             newer=version_ref(to),
             changes=tuple(shown),
-            counts=severity_counts(changes),
+            counts=counts,
             page=page,
-            pages=count,
-            total=len(changes),
+            pages=pages,
+            total=total,
         )
 
     # -- suggestions as members type ---------------------------------------------------------

@@ -27,6 +27,7 @@ from bot.db.models import Spec, SpecChange, SpecEndpoint, SpecFollow, SpecSettin
 from bot.errors import AlreadyExists, BadInput, NotFound
 from bot.specs.analysis import Analysis, analyse
 from bot.specs.following import match_followers
+from bot.specs.listing import insert_imported
 from bot.specs.lookup import (
     find_spec,
     find_version,
@@ -276,13 +277,24 @@ async def _insert_chunks(
     model: type[SpecEndpoint] | type[SpecChange],
     rows: Iterable[dict[str, Any]],
 ) -> None:
-    """Insert in chunks, so a thousand endpoints never hold the event loop in one go."""
+    """Insert in chunks, so a thousand endpoints never hold the event loop in one go;
+    endpoints are filed under their tags for the listing as they go.
+    """
     chunk: list[dict[str, Any]] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= INSERT_CHUNK:
-            await session.execute(insert(model), chunk)
+            await _insert(session, model, chunk)
             chunk = []
             await asyncio.sleep(0)
     if chunk:
+        await _insert(session, model, chunk)
+
+
+async def _insert(
+    session: AsyncSession, model: type[SpecEndpoint] | type[SpecChange], chunk: list[dict[str, Any]]
+) -> None:
+    if model is SpecEndpoint:
+        await insert_imported(session, chunk)
+    else:
         await session.execute(insert(model), chunk)

@@ -12,6 +12,7 @@ from bot.core.actor import Actor
 from bot.db.engine import Database
 from bot.db.models import SpecEndpoint, SpecNote
 from bot.errors import AlreadyExists
+from bot.specs.listing import file_typed
 from bot.specs.lookup import endpoint_view, find_spec, resolve_key, spec_to_write
 from bot.specs.model import EndpointView, ManualDraft
 from bot.specs.settings import SpecSettingsService
@@ -57,6 +58,7 @@ class Notes:
                     f"<@{typed.author_id}> already typed `{draft.key}` in `{name}`; add what you "
                     "know with `/spec note`."
                 )
+            new = typed is None
             if typed is None:
                 typed = SpecEndpoint(
                     guild_id=guild_id,
@@ -82,6 +84,8 @@ class Notes:
             typed.created_at = now
             spec.updated_at = now
             await session.flush()
+            if new:
+                await file_typed(session, typed)
             return await endpoint_view(session, spec, draft.key)
 
     async def add_note(

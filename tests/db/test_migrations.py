@@ -9,6 +9,7 @@ them and upgrade them with today's code.
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 from collections.abc import Iterator
 from functools import partial
@@ -299,6 +300,53 @@ async def test_every_revision_of_the_chain_upgrades_to_the_head(
     assert schema(sync_engine) == fresh_schema(tmp_path)
 
 
+def test_spec_endpoint_tags_file_the_endpoints_stored_before_them(sync_engine: Engine) -> None:
+    """0008 files every stored endpoint where the listing showed it: under each of its tags,
+    "other" without any, "hand-typed" when typed by hand; in batches, however many there are."""
+    alembic_upgrade(sync_engine, "0007")
+    endpoint = text(
+        "INSERT INTO spec_endpoints VALUES (:id, 111, 1, :version, :method, :path, :key, 'abcd', "
+        f"'', :tags, 0, '', NULL, {STAMP})"
+    )
+    stored = [
+        (1, 1, "GET", "/invoices", ["billing", "reports"]),
+        (2, 1, "POST", "/invoices", []),
+        (3, None, "POST", "/refunds", []),
+        (4, None, "GET", "/invoices", []),  # typed by hand beside the imported one
+        *((n, 1, "GET", f"/items/{n}", ["items"]) for n in range(5, 2505)),
+    ]
+    with sync_engine.begin() as conn:
+        conn.execute(text(ROWS["specs"]))
+        conn.execute(text(ROWS["spec_versions"]))
+        conn.execute(
+            endpoint,
+            [
+                {
+                    "id": n,
+                    "version": v,
+                    "method": m,
+                    "path": p,
+                    "key": f"{m} {p}",
+                    "tags": json.dumps(t),
+                }
+                for n, v, m, p, t in stored
+            ],
+        )
+    alembic_upgrade(sync_engine, "0008")
+    with sync_engine.connect() as conn:
+        filed = conn.execute(
+            text("SELECT endpoint_id, tag, spec_id, path, method FROM spec_endpoint_tags")
+        ).all()
+    assert sorted(filed)[:5] == [
+        (1, "billing", 1, "/invoices", "GET"),
+        (1, "reports", 1, "/invoices", "GET"),
+        (2, "other", 1, "/invoices", "POST"),
+        (3, "hand-typed", 1, "/refunds", "POST"),
+        (4, "hand-typed", 1, "/invoices", "GET"),
+    ]
+    assert sorted(filed)[5:] == [(n, "items", 1, f"/items/{n}", "GET") for n in range(5, 2505)]
+
+
 def test_the_chain_downgrades_to_nothing_and_back(tmp_path: Path, sync_engine: Engine) -> None:
     alembic_upgrade(sync_engine, "head")
     with sync_engine.begin() as conn:
@@ -316,14 +364,16 @@ def test_the_chain_downgrades_to_nothing_and_back(tmp_path: Path, sync_engine: E
 def test_a_new_revision_is_numbered_and_chained_after_the_head(tmp_path: Path) -> None:
     copy = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert next_revision_id(copy) == "0008"
+    head = head_revision()
+    following = f"{int(head) + 1:04d}"
+    assert next_revision_id(copy) == following
 
     path = new_revision("QA votes", migrations=copy)
 
-    assert path == copy / "versions" / "0008_qa_votes.py"
-    assert chain(copy) == [*chain(), "0008"]
+    assert path == copy / "versions" / f"{following}_qa_votes.py"
+    assert chain(copy) == [*chain(), following]
     source = path.read_text()
-    assert 'down_revision: str | None = "0007"' in source
+    assert f'down_revision: str | None = "{head}"' in source
     assert '"""Apply this revision."""' in source
 
 
@@ -334,7 +384,8 @@ def test_the_new_revision_command_writes_the_next_revision(
     shutil.copytree(MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(migrate, "new_revision", partial(new_revision, migrations=copy))
     assert migrate.main(["new", "spec tags"]) == 0
-    assert capsys.readouterr().out.endswith(f"wrote {copy / 'versions' / '0008_spec_tags.py'}\n")
+    written = copy / "versions" / f"{int(head_revision()) + 1:04d}_spec_tags.py"
+    assert capsys.readouterr().out.endswith(f"wrote {written}\n")
 
 
 def test_autogenerate_finds_nothing_when_the_models_match_the_migrations(tmp_path: Path) -> None:
