@@ -3,7 +3,8 @@ page.
 
 A feature declares a `Book` for each kind of paged message: the shape of its buttons' custom_id
 (what to read back after a restart) and how to draw page N. The pager makes the buttons, reads
-them back, turns the page in place, and answers a broken page with a friendly error:
+them back, turns the page in place (acknowledged first when drawing it would outlast Discord's
+3 s), and answers a broken page with a friendly error:
 
     ANSWERS = Book(
         "qa:apage:{qid}:{page}", {"qid": ID, "page": r"\d{1,4}"}, answers_page, row=1
@@ -20,6 +21,7 @@ from typing import Any
 import discord
 
 from cogs._kit.persistent import Action, ActionButton
+from cogs._kit.ui import answer_in_place, in_time
 
 Interaction = discord.Interaction[Any]
 # Draws one page: (the click, what the custom_id carried, the page wanted) -> the message.
@@ -44,8 +46,9 @@ class Book(Action):
 
     async def _turn(self, interaction: Interaction, state: Mapping[str, str]) -> None:
         rest = {name: value for name, value in state.items() if name != "page"}
-        embed, view = await self.turn(interaction, rest, int(state["page"]))
-        await interaction.response.edit_message(embed=embed, view=view)
+        page = self.turn(interaction, rest, int(state["page"]))
+        embed, view = await in_time(interaction, page, update=True)  # deferred if it is late
+        await answer_in_place(interaction, embed=embed, view=view)
 
     def buttons(self, page: int, pages: int, **state: str) -> list[ActionButton]:
         """◀ Previous and Next ▶ around page `page` of `pages` (none when there is one page)."""

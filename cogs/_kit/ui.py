@@ -231,13 +231,18 @@ def time_left(interaction: discord.Interaction[Any]) -> float:
 
 
 async def in_time(
-    interaction: discord.Interaction[Any], work: Awaitable[T], *, ephemeral: bool = False
+    interaction: discord.Interaction[Any],
+    work: Awaitable[T],
+    *,
+    ephemeral: bool = False,
+    update: bool = False,
 ) -> T:
     """The result of `work`, deferring the answer first if `work` would outlast the window.
 
     The fast path stays one request (the answer itself); a slow one becomes a deferral and an
     edit, so Discord never shows "The application did not respond". Send the answer with
-    `respond`, which knows which of the two happened.
+    `respond`, which knows which of the two happened; or, when the answer takes the place of
+    the message a button or menu is on (`update`: a page turn), with `answer_in_place`.
     """
     task = asyncio.ensure_future(work)
     try:
@@ -245,7 +250,10 @@ async def in_time(
         if left > 0:
             await asyncio.wait({task}, timeout=left)
         if not task.done() and not interaction.response.is_done():
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            if update:  # the member sees the component load until the message is redrawn
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         return await task
     except BaseException:
         task.cancel()
@@ -258,6 +266,16 @@ async def respond(interaction: discord.Interaction[Any], **message: Any) -> None
         await interaction.followup.send(**message)
     else:
         await interaction.response.send_message(**message)
+
+
+async def answer_in_place(interaction: discord.Interaction[Any], **message: Any) -> None:
+    """Put the answer in place of the message a button or menu is on: as the response, or
+    (after `in_time(..., update=True)` deferred it) as an edit of that message.
+    """
+    if interaction.response.is_done():
+        await interaction.edit_original_response(**message)
+    else:
+        await interaction.response.edit_message(**message)
 
 
 async def if_in_time(interaction: discord.Interaction[Any], check: Awaitable[None]) -> None:

@@ -19,7 +19,7 @@ from bot.specs import (
     parse_spec_name,
 )
 from cogs._kit.interaction import Picked, actor, server
-from cogs._kit.ui import Choice, Confirm, Done
+from cogs._kit.ui import Choice, Confirm, Done, in_time, respond
 from cogs.specs import render
 from cogs.specs.announce import announce
 from cogs.specs.autocomplete import endpoint_names, spec_names, tag_names, version_names
@@ -145,9 +145,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         spec: SpecName,
         tag: Picked | None = None,
     ) -> None:
-        listing = await self.specs.listing(server(interaction, WHERE), spec_name=spec, tag=tag)
-        embed, view = listing_message(listing)
-        await interaction.response.send_message(embed=embed, view=view)
+        found = self.specs.listing(server(interaction, WHERE), spec_name=spec, tag=tag)
+        embed, view = listing_message(await in_time(interaction, found))
+        await respond(interaction, embed=embed, view=view)
 
     @app_commands.command(name="note", description="Attach a note to an endpoint for your peers")
     @app_commands.describe(
@@ -189,9 +189,9 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         newer: TypedVersion | None = None,
     ) -> None:
         guild_id = server(interaction, WHERE)
-        changes = await self.specs.changes(guild_id, spec_name=spec, older=older, newer=newer)
-        embed, view = changes_message(changes)
-        await interaction.response.send_message(embed=embed, view=view)
+        found = self.specs.changes(guild_id, spec_name=spec, older=older, newer=newer)
+        embed, view = changes_message(await in_time(interaction, found))
+        await respond(interaction, embed=embed, view=view)
 
     @app_commands.command(name="export", description="Download the document of a spec version")
     @app_commands.describe(spec="The spec", version="The version (default: the latest)")

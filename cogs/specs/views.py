@@ -14,7 +14,7 @@ from cogs._kit.interaction import actor, server, services
 from cogs._kit.limits import MODAL_TITLE, SELECT_OPTION_LABEL
 from cogs._kit.pager import Book
 from cogs._kit.persistent import Menu, MenuSelect
-from cogs._kit.ui import Form, SafeView
+from cogs._kit.ui import Form, SafeView, answer_in_place, in_time
 from cogs.specs import endpoint, render
 
 Interaction = discord.Interaction[Any]
@@ -56,8 +56,9 @@ async def _jump_to_tag(
 ) -> None:
     value = (values or ["1"])[0]
     page = int(value) if value.isdigit() else 1
-    embed, view = await _listing(interaction, int(state["spec"]), page)
-    await interaction.response.edit_message(embed=embed, view=view)
+    drawn = _listing(interaction, int(state["spec"]), page)
+    embed, view = await in_time(interaction, drawn, update=True)
+    await answer_in_place(interaction, embed=embed, view=view)
 
 
 # Jumps to a tag's first page of an endpoint listing (each option's value is that page).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
@@ -281,6 +282,53 @@ async def test_changes_are_paginated(nexus: Harness) -> None:
     following = await fake.click(page, next(c for c in page.custom_ids() if c.endswith(":2")))
     assert following.message is not None
     assert "page 2/" in following.message["embeds"][0]["footer"]["text"]
+
+
+async def test_a_busy_database_delays_spec_pages_but_never_drops_them(
+    nexus: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a page takes 3.2 s: the listing, its page turns, its tag menu and the changelog's
+    are acknowledged within Discord's 3 s and drawn when ready; a quick turn is one request."""
+    fake = nexus.fake
+    await import_spec(fake, "bookings-api", "bookings-v1.yaml", user="owner")
+    await import_spec(fake, "bookings-api", "bookings-v2.yaml", user="owner")
+    quick = await fake.slash("spec list", {"spec": "bookings-api"})
+    turned = await fake.click(quick, next(c for c in quick.custom_ids() if c.endswith(":2")))
+    assert (quick.type, turned.type) == (4, 7)  # answered at once, the page turned in place
+
+    specs = nexus.bot.services.specs
+
+    def slow(read: Any) -> Any:
+        async def late(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(3.2)
+            return await read(*args, **kwargs)
+
+        return late
+
+    changes = await fake.slash("spec changes", {"spec": "bookings-api"})
+    monkeypatch.setattr(specs, "listing", slow(specs.listing))
+    monkeypatch.setattr(specs, "changes", slow(specs.changes))
+
+    def title(result: InteractionResult) -> str:
+        return str(result.embeds[0]["title"]) if result.embeds else ""
+
+    listing = await fake.slash("spec list", {"spec": "bookings-api"})
+    assert (listing.type, listing.errors, title(listing)) == (5, [], "📚 bookings-api — listings")
+    turned = await fake.click(listing, next(c for c in listing.custom_ids() if c.endswith(":2")))
+    assert (turned.type, turned.errors) == (6, [])  # acknowledged; the page follows
+    await until(fake, lambda: title(turned) == "📚 bookings-api — bookings", "the turned page")
+    tags = next(c for c in listing.custom_ids() if c.startswith("spec:tags:"))
+    jumped = await fake.select(listing, tags, ["4"])
+    assert (jumped.type, jumped.errors) == (6, [])
+    await until(fake, lambda: title(jumped) == "📚 bookings-api — auth", "the tag's page")
+
+    further = await fake.click(changes, next(c for c in changes.custom_ids() if c.endswith(":2")))
+    assert (further.type, further.errors) == (6, [])
+
+    def second_page() -> bool:
+        return "page 2/" in str(further.embeds[0]["footer"]["text"] if further.embeds else "")
+
+    await until(fake, second_page, "the changelog's second page")
 
 
 async def test_hand_typed_endpoint_through_the_modal(nexus: Harness) -> None:
