@@ -111,6 +111,8 @@ SEED_TOPICS = {
     "logging": "logging",
     "monitoring": "monitoring",
     "virtual environments": "virtual-environments",
+    "data seeding": "data-seeding",
+    "loaddata": "data-seeding",
 }
 
 
