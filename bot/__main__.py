@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
+import aiohttp
 import discord
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.network import (
+    EXIT_SETTINGS,
+    Endpoint,
+    StartFailure,
+    http_failure,
+    network_failure,
+    wait_for_discord,
+)
+
+T = TypeVar("T")
 
 
 def _fail(message: str, status: int) -> int:
@@ -21,14 +34,48 @@ def _fail(message: str, status: int) -> int:
     return status
 
 
+def discord_endpoint() -> Endpoint:
+    """Where discord.py sends its requests, and the user agent Discord asks bots to send."""
+    from bot import __version__
+
+    return Endpoint(
+        api=discord.http.Route.BASE,
+        user_agent=(
+            f"DiscordBot (https://github.com/Rapptz/discord.py {discord.__version__}) "
+            f"Nexus/{__version__}"
+        ),
+    )
+
+
+async def _until_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """What `work` returns, or None when `stop` is set first (`work` is then cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.create_task(stop.wait(), name="nexus-stop")
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
+    return task.result()
+
+
 async def _run(settings: Settings, *, force_sync: bool = False, login_only: bool = False) -> None:
     from bot.client import create_bot
 
-    bot = create_bot(settings, force_command_sync=force_sync)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # Discord answers and takes the token before anything else starts; what may pass by itself
+    # (no route, DNS, a Discord outage) is tried again for START_RETRY_SECONDS.
+    reached = wait_for_discord(
+        discord_endpoint(), settings.discord_token, within=settings.start_retry_seconds
+    )
+    if await _until_stopped(reached, stop) is None:
+        return
+    bot = create_bot(settings, force_command_sync=force_sync)
     async with bot:
         if login_only:
             await bot.login(settings.discord_token)
@@ -43,8 +90,23 @@ async def _run(settings: Settings, *, force_sync: bool = False, login_only: bool
         await runner
 
 
+def _start_failure(exc: BaseException) -> StartFailure | None:
+    """What stopped a start on Discord's side or the network's, if that is what it was."""
+    host = discord_endpoint().host
+    if isinstance(exc, StartFailure):
+        return exc
+    if isinstance(exc, discord.LoginFailure):
+        return http_failure(401, host)
+    if isinstance(exc, discord.HTTPException):
+        return http_failure(exc.status, host)
+    return network_failure(exc, host)
+
+
 def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: bool = False) -> int:
-    """Run the bot until it is stopped (SIGTERM or Ctrl-C); exit 2 on bad settings."""
+    """Run the bot until it is stopped (SIGTERM or Ctrl-C). Exit 2 on bad settings (a token
+    Discord refuses included), 3 when Discord cannot be reached, 1 on content problems or a
+    database held by another process.
+    """
     from bot.client import ContentInvalid
     from bot.db.file import DatabaseInUse
     from bot.logs import setup_logging
@@ -52,22 +114,23 @@ def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: b
     try:
         settings = load_settings()
     except ConfigError as exc:
-        return _fail(f"configuration error: {exc}", 2)
+        return _fail(f"configuration error: {exc}", EXIT_SETTINGS)
     # The settings hold the token now: no process the bot starts (the spec worker) inherits it.
     os.environ.pop("DISCORD_TOKEN", None)
     setup_logging(settings.log_level, settings.discord_token, fmt=settings.log_format)
     try:
         asyncio.run(_run(settings, force_sync=force_sync, login_only=login_only))
-    except discord.LoginFailure:
-        return _fail(
-            "DISCORD_TOKEN: Discord rejected this token; copy it again from the Developer Portal", 2
-        )
     except DatabaseInUse as exc:
         return _fail(str(exc), 1)
     except ContentInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return _fail(f"content/ has {len(exc.problems)} problem(s); fix them and start again", 1)
+    except (StartFailure, discord.DiscordException, aiohttp.ClientError, TimeoutError) as exc:
+        failure = _start_failure(exc)
+        if failure is None:
+            raise
+        return _fail(str(failure), failure.status)
     return 0
 
 

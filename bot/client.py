@@ -103,6 +103,9 @@ class Nexus(commands.Bot):
     def __init__(
         self, settings: Settings, *, force_command_sync: bool = False, **options: Any
     ) -> None:
+        # Nexus has no voice: discord.py's warnings that its voice libraries are missing
+        # (PyNaCl, davey) would only alarm an operator.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
         intents.message_content = False
         super().__init__(

@@ -44,6 +44,7 @@ class Settings:
     health_file: Path = Path("data/heartbeat")
     backup_dir: Path | None = None
     backup_keep: int = 7
+    start_retry_seconds: float = 300.0
 
     @property
     def database(self) -> URL:
@@ -198,6 +199,12 @@ def load_settings(
             "BACKUP_KEEP", f"expected a number of backups (1 or more), got {_shown(keep_raw)}"
         )
     backup_dir = get("BACKUP_DIR")
+    retry_raw = get("START_RETRY_SECONDS") or "300"
+    if not re.fullmatch(r"\d{1,6}(\.\d+)?", retry_raw):
+        raise ConfigError(
+            "START_RETRY_SECONDS",
+            f"expected a number of seconds (0 or more), got {_shown(retry_raw)}",
+        )
 
     return Settings(
         discord_token=token,
@@ -216,4 +223,5 @@ def load_settings(
         health_file=Path(get("HEALTH_FILE") or "data/heartbeat"),
         backup_dir=Path(backup_dir) if backup_dir else None,
         backup_keep=int(keep_raw),
+        start_retry_seconds=float(retry_raw),
     )

@@ -18,6 +18,7 @@ def test_defaults() -> None:
     assert settings.dev_guild_id is None
     assert settings.log_level == "INFO"
     assert settings.default_timezone == "UTC"
+    assert settings.start_retry_seconds == 300.0
 
 
 def test_token_never_in_repr() -> None:
@@ -41,6 +42,7 @@ def test_token_never_in_repr() -> None:
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "text, json"),
         ({"SYNC_COMMANDS": "maybe"}, "SYNC_COMMANDS", "true or false"),
         ({"CONTENT_DIR": "/nonexistent/folder"}, "CONTENT_DIR", "folder"),
+        ({"START_RETRY_SECONDS": "5 minutes"}, "START_RETRY_SECONDS", "number of seconds"),
     ],
 )
 def test_bad_values_name_the_variable(values: dict[str, str], variable: str, words: str) -> None:
@@ -60,9 +62,11 @@ def test_parses_ids_and_flags() -> None:
             SYNC_COMMANDS="false",
             LOG_LEVEL="debug",
             LOG_FORMAT="JSON",
+            START_RETRY_SECONDS="45",
         ),
         env_file=None,
     )
+    assert settings.start_retry_seconds == 45.0
     assert settings.dev_guild_id == 123456789012345678
     assert settings.owner_ids == {123456789012345678, 223456789012345678}
     assert settings.default_timezone == "Africa/Nairobi"
