@@ -185,6 +185,22 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check what a start needs, one line each (✔, ✖ or –); exit 1 when any check fails."""
+    from bot.doctor import diagnose
+    from cogs.learnings.content import check_content
+
+    async def checks() -> bool:
+        healthy = True
+        endpoint = None if args.offline else discord_endpoint()
+        async for check in diagnose(check_content, endpoint):
+            print(check, flush=True)
+            healthy = healthy and check.ok is not False
+        return healthy
+
+    return 0 if asyncio.run(checks()) else 1
+
+
 def cmd_health(args: argparse.Namespace) -> int:
     """The container health check: exit 0 while the bot's heartbeat file is fresh."""
     try:
@@ -285,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="exit 0 when the running bot's heartbeat is fresh")
     health.add_argument("--max-age", type=float, default=120.0, help="seconds (default 120)")
     health.set_defaults(func=cmd_health)
+    doctor = sub.add_parser(
+        "doctor", help="check the settings, database, content and Discord, one line each"
+    )
+    doctor.add_argument("--offline", action="store_true", help="do not ask Discord")
+    doctor.set_defaults(func=cmd_doctor)
     # backup and restore: the name, its function, its help, PATH's and --force's
     copies = (
         (
