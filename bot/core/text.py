@@ -117,6 +117,15 @@ def _escape_list_mark(match: re.Match[str]) -> str:
     return f"{indent}\\{mark}{dot}"
 
 
+def snippet_markdown(raw: str, marks: tuple[str, str]) -> str:
+    """A search snippet as one line of safe Markdown: its text escaped (identifiers such as
+    `select_related` stay whole), the matched words between `marks` in bold, nobody pinged.
+    """
+    opening, closing = marks
+    flat = markdown_text(raw).replace("@", "@\u200b")
+    return flat.replace(opening, "**").replace(closing, "**")
+
+
 def code_text(raw: object, limit: int = 120) -> str:
     """`raw` fit for the inside of an inline code span: on one line, at most `limit`
     characters, and a backtick shown as `ˋ` so that it cannot end the span.

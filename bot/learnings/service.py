@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,24 +10,34 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
-from bot.core.paging import page_count, page_of, paginate
-from bot.core.text import SUGGESTIONS, normalise, require_search_words, shown_query
+from bot.core.paging import page_of, paginate
+from bot.core.text import (
+    SUGGESTIONS,
+    normalise,
+    require_search_words,
+    shown_query,
+    snippet_markdown,
+)
 from bot.core.values import from_row
 from bot.db.engine import Database
 from bot.db.models import Entry
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 from bot.errors import BadInput
 from bot.learnings.model import TOPICS, DocLink, Learning
+from bot.learnings.ranking import CONTEXT_WORDS, rerank, understand, vocabulary
 
 DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
 SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
+LOOKUP_SCORE = 72.0  # a looked-up name this close is offered ("did you mean"); typing shows more
+TYPO_SCORE = 80.0  # a word this close to a word of a name is that word mistyped
 CLEAR_LEAD = 6.0
 SHORTLIST = 60  # names kept from the fast first pass
 SHORTLIST_SCORE = 40.0
 CANDIDATES = 5  # close names a lookup offers when none is clearly meant
 SEARCH_PAGE = 5  # hits per page of search results
+MARKS = (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE)  # around the matched words of a snippet
+RERANK_WINDOW = 50  # the learnings the index finds for a search, ordered again by their names
 INDEX_PAGE = 12  # entries per page of an index
-MARKDOWN_RE = re.compile(r"[`*_~|>#\[\]]")
 # A one-word query this short that starts >= `need` names scoring PREFIX_SURE: no other name
 # can outscore them (see `_prefix_only`), so the fuzzy pass is skipped.
 PREFIX_ONLY_MAX_CHARS = 8
@@ -50,6 +59,8 @@ class Suggestions:
     candidates: tuple[Learning, ...]
     # The entry of another kind called exactly `query` (listed last among the candidates).
     elsewhere: Learning | None = None
+    # The candidates are named otherwise but their text covers every word of `query`.
+    covers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +119,28 @@ def learning_from_row(row: Entry) -> Learning:
     )
 
 
+def _words_named(key: str, entry: Learning) -> float:
+    """The share of the words of `key` that one name of `entry` holds (typed whole, begun, or
+    mistyped): a lookup of several words is not answered by a name sharing one of them
+    ("continuous learning" is not "continuous delivery"). Framework names are where the
+    question lives ("pagination drf"), not what must be named.
+    """
+    typed = [k for k in key.split() if k not in CONTEXT_WORDS] or key.split()
+    best = 0
+    compact = "".join(typed)
+    for name in entry.names:
+        words = normalise(name).split()
+        if compact in "".join(words):  # "foreign key" is the name "ForeignKey"
+            return 1.0
+        found = sum(
+            1
+            for k in typed
+            if any(w.startswith(k) or fuzz.ratio(k, w) >= TYPO_SCORE for w in words)
+        )
+        best = max(best, found)
+    return best / len(typed) if typed else 0.0
+
+
 def _name_score(key: str, name: str) -> float:
     """How well the normalised query `key` names `name` (0-100; 200 for an exact match)."""
     if name == key:
@@ -115,10 +148,14 @@ def _name_score(key: str, name: str) -> float:
     if name.startswith(key):
         return 100.0 - 0.1 * (len(name) - len(key))
     score = max(fuzz.ratio(key, name), fuzz.token_sort_ratio(key, name))
-    if len(key) >= 3:
-        score = max(score, 0.95 * fuzz.ratio(key, name[: len(key)]))
+    # The start of the name, or one of its words, typed with a typo; letters merely shared
+    # are no match ("blockchain" is not "blocking").
+    if len(key) >= 3 and (prefix := fuzz.ratio(key, name[: len(key)])) >= TYPO_SCORE:
+        score = max(score, 0.95 * prefix)
     if len(key) >= 4 and " " not in key:
-        score = max(score, 0.9 * max(fuzz.ratio(key, word) for word in name.split()))
+        word_score = max(fuzz.ratio(key, word) for word in name.split())
+        if word_score >= TYPO_SCORE:
+            score = max(score, 0.9 * word_score)
     return score
 
 
@@ -148,13 +185,6 @@ class _NameIndex:
         self.sorted_slugs = [self.slugs[i] for i in order]
 
 
-def _clean_snippet(raw: str) -> str:
-    """A search snippet -> one safe line of Markdown with the matched words in bold."""
-    flat = " ".join(raw.split())
-    flat = MARKDOWN_RE.sub("", flat)
-    return flat.replace(HIGHLIGHT_OPEN, "**").replace(HIGHLIGHT_CLOSE, "**")
-
-
 class LearningsService:
     """Read access to the learnings.
 
@@ -168,6 +198,9 @@ class LearningsService:
         self._indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
         # (kind, name) and (None, name) -> slug: an exact name of the kind asked for wins.
         self._exact: dict[tuple[str | None, str], str] = {}
+        # The words of the knowledge base: a misspelt word of a search is read as one of them.
+        self._known: frozenset[str] = frozenset()
+        self._sorted_known: list[str] = []
 
     async def refresh(self) -> None:
         """Reload the in-memory index from the database (after a content sync)."""
@@ -194,6 +227,8 @@ class LearningsService:
         for index in indexes.values():
             index.seal()
         self._by_slug, self._indexes, self._exact = by_slug, indexes, exact
+        self._known = vocabulary(by_slug.values())
+        self._sorted_known = sorted(self._known)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -306,7 +341,8 @@ class LearningsService:
         exact = self._by_slug[slug] if slug is not None else None
         if exact is not None and exact.kind == kind:
             return Found(exact)
-        scored = [(e, s) for e, s in self._scores(query, kind, CANDIDATES) if s >= SUGGEST_SCORE]
+        scored = [(e, s * _words_named(key, e)) for e, s in self._scores(query, kind, CANDIDATES)]
+        scored = sorted(((e, s) for e, s in scored if s >= LOOKUP_SCORE), key=lambda pair: -pair[1])
         if exact is not None:
             if not scored:
                 return Found(exact)
@@ -350,6 +386,50 @@ class LearningsService:
 
     # -- full-text search ------------------------------------------------------------------
 
+    async def find(self, query: str, kind: str) -> LookupResult:
+        """`lookup`, and when no name is clearly meant, the learnings whose text covers the
+        words too (after the close names): `/concept error handling`.
+        """
+        result = self.lookup(query, kind)
+        if isinstance(result, Found) or (
+            isinstance(result, Suggestions) and result.elsewhere is not None
+        ):
+            return result
+        named = result.candidates if isinstance(result, Suggestions) else ()
+        covering = [e for e in await self.covering(query, kind) if e not in named]
+        candidates = (*named, *covering)[:CANDIDATES]
+        if not candidates:
+            return Missing(query)
+        return Suggestions(query, candidates, covers=not named)
+
+    async def covering(self, query: str, kind: str) -> list[Learning]:
+        """The learnings whose text holds the meaningful words of `query` together, entries of
+        `kind` first, best first (for a lookup that no name matched: "error handling").
+        """
+        understood = understand(query, self._known, self._sorted_known)
+        # The words in their order, as one phrase: "error handling", not "error" and "handling"
+        # anywhere (the index reads `error-handling` as the phrase "error handling").
+        phrase = "-".join(understood.core_text().split())
+        if not phrase or not self._db.search.has_terms(phrase):
+            return []
+        async with self._db.read() as session:
+            found = await self._db.search.entries.search(
+                session, phrase, limit=RERANK_WINDOW, every_term_only=True
+            )
+            ids = [hit.id for hit in found.hits]
+            rows = (
+                await session.execute(select(Entry.id, Entry.slug).where(Entry.id.in_(ids)))
+            ).all()
+        slugs = {row.id: row.slug for row in rows}
+        candidates = [
+            (entry, hit.score)
+            for hit in found.hits
+            if (entry := self._by_slug.get(slugs.get(hit.id, ""))) is not None
+        ]
+        ranked = [entry for entry, _ in rerank(candidates, understood)]
+        ranked.sort(key=lambda entry: entry.kind != kind)  # stable: the same order within
+        return ranked[:CANDIDATES]
+
     async def search(
         self,
         query: str,
@@ -357,27 +437,36 @@ class LearningsService:
         per_page: int = SEARCH_PAGE,
         kinds: Sequence[str] | None = None,
     ) -> SearchPage:
-        """Ranked full-text search with highlighted snippets; free text is always safe.
+        """Learnings that answer `query` (a question or keywords), best first, with highlighted
+        snippets; free text is always safe.
 
-        Learnings holding every word come first; when none does, those holding any of them.
+        The index finds the best RERANK_WINDOW learnings holding any meaningful word of the
+        question (`understand`); `rerank` orders them by how well their names answer it.
         """
         require_search_words(self._db.search.has_terms, query)
+        understood = understand(query, self._known, self._sorted_known)
         async with self._db.read() as session:
             found = await self._db.search.entries.search(
-                session, query, kinds=kinds, limit=per_page, offset=(max(page, 1) - 1) * per_page
+                session, understood.text(), kinds=kinds, limit=RERANK_WINDOW, any_term=True
             )
             ids = [hit.id for hit in found.hits]
             rows = (
-                await session.execute(
-                    select(Entry.id, Entry.slug, Entry.kind, Entry.title).where(Entry.id.in_(ids))
-                )
+                await session.execute(select(Entry.id, Entry.slug).where(Entry.id.in_(ids)))
             ).all()
-        named = {row.id: row for row in rows}
+        slugs = {row.id: row.slug for row in rows}
+        snippets: dict[str, str] = {}
+        candidates: list[tuple[Learning, float]] = []
+        for hit in found.hits:
+            entry = self._by_slug.get(slugs.get(hit.id, ""))
+            if entry is not None:
+                candidates.append((entry, hit.score))
+                snippets[entry.slug] = snippet_markdown(
+                    hit.snippet, (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE)
+                )
+        ranked = rerank(candidates, understood)
+        pages, page = paginate(len(ranked), per_page, page)
         hits = tuple(
-            SearchHit(r.slug, r.kind, r.title, _clean_snippet(hit.snippet), hit.score)
-            for hit in found.hits
-            if (r := named.get(hit.id)) is not None
+            SearchHit(e.slug, e.kind, e.title, snippets[e.slug], score)
+            for e, score in page_of(ranked, per_page, page)
         )
-        pages = page_count(found.total, per_page)
-        shown = shown_query(query)
-        return SearchPage(shown, hits, found.total, min(page, pages), pages)
+        return SearchPage(shown_query(query), hits, len(ranked), page, pages)

@@ -21,9 +21,9 @@ from bot.core.text import (
     MAX_QUERY_CHARS,
     SUGGESTIONS,
     clean_text,
-    markdown_text,
     require_search_words,
     shown_query,
+    snippet_markdown,
 )
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, Hit, QuestionFilter
@@ -60,8 +60,7 @@ ANSWERED: dict[Status, bool | None] = {"all": None, "answered": True, "open": Fa
 
 def clean_snippet(raw: str) -> str:
     """A search snippet -> one line of safe Markdown with the matched words in bold."""
-    flat = markdown_text(raw).replace("@", "@\u200b")
-    return flat.replace(HIGHLIGHT_OPEN, "**").replace(HIGHLIGHT_CLOSE, "**")
+    return snippet_markdown(raw, (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE))
 
 
 def similar_plan(chosen: Sequence[str], common: frozenset[str]) -> tuple[frozenset[str], bool]:

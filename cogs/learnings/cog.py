@@ -48,7 +48,7 @@ class Learnings(commands.Cog):
         return self.bot.services.learnings
 
     async def _answer(self, interaction: Interaction, query: str, kind: str) -> None:
-        result = self.learnings.lookup(query, kind)
+        result = await self.learnings.find(query, kind)
         if isinstance(result, Found):
             embed, view = entry_message(self.learnings, result.entry, 1)
             await interaction.response.send_message(embed=embed, view=view)

@@ -63,12 +63,17 @@ def entry_pages(entry: Learning) -> list[discord.Embed]:
 
 
 def did_you_mean(
-    query: str, candidates: Sequence[Learning], elsewhere: Learning | None = None
+    query: str,
+    candidates: Sequence[Learning],
+    elsewhere: Learning | None = None,
+    covers: bool = False,
 ) -> discord.Embed:
     lines = "\n".join(
         f"{KIND_STYLE[c.kind][0]} **{c.title}** — {clip(c.summary, 90)}" for c in candidates
     )
-    if elsewhere is None:
+    if covers:
+        intro = f"Nothing is called `{clip(query, SHORT_TEXT)}`, but these cover it:"
+    elif elsewhere is None:
         intro = f"Nothing is called `{clip(query, SHORT_TEXT)}` exactly. Close matches:"
     else:
         wanted = kind_label(candidates[0].kind).lower()

@@ -138,7 +138,8 @@ def suggestions_message(result: Suggestions) -> tuple[discord.Embed, SafeView]:
     view = SafeView(timeout=None)
     for candidate in result.candidates:
         view.add_item(open_entry(candidate, public=True))
-    return render.did_you_mean(result.query, result.candidates, result.elsewhere), view
+    embed = render.did_you_mean(result.query, result.candidates, result.elsewhere, result.covers)
+    return embed, view
 
 
 def index_message(

@@ -206,11 +206,17 @@ class EntryIndex(TextIndex[EntryText]):
         kinds: Sequence[str] | None = None,
         limit: int,
         offset: int = 0,
+        any_term: bool = False,
+        every_term_only: bool = False,
     ) -> Hits:
         """Learnings (of `kinds`, when given) holding every word of `query`, or, when none
-        does, any of them; best first, `limit` of them from `offset`, with snippets.
+        does, any of them; best first, `limit` of them from `offset`, with snippets. With
+        `any_term`, any of them at once; with `every_term_only`, every word or nothing.
         """
         page = EntryPage(kinds, limit, offset)
+        if any_term or every_term_only:
+            match = self.match(query, any_term=any_term)
+            return Hits((), 0) if match is None else await self._page(session, match, page)
         return await self._every_else_any(
             query, lambda match: self._page(session, match, page), Hits((), 0)
         )

@@ -41,6 +41,7 @@ ENTRY_WEIGHTS = "8.0, 6.0, 3.0, 4.0, 1.0"  # entries_fts: title, aliases, tags, 
 QUESTION_WEIGHTS = "8.0, 3.0, 5.0, 1.5"  # qa_fts: title, details, tags, answers
 TITLE_WEIGHTS = "8.0, 5.0"  # qa_titles_fts: title, tags
 ENTRY_SNIPPET_TOKENS = 20
+ENTRY_SNIPPET_COLUMN = 4  # entries_fts's body
 QUESTION_SNIPPET_TOKENS = 16
 SIMILAR_COLUMNS = "{title details tags}"  # what /ask compares a draft with (not the answers)
 
@@ -185,7 +186,9 @@ class SqliteEntryIndex(FtsTables, EntryIndex):
         rows = (
             await session.execute(
                 text(
-                    "SELECT f.rowid AS id, snippet(entries_fts, -1, :open, :close, '…', "
+                    # From the body: the title is shown above it, the aliases are a list.
+                    f"SELECT f.rowid AS id, snippet(entries_fts, {ENTRY_SNIPPET_COLUMN}, :open, "
+                    ":close, '…', "
                     f"{ENTRY_SNIPPET_TOKENS}) AS snip, "
                     f"bm25(entries_fts, {ENTRY_WEIGHTS}) AS score "
                     f"{base} ORDER BY score LIMIT :limit OFFSET :offset"
