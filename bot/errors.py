@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class NexusError(Exception):
     """An error whose message is safe and useful to show to the user who caused it."""
@@ -25,3 +27,11 @@ class NotAllowed(NexusError):
 
 class AlreadyExists(NexusError):
     """A unique name is taken."""
+
+
+class OnCooldown(NotAllowed):
+    """The member acted moments ago; `retry_after` seconds until they may again."""
+
+    def __init__(self, what: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"Slow down a little: you can {what} again in {math.ceil(retry_after)} s.")

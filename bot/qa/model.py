@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.errors import NotAllowed
-
 Status = Literal["open", "answered", "all"]
 ForgetMode = Literal["delete", "anonymise"]
-
-
-class OnCooldown(NotAllowed):
-    """The member acted moments ago; `retry_after` seconds until they may again."""
-
-    def __init__(self, what: str, retry_after: float) -> None:
-        self.retry_after = retry_after
-        super().__init__(f"Slow down a little: you can {what} again in {math.ceil(retry_after)} s.")
 
 
 @dataclass(frozen=True, slots=True)

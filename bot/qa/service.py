@@ -8,13 +8,13 @@ for code that imports them from this module.
 from __future__ import annotations
 
 from bot.core.actor import Actor
+from bot.errors import OnCooldown
 from bot.qa.finding import Finding
 from bot.qa.model import (
     Answer,
     Draft,
     ForgetMode,
     ForgetReport,
-    OnCooldown,
     Posted,
     Question,
     QuestionHit,

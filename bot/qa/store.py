@@ -20,8 +20,8 @@ from bot.db.engine import Database
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import QuestionText
 from bot.db.types import utcnow
-from bot.errors import NotFound
-from bot.qa.model import Answer, OnCooldown, Posted, Question
+from bot.errors import NotFound, OnCooldown
+from bot.qa.model import Answer, Posted, Question
 
 ASK_COOLDOWN = timedelta(seconds=60)
 ANSWER_COOLDOWN = timedelta(seconds=20)

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actor import Actor
 from bot.db.engine import Database
 from bot.db.models import SpecEndpoint, SpecNote
-from bot.errors import AlreadyExists
+from bot.errors import AlreadyExists, OnCooldown
 from bot.specs.listing import file_typed
 from bot.specs.lookup import endpoint_view, find_spec, resolve_key, spec_to_write
 from bot.specs.model import EndpointView, ManualDraft
 from bot.specs.settings import SpecSettingsService
 from bot.specs.validation import key_hash, make_note, parse_spec_name
+
+# A member adds at most one note per server in this window: a note is answered publicly, so
+# without it one member could post a message a millisecond.
+NOTE_COOLDOWN = timedelta(seconds=20)
 
 
 class Notes:
@@ -28,6 +33,7 @@ class Notes:
         self._db = db
         self._clock = clock
         self._settings = settings
+        self.note_cooldown = NOTE_COOLDOWN
 
     async def add_manual(
         self, guild_id: int, actor: Actor, spec_name: str, draft: ManualDraft
@@ -96,15 +102,41 @@ class Notes:
         async with self._db.unit_of_work() as session:
             spec = await find_spec(session, guild_id, spec_name)
             key = await resolve_key(session, spec, ref)
-            session.add(
-                SpecNote(
-                    guild_id=guild_id,
-                    spec_id=spec.id,
-                    endpoint_key=key,
-                    author_id=actor.user_id,
-                    body=body,
-                    created_at=self._clock(),
-                )
+            note = SpecNote(
+                guild_id=guild_id,
+                spec_id=spec.id,
+                endpoint_key=key,
+                author_id=actor.user_id,
+                body=body,
+                created_at=self._clock(),
             )
+            session.add(note)
             await session.flush()
+            await self._cooldown(session, guild_id, actor.user_id, written=note.id)
             return await endpoint_view(session, spec, key)
+
+    async def _cooldown(
+        self, session: AsyncSession, guild_id: int, user_id: int, *, written: int
+    ) -> None:
+        """Raise OnCooldown when the member added another note in this server within
+        NOTE_COOLDOWN.
+
+        Checked after the note is written, in the same transaction: the write took the
+        database's write lock, so notes sent at the same moment all see each other, and a
+        refusal rolls this one back.
+        """
+        last = await session.scalar(
+            select(SpecNote.created_at)
+            .where(
+                SpecNote.guild_id == guild_id,
+                SpecNote.author_id == user_id,
+                SpecNote.id != written,
+            )
+            .order_by(SpecNote.created_at.desc())
+            .limit(1)
+        )
+        if last is None:
+            return
+        remaining = (last + self.note_cooldown - self._clock()).total_seconds()
+        if remaining > 0:
+            raise OnCooldown("add a note", remaining)
