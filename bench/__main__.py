@@ -22,7 +22,15 @@ from typing import Any
 
 from bench import specgen
 from bench.data import Plan, build
-from bench.fullstack import AnswerClock, BotProcess, Driver, run_scenario, run_throughput
+from bench.fullstack import (
+    MEMBERS,
+    AnswerClock,
+    BotProcess,
+    Driver,
+    add_members,
+    run_scenario,
+    run_throughput,
+)
 from bench.launcher import bot_config
 from bench.machine import describe
 from bench.report import check_targets, table, targets_text
@@ -180,6 +188,7 @@ async def full_stack(
     # No 3-second deadline here: under load a late answer must still be measured (and counted
     # in "over_3s"), not turned into an emulator error.
     fake = FakeDiscord(interaction_deadline=None, timeout=120)
+    members = add_members(fake, MEMBERS)
     clock = AnswerClock(fake)
     log = work / "bot.log"
     await fake.start()
@@ -198,7 +207,7 @@ async def full_stack(
         out["startup"] = {"first": first, "unchanged": median, "unchanged_runs": restarts}
         out["memory_after_start"] = bot.memory()
 
-        driver = Driver(fake, clock, workload)
+        driver = Driver(fake, clock, workload, members)
         scenarios: dict[str, Any] = {}
         for name, call in driver.operations().items():
             say(f"[{tier.name}]   {name}")

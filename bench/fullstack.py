@@ -8,7 +8,8 @@ import asyncio
 import itertools
 import resource
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -16,10 +17,14 @@ from aiohttp import web
 from bench.launcher import BotProcess
 from bench.stats import Summary
 from bench.workload import Workload, nth
-from localdiscord.emulator import FakeDiscord, InteractionResult, Upload
+from cogs._kit.gate import SLOW_DOWN
+from localdiscord.emulator import FakeDiscord, FakeMember, FakeUser, InteractionResult, Upload
 from localdiscord.emulator.state import PendingInteraction
 
 DISCORD_DEADLINE_S = 3.0
+# The members the load is spread over, as on a server: the bot limits what one member may ask
+# at a time (cogs/_kit/gate.py), and none of these acts more than a few times a second.
+MEMBERS = 200
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -59,21 +64,53 @@ def _ms(seconds: float) -> float:
     return seconds * 1000
 
 
-class Driver:
-    """Members using the bot through the emulator; each call returns its latency in ms."""
+def add_members(fake: FakeDiscord, count: int, prefix: str = "reader") -> list[str]:
+    """`count` plain members of the emulator's guild beyond its five (keys `prefix0`,
+    `prefix1`...), for a load spread over many people. Added before the bot connects."""
+    guild = fake.guild
+    joined = datetime(2023, 1, 1, tzinfo=UTC)
+    keys = []
+    for n in range(count):
+        key = f"{prefix}{n}"
+        user = FakeUser(
+            id=fake.world.snowflakes.at(joined + timedelta(minutes=n)),
+            username=f"{prefix}_{n}",
+            global_name=f"{prefix.title()} {n}",
+            key=key,
+        )
+        fake.world.users[key] = user
+        guild.members[user.id] = FakeMember(user=user, role_ids=[], joined_at=joined)
+        keys.append(key)
+    return keys
 
-    def __init__(self, fake: FakeDiscord, clock: AnswerClock, work: Workload) -> None:
+
+class Driver:
+    """Members using the bot through the emulator, each interaction by the next of `members`;
+    each call returns its latency in ms."""
+
+    def __init__(
+        self, fake: FakeDiscord, clock: AnswerClock, work: Workload, members: Sequence[str]
+    ) -> None:
         self.fake = fake
         self.clock = clock
         self.work = work
         self.outcomes: dict[str, dict[str, int]] = {}
-        self.users = itertools.cycle(["member", "member2", "moderator", "owner", "admin"])
+        self.users = itertools.cycle(members)
 
     def _count(self, op: str, outcome: str) -> None:
         bucket = self.outcomes.setdefault(op, {})
         bucket[outcome] = bucket.get(outcome, 0) + 1
 
+    @staticmethod
+    def _not_slowed(op: str, result: InteractionResult) -> None:
+        if result.ephemeral and (result.content or "").startswith(SLOW_DOWN):
+            raise RuntimeError(
+                f"{op}: the bot told a member to slow down; spread the load over more members "
+                "(MEMBERS) so that it measures answers, not refusals"
+            )
+
     def _answered(self, op: str, result: InteractionResult) -> float:
+        self._not_slowed(op, result)
         if result.errors:
             self._count(op, "rejected by Discord rules")
         self._count(op, "ephemeral" if result.ephemeral else "public")
@@ -85,7 +122,7 @@ class Driver:
         # `fake.autocomplete` returns only the choices; the pending interaction (its token and
         # when it was sent) comes from the same driver steps it takes.
         d = self.fake.driver
-        who, where, home, member = d._where("member", "general", None)
+        who, where, home, member = d._where(next(self.users), "general", None)
         data = d._command_data(command, options, home, where, member, focused=focused, strict=False)
         pending = d._payload(4, data, who, where, home, member)
         result = await d._run(pending, f"autocomplete of /{command}", None, False)
@@ -100,7 +137,7 @@ class Driver:
 
     async def _slash(self, op: str, options: dict[str, Any]) -> float:
         """/`op` (the operation is named after its command) with `options`; its latency."""
-        return self._answered(op, await self.fake.slash(op, options))
+        return self._answered(op, await self.fake.slash(op, options, user=next(self.users)))
 
     async def _suggest(self, op: str, command: str, options: dict[str, Any], focused: str) -> float:
         """The autocomplete of `focused` in /`command`; its latency."""
@@ -129,6 +166,7 @@ class Driver:
         draft = nth(self.work.drafts, i)
         for _ in range(5):
             opened = await self.fake.slash("ask", user=next(self.users))
+            self._not_slowed("ask similar", opened)
             if opened.type == 9:
                 break
             self._count("ask similar", "on cooldown, next member")

@@ -10,6 +10,7 @@ import logging
 import pkgutil
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import discord
@@ -30,6 +31,8 @@ from bot.logs import install_context_factory, with_interaction_context
 from bot.qa import QaService
 from bot.specs import SpecsService
 from cogs._kit.errors import reply_error
+from cogs._kit.gate import MemberGate
+from cogs._kit.ui import through_gate
 from cogs.learnings.content import check_content, content_fingerprint
 
 log = logging.getLogger(__name__)
@@ -88,7 +91,13 @@ class GatewayHealth:
 
 
 class NexusTree(app_commands.CommandTree["Nexus"]):
-    """The command tree: every command's error goes to the one error handler."""
+    """The command tree: every command and autocomplete passes the per-member gate first, and
+    every command's error goes to the one error handler.
+    """
+
+    async def _call(self, interaction: discord.Interaction[Nexus]) -> None:
+        """Handle the command or autocomplete if its member is within their limits."""
+        await through_gate(interaction, partial(super()._call, interaction))
 
     async def on_error(
         self, interaction: discord.Interaction[Nexus], error: app_commands.AppCommandError
@@ -122,6 +131,7 @@ class Nexus(commands.Bot):
         self.settings = settings
         self.db = Database(settings.database_url)
         self.services = Services.build(self.db)
+        self.gate = MemberGate()  # what one member may ask at a time (cogs/_kit/gate.py)
         self.started_at = time.monotonic()
         self.content_report: SyncReport | None = None
         self.force_command_sync = force_command_sync

@@ -12,11 +12,21 @@ from typing import Any
 
 from bot.client import Nexus, create_bot
 from bot.config import Settings
+from cogs._kit.gate import Limits, MemberGate
 from localdiscord.emulator import FAST_CLIENT_OPTIONS, FakeDiscord
 from tests.figures import report
 from tests.helpers import CONTENT
 
 READY_TIMEOUT = 15.0
+# Tests act at machine speed, one member often many times a second and several at once: the
+# per-member limits (cogs/_kit/gate.py) would refuse them. Under the bot of `start_bot` they
+# are lifted; tests/hardening/test_limits.py gives the bot the real ones back.
+UNLIMITED = Limits(in_flight=1_000_000, burst=1_000_000, per_second=1_000_000.0)
+
+
+def lift_limits(bot: Nexus) -> None:
+    """No per-member limits on `bot` (the tests' members act far faster than people)."""
+    bot.gate = MemberGate(actions=UNLIMITED, suggestions=UNLIMITED)
 
 
 @dataclass
@@ -53,6 +63,7 @@ def pings_nobody_but_an_asker(message: dict[str, Any]) -> bool:
 
 async def start_bot(fake: FakeDiscord, settings: Settings) -> tuple[Nexus, asyncio.Task[None]]:
     bot = create_bot(settings, **FAST_CLIENT_OPTIONS)
+    lift_limits(bot)
     task = asyncio.create_task(bot.start(fake.token), name="nexus-under-test")
     ready = asyncio.create_task(bot.wait_until_ready())
     done, _ = await asyncio.wait(

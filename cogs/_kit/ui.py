@@ -15,6 +15,7 @@ from discord import app_commands
 
 from bot.errors import BadInput
 from cogs._kit.errors import reply_error
+from cogs._kit.gate import MemberGate, SlowDown
 from cogs._kit.limits import BUTTON_LABEL, CHOICE_NAME, CHOICE_VALUE, CHOICES, clip
 
 log = logging.getLogger(__name__)
@@ -331,12 +332,53 @@ def _forget(task: asyncio.Future[Any]) -> None:
         log.debug("a skipped check ended with %r", task.exception())
 
 
-async def run_safely(interaction: discord.Interaction[Any], coro: Any) -> None:
-    """Await a component callback; any error becomes a friendly reply, never a dead button."""
+async def through_gate(
+    interaction: discord.Interaction[Any], handle: Callable[[], Awaitable[None]]
+) -> None:
+    """Handle the interaction if its member is within their limits (`handle()` does it), else
+    answer the refusal: "slow down" only they see, or no suggestions for an autocomplete.
+
+    Refusals are answered one at a time (`MemberGate.refusals`), so that a flood's answers
+    trickle out between the other members' work; one that waited past Discord's window is
+    dropped (Discord no longer takes it).
+    """
+    gate: MemberGate = interaction.client.gate
+    user_id = interaction.user.id
+    suggestion = interaction.type is discord.InteractionType.autocomplete
     try:
-        await coro
+        gate.enter(user_id, suggestion=suggestion)
+    except SlowDown as refusal:
+        async with gate.refusals:
+            if time_left(interaction) + REPLY_MARGIN <= 0:
+                log.debug("a refusal waited past Discord's window: not sent")
+            elif suggestion:
+                await _no_suggestions(interaction)
+            else:
+                await reply_error(interaction, refusal)
+        return
+    try:
+        await handle()
+    finally:
+        gate.leave(user_id, suggestion=suggestion)
+
+
+async def _no_suggestions(interaction: discord.Interaction[Any]) -> None:
+    try:
+        await interaction.response.autocomplete([])
+    except discord.HTTPException:
+        log.debug("could not answer a refused autocomplete", exc_info=True)
+
+
+async def run_safely(interaction: discord.Interaction[Any], coro: Any) -> None:
+    """Await a component callback if its member is within their limits (the gate); any error
+    becomes a friendly reply, never a dead button.
+    """
+    try:
+        await through_gate(interaction, lambda: coro)
     except Exception as error:  # a dynamic item's errors are otherwise only logged
         await reply_error(interaction, error)
+    finally:
+        coro.close()  # a refused click never started it: closed, it warns of nothing
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[app_commands.Choice[str]]:

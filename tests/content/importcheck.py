@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import json
+import re
 import sys
 
 from tests.content.examples import APPS, imported_modules
@@ -73,11 +75,83 @@ def problems(where: str, code: str) -> list[str]:
     return found
 
 
+# Libraries whose dotted paths settings name ("rest_framework.permissions.IsAuthenticated").
+LIBRARIES = frozenset(
+    {
+        "django",
+        "rest_framework",
+        "rest_framework_simplejwt",
+        "django_filters",
+        "drf_spectacular",
+        "graphene_django",
+        "corsheaders",
+        "celery",
+    }
+)
+DOTTED_RE = re.compile(r"[a-z_]\w*(?:\.\w+)+")
+
+
+def _named_apps(tree: ast.AST) -> set[str]:
+    """The strings put in INSTALLED_APPS (`=`, `+=` or `.append`)."""
+    apps: set[str] = set()
+    for node in ast.walk(tree):
+        target = None
+        if isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            target = next((t for t in targets if isinstance(t, ast.Name)), None)
+            value: ast.AST = node.value
+        if target is not None and target.id == "INSTALLED_APPS":
+            apps |= {
+                c.value
+                for c in ast.walk(value)
+                if isinstance(c, ast.Constant) and isinstance(c.value, str)
+            }
+    return apps
+
+
+def path_problems(where: str, code: str) -> list[str]:
+    """Dotted paths that settings name and the installed libraries lack: a class path
+    (`"rest_framework_simplejwt.authentication.JWTAuthentication"`) or an installed app."""
+    path, _, first = where.rpartition(":")
+    tree = ast.parse(code)
+    apps = _named_apps(tree)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            continue
+        text = node.value
+        if not DOTTED_RE.fullmatch(text) or text.split(".")[0] not in LIBRARIES:
+            continue
+        line = int(first) + node.lineno - 1
+        if text in apps:
+            if importlib.util.find_spec(text) is None:
+                found.append(f"{path}:{line}: installed app {text!r} does not exist")
+            continue
+        module, _, name = text.rpartition(".")
+        if not name[:1].isupper():
+            continue  # a logger or module name, not a class path
+        try:
+            exists = hasattr(importlib.import_module(module), name)
+        except ImportError:
+            exists = False
+        if not exists:
+            found.append(f"{path}:{line}: {text!r} names no class of the installed libraries")
+    return found
+
+
 def main() -> None:
     """Read the examples on stdin, print their problems as JSON."""
     setup_django()
     examples = json.load(sys.stdin)
-    print(json.dumps([p for e in examples for p in problems(e["where"], e["code"])]))
+    print(
+        json.dumps(
+            [
+                p
+                for e in examples
+                for p in (*problems(e["where"], e["code"]), *path_problems(e["where"], e["code"]))
+            ]
+        )
+    )
 
 
 if __name__ == "__main__":

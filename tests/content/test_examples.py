@@ -174,6 +174,27 @@ def test_library_examples_are_import_checked(tmp_path: Path) -> None:
     ]
 
 
+def test_settings_name_classes_and_apps_that_exist(tmp_path: Path) -> None:
+    body = (
+        "## Example\n\n```python\n# config/settings.py\n"
+        'INSTALLED_APPS = ["rest_framework", "rest_framework_simplejwt.blacklist"]\n'
+        "REST_FRAMEWORK = {\n"
+        '    "DEFAULT_AUTHENTICATION_CLASSES": [\n'
+        '        "rest_framework_simplejwt.authentication.JWTAuthentication",\n'
+        '        "rest_framework.authentication.TokenAuth",\n'
+        "    ],\n"
+        "}\n```"
+    )
+    (example,) = example_from(tmp_path, body)
+    line = example.line
+    assert check_imports([example]) == [
+        f"{example.path}:{line + 1}: installed app 'rest_framework_simplejwt.blacklist' "
+        "does not exist",
+        f"{example.path}:{line + 5}: 'rest_framework.authentication.TokenAuth' names no class "
+        "of the installed libraries",
+    ]
+
+
 def test_models_stay_in_their_app(tmp_path: Path) -> None:
     body = (
         "## Example\n\n```python\n# listings/admin.py\nfrom .models import Booking\n"

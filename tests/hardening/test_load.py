@@ -9,9 +9,11 @@ synced content and 1,000 questions (the benchmark's generator).
 CI runs a short mode (3 waves of 200); `NEXUS_LOAD_SECONDS=60` holds 200 in flight for a
 minute. The mix: concept lookups and autocomplete, /search, /tips, /challenge, /qa search and
 question autocomplete, and writes — /ask through its modal and /answer — by members whose
-cooldowns allow them. An interaction is answered when its first response (the callback,
-which may be a defer) reaches the emulator: Discord's 3 s deadline. The figures are printed
-(run with -s) and added to the hardening summary.
+cooldowns allow them. The reads are spread over 400 members, so that none asks more than the
+bot's per-member limits allow: a member told to slow down is a failure. An interaction is
+answered when its first response (the callback, which may be a defer) reaches the emulator:
+Discord's 3 s deadline. The figures are printed (run with -s) and added to the hardening
+summary.
 """
 
 from __future__ import annotations
@@ -28,18 +30,17 @@ import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bench.data import Plan, build
-from bench.fullstack import AnswerClock, Driver
+from bench.fullstack import AnswerClock, Driver, add_members
 from bench.launcher import BotProcess, bot_config
 from bench.vocab import Vocabulary
 from bench.workload import Workload, build_workload
-from localdiscord.emulator import FakeDiscord, FakeMember, FakeUser, InteractionResult
+from localdiscord.emulator import FakeDiscord, InteractionResult
 from tests.figures import report
 from tests.harness import pings_nobody_but_an_asker
 from tests.helpers import CONTENT
@@ -50,13 +51,15 @@ SHORT_WAVES = 3
 DEADLINE_S = 3.0  # Discord's: the first response must arrive within 3 s of the interaction
 QUESTIONS = 1000
 WRITERS = 120  # members who ask and answer (each within the bot's cooldowns)
+# Members who read: two per interaction in flight, so that none of them asks more at a time
+# than the bot's per-member limits allow (cogs/_kit/gate.py), as on a busy server.
+READERS = 2 * IN_FLIGHT
 ASK_EVERY_S = 61.0  # the bot's /ask cooldown is 60 s per member
 ANSWER_EVERY_S = 21.0  # and its /answer cooldown 20 s
 # A member fills in the /ask modal before submitting it. (Submitted at once, the submission
 # could reach the bot before it has registered the modal, which only happens once Discord has
 # acknowledged opening it: no person is that fast.)
 TYPING_S = 2.0
-USERS = ("member", "member2", "moderator", "admin")
 POSTED = re.compile(r"question #(\d+) is posted")
 LOG_ERROR = re.compile(r"^(ERROR|CRITICAL)\b|^Traceback", re.MULTILINE)
 
@@ -67,27 +70,9 @@ class Remote:
     bot: BotProcess
     clock: AnswerClock
     workload: Workload
+    readers: list[str]
     writers: list[str]
     log: Path
-
-
-def add_writers(fake: FakeDiscord, count: int) -> list[str]:
-    """Members beyond the emulator's five, so that writes stay within per-member cooldowns."""
-    guild = fake.guild
-    joined = datetime(2023, 1, 1, tzinfo=UTC)
-    keys = []
-    for n in range(count):
-        key = f"writer{n}"
-        user = FakeUser(
-            id=fake.world.snowflakes.at(joined + timedelta(minutes=n)),
-            username=f"load_writer_{n}",
-            global_name=f"Writer {n}",
-            key=key,
-        )
-        fake.world.users[key] = user
-        guild.members[user.id] = FakeMember(user=user, role_ids=[], joined_at=joined)
-        keys.append(key)
-    return keys
 
 
 @pytest.fixture
@@ -99,14 +84,15 @@ async def remote(tmp_path: Path) -> AsyncIterator[Remote]:
     db_path = tmp_path / "nexus.db"
     await build(db_path, Plan(QUESTIONS, 0, 0, fake.guild_id), vocab, CONTENT, None, lambda _: None)
     workload = build_workload(vocab, db_path, 2000, seed=5)
-    writers = add_writers(fake, WRITERS)
+    readers = add_members(fake, READERS, "reader")
+    writers = add_members(fake, WRITERS, "writer")
     clock = AnswerClock(fake)  # before the emulator starts: it wraps the routes
     log = tmp_path / "bot.log"
     await fake.start()
     try:
         bot = await BotProcess.start(bot_config(fake, db_path, CONTENT, tmp_path), log)
         try:
-            yield Remote(fake, bot, clock, workload, writers, log)
+            yield Remote(fake, bot, clock, workload, readers, writers, log)
         finally:
             await bot.stop()
     finally:
@@ -123,13 +109,12 @@ class Members(Driver):
     plus /tips, /challenge and writes; every interaction's latency goes to `latencies`."""
 
     def __init__(self, remote: Remote, rng: random.Random) -> None:
-        super().__init__(remote.fake, remote.clock, remote.workload)
+        super().__init__(remote.fake, remote.clock, remote.workload, remote.readers)
         self.rng = rng
         self.latencies: list[float] = []  # seconds
         self.failures: list[str] = []
         self.writes = 0
         self.typing: set[asyncio.Task[None]] = set()  # modals being filled in
-        self.someone = itertools.cycle(USERS)
         self.asked: dict[str, float] = dict.fromkeys(remote.writers, -ASK_EVERY_S)
         self.answered: dict[str, float] = dict.fromkeys(remote.writers, -ANSWER_EVERY_S)
         self.questions: list[tuple[int, str]] = []  # (question, asker) posted during the run
@@ -139,6 +124,7 @@ class Members(Driver):
     def _answered(self, op: str, result: InteractionResult) -> float:
         # The benchmark's version also sorts answers into public and ephemeral, which copies
         # every message: here the emulator needs its CPU to keep up.
+        self._not_slowed(op, result)  # a member told to slow down is a failure here
         if result.errors:
             self.failures.append(f"{op}: {result.errors}")
         return (self.clock.callback[result.token] - result.pending.created) * 1000
@@ -159,10 +145,10 @@ class Members(Driver):
     # -- more commands -----------------------------------------------------------------------
 
     async def tips(self, i: int) -> float:
-        return self._answered("tips", await self.fake.slash("tips", user=next(self.someone)))
+        return self._answered("tips", await self.fake.slash("tips", user=next(self.users)))
 
     async def challenge(self, i: int) -> float:
-        result = await self.fake.slash("challenge", user=next(self.someone))
+        result = await self.fake.slash("challenge", user=next(self.users))
         return self._answered("challenge", result)
 
     def _word(self) -> str:
