@@ -198,6 +198,10 @@ def project_problems(example: Example) -> list[str]:
                 app = module[:-7]
             else:
                 continue
+            owners = sorted({OWNER[a.name] for a in node.names if a.name in OWNER})
+            if app is None and len(owners) > 1:
+                names = ", ".join(a.name for a in node.names)
+                at(node.lineno, f"{names} live in different apps ({', '.join(owners)})")
             for alias in node.names:
                 owner = OWNER.get(alias.name)
                 if owner is None:

@@ -195,6 +195,15 @@ def test_settings_name_classes_and_apps_that_exist(tmp_path: Path) -> None:
     ]
 
 
+def test_one_models_module_holds_one_app_s_models(tmp_path: Path) -> None:
+    body = "## Example\n\n```python\nfrom .models import Booking, Listing\n```"
+    (example,) = example_from(tmp_path, body)
+    assert project_problems(example) == [
+        f"{example.path}:{example.line}: Booking, Listing live in different apps "
+        "(bookings, listings)"
+    ]
+
+
 def test_models_stay_in_their_app(tmp_path: Path) -> None:
     body = (
         "## Example\n\n```python\n# listings/admin.py\nfrom .models import Booking\n"
