@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -17,6 +19,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nexus.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite",)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
+DEFAULT_METRICS_HOST = "127.0.0.1"  # the metrics endpoint answers this machine only by default
 
 
 class ConfigError(ValueError):
@@ -44,6 +47,9 @@ class Settings:
     health_file: Path = Path("data/heartbeat")
     backup_dir: Path | None = None
     backup_keep: int = 7
+    metrics_port: int | None = None  # None: no metrics endpoint (0 picks a free port: tests)
+    metrics_host: str = DEFAULT_METRICS_HOST
+    sentry_dsn: str | None = field(default=None, repr=False)
     start_retry_seconds: float = 300.0
 
     @property
@@ -55,6 +61,9 @@ class Settings:
 # A Discord bot token: three base64url parts joined by dots (the bot's id, a time, a signature).
 TOKEN_SHAPE = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
 SHOWN_MAX = 60  # the longest value an error message quotes
+# A host name: dot-separated labels (1-63 letters, digits and inner hyphens).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 
 
 def _shown(raw: str) -> str:
@@ -106,6 +115,49 @@ def _bool(name: str, raw: str) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(name, f"expected true or false, got {_shown(raw)}")
+
+
+def _port(name: str, raw: str) -> int:
+    if not re.fullmatch(r"\d{1,5}", raw) or not 1 <= int(raw) <= 65535:
+        raise ConfigError(name, f"expected a TCP port number (1-65535), got {_shown(raw)}")
+    return int(raw)
+
+
+def _host(name: str, raw: str) -> str:
+    """An address to listen on: an IP address (127.0.0.1, 0.0.0.0, ::1) or a host name."""
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        if not HOST_NAME.fullmatch(raw) or TOKEN_SHAPE.search(raw):
+            raise ConfigError(
+                name,
+                f"expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0, got {_shown(raw)}",
+            ) from None
+    return raw
+
+
+def _sentry_dsn(raw: str) -> str:
+    """A Sentry DSN: http(s)://PUBLIC_KEY@HOST/PROJECT_ID. Never quoted back: it holds a key."""
+    expected = (
+        "expected a Sentry DSN such as https://<key>@o0.ingest.sentry.io/<project id> "
+        "(Sentry > Project Settings > Client Keys); the value given is not one (not shown)"
+    )
+    try:
+        url = urlsplit(raw)
+        port_ok = url.port is None or url.port > 0
+    except ValueError:
+        raise ConfigError("SENTRY_DSN", expected) from None
+    project = url.path.rstrip("/").rsplit("/", 1)[-1]
+    if (
+        url.scheme not in ("http", "https")
+        or not url.username
+        or not url.hostname
+        or not port_ok
+        or not project.isdigit()
+        or any(ch.isspace() for ch in raw)
+    ):
+        raise ConfigError("SENTRY_DSN", expected)
+    return raw
 
 
 def _database_url(raw: str) -> str:
@@ -199,6 +251,8 @@ def load_settings(
             "BACKUP_KEEP", f"expected a number of backups (1 or more), got {_shown(keep_raw)}"
         )
     backup_dir = get("BACKUP_DIR")
+    metrics_port = get("METRICS_PORT")
+    sentry_dsn = get("SENTRY_DSN")
     retry_raw = get("START_RETRY_SECONDS") or "300"
     if not re.fullmatch(r"\d{1,6}(\.\d+)?", retry_raw):
         raise ConfigError(
@@ -224,4 +278,7 @@ def load_settings(
         backup_dir=Path(backup_dir) if backup_dir else None,
         backup_keep=int(keep_raw),
         start_retry_seconds=float(retry_raw),
+        metrics_port=_port("METRICS_PORT", metrics_port) if metrics_port else None,
+        metrics_host=_host("METRICS_HOST", get("METRICS_HOST") or DEFAULT_METRICS_HOST),
+        sentry_dsn=_sentry_dsn(sentry_dsn) if sentry_dsn else None,
     )
