@@ -3,8 +3,10 @@
 `python -m bench search-quality` prints hit@1, hit@3 and MRR for `/search` through the whole
 stack (the bot in its own process, the local Discord), at the service layer, and for the plain
 full-text ranking underneath (bm25, every word else any word: what `/search` did before it read
-questions), over tests/fixtures/search/learner_questions.yaml. tests/learnings/
-test_search_quality.py holds the floor with the same scoring.
+questions), over tests/fixtures/search/learner_questions.yaml; then for `/qa search` and the
+similar questions `/ask` shows, over the answered threads of tests/fixtures/search/
+qa_threads.yaml. tests/learnings/test_search_quality.py and tests/qa/test_qa_search_quality.py
+hold the floors with the same scoring.
 """
 
 from __future__ import annotations
@@ -15,18 +17,23 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 
+from bot.core.actor import Actor
 from bot.db.engine import Database
 from bot.db.models import Entry
 from bot.learnings import LearningsService
 from bot.learnings.sync import sync_content
+from bot.qa import QaService, make_draft
 from cogs.learnings.content import check_content
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "tests" / "fixtures" / "search" / "learner_questions.yaml"
+THREADS = REPO / "tests" / "fixtures" / "search" / "qa_threads.yaml"
+GUILD = 1
 CONTENT = REPO / "content"
 DEPTH = 5  # results looked at per question (one page of /search)
 
@@ -116,6 +123,56 @@ async def full_text_ranking(db: Database, query: str) -> list[str]:
     return [slugs[hit.id] for hit in found.hits if hit.id in slugs]
 
 
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A question members posted and answered, and how others look for it later."""
+
+    title: str
+    details: str
+    tags: str
+    answer: str
+    search: str  # typed in /qa search
+    ask: str  # the title of a new /ask that should be shown this thread
+
+
+def load_threads(path: Path = THREADS) -> list[Thread]:
+    """The Q&A evaluation set."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Thread(i["title"], i["details"], ", ".join(i["tags"]), i["answer"], i["search"], i["ask"])
+        for i in items
+    ]
+
+
+async def qa_with_threads(folder: Path, threads: Sequence[Thread]) -> tuple[Database, QaService]:
+    """A fresh database in `folder` holding `threads`, each asked and answered by members."""
+    db = Database(f"sqlite+aiosqlite:///{folder / 'qa-quality.db'}")
+    await db.upgrade()
+    qa = QaService(db, ask_cooldown=timedelta(0), answer_cooldown=timedelta(0))
+    for n, thread in enumerate(threads):
+        asker, helper = Actor(1000 + n), Actor(2000 + n)
+        question = await qa.ask(GUILD, asker, make_draft(thread.title, thread.details, thread.tags))
+        await qa.answer(GUILD, question.id, helper, thread.answer)
+    return db, qa
+
+
+async def qa_quality(qa: QaService, threads: Sequence[Thread]) -> tuple[Quality, Quality]:
+    """`/qa search` with each thread's search, and `/ask`'s similar questions for each thread's
+    new title: is the thread first?
+    """
+    searched: list[tuple[Question, Sequence[str]]] = []
+    similar: list[tuple[Question, Sequence[str]]] = []
+    ids = {t.title: str(n + 1) for n, t in enumerate(threads)}
+    for thread in threads:
+        wanted = Question(thread.search, frozenset({ids[thread.title]}))
+        page = await qa.search(GUILD, thread.search, per_page=DEPTH)
+        searched.append((wanted, [str(hit.question.id) for hit in page.hits]))
+        draft = make_draft(thread.ask, thread.ask)
+        hits = await qa.similar(GUILD, draft, limit=DEPTH)
+        similar.append((Question(thread.ask, wanted.answers), [str(h.question.id) for h in hits]))
+    return score(searched), score(similar)
+
+
 FIELD_TITLE_RE = re.compile(r"^\S+\s+(.*)$")
 
 
@@ -168,6 +225,12 @@ async def report(verbose: bool) -> int:
             after = await rank_all(questions, lambda q: service_ranking(service, q))
         finally:
             await db.close()
+        threads = load_threads()
+        qa_db, qa = await qa_with_threads(work, threads)
+        try:
+            qa_search, qa_similar = await qa_quality(qa, threads)
+        finally:
+            await qa_db.close()
         stack = await discord_quality(questions, work)
     print(
         f"{'search over ' + str(len(questions)) + ' learner questions':<44} "
@@ -176,6 +239,8 @@ async def report(verbose: bool) -> int:
     print(before.line("full-text index alone (before)"))
     print(after.line("/search, service layer"))
     print(stack.line("/search, whole stack (bot + local Discord)"))
+    print(qa_search.line(f"/qa search over {len(threads)} answered threads"))
+    print(qa_similar.line("/ask similar questions, same threads"))
     if verbose:
         for text, rank, top in stack.misses:
             print(f"  miss: {text!r}: rank {rank if rank is None else rank + 1}, top {list(top)}")

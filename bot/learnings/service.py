@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
 from bot.core.paging import page_of, paginate
+from bot.core.query import CONTEXT_WORDS, understand
 from bot.core.text import (
     SUGGESTIONS,
     normalise,
@@ -24,7 +25,7 @@ from bot.db.models import Entry
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 from bot.errors import BadInput
 from bot.learnings.model import TOPICS, DocLink, Learning
-from bot.learnings.ranking import CONTEXT_WORDS, rerank, understand, vocabulary
+from bot.learnings.ranking import rerank, vocabulary
 
 DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
 SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.actor import Actor
 from bot.core.paging import paginate
+from bot.core.query import understand
 from bot.core.text import (
     MAX_QUERY_CHARS,
     SUGGESTIONS,
@@ -61,6 +62,14 @@ ANSWERED: dict[Status, bool | None] = {"all": None, "answered": True, "open": Fa
 def clean_snippet(raw: str) -> str:
     """A search snippet -> one line of safe Markdown with the matched words in bold."""
     return snippet_markdown(raw, (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE))
+
+
+def searched(query: str) -> str:
+    """What a search looks for: the words of `query` that carry meaning (a learner's question
+    without its question words and filler, `bot.core.query`), or all of it when none does.
+    """
+    meaningful = understand(query).core_text()
+    return meaningful if meaningful.strip() else query
 
 
 def similar_plan(chosen: Sequence[str], common: frozenset[str]) -> tuple[frozenset[str], bool]:
@@ -204,7 +213,7 @@ class Finding(QaStore):
     ) -> SearchPage:
         """Ranked search over questions and their answers; any free text is safe.
 
-        Questions holding every word come first; when none does, those holding any of them.
+        Questions holding every meaningful word come first; when none does, those holding any.
         """
         query = clean_text(query, multiline=False)
         tag = parse_tag(tag)
@@ -213,7 +222,7 @@ class Finding(QaStore):
         where = QuestionFilter(guild_id, tag=tag, answered=ANSWERED[status])
         async with self._db.read() as session:
             found = await self._db.search.questions.search(
-                session, query, where, window=window, page=page, per_page=per_page
+                session, searched(query), where, window=window, page=page, per_page=per_page
             )
             hits = await self._hits(session, found.hits)
         pages, page = paginate(found.total, per_page, found.page)
@@ -230,7 +239,7 @@ class Finding(QaStore):
         where = QuestionFilter(guild_id, answered=True)
         async with self._db.read() as session:
             found = await self._db.search.questions.search(
-                session, query, where, window=TOP_WINDOW, page=1, per_page=limit
+                session, searched(query), where, window=TOP_WINDOW, page=1, per_page=limit
             )
             return list(await self._hits(session, found.hits))
 

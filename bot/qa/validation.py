@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from bot.core.actor import Actor
+from bot.core.query import STOPWORDS
 from bot.core.text import WORD_RE, TextRule, clean_text, code_text, refuse_mass_mentions
 from bot.errors import BadInput, NotAllowed
 from bot.qa.model import Draft
@@ -27,12 +28,6 @@ TAG_RE = re.compile(r"[\w+#.\-]+")
 TAG_SPLIT_RE = re.compile(r"[\s,;]+")
 QUESTION_REF_RE = re.compile(r"#?\s*([0-9]{1,18})(?![0-9])")
 # Words that say nothing about what a question is about; left out of the similarity search.
-STOPWORDS = frozenset(
-    """a an and any anyone are as at be best but by can could do does doing for from get
-    getting has have help how i if in into is it its me my need of on or please question
-    should so some than that the their there this to use using want was way we what when
-    where which who why will with would you your""".split()  # noqa: SIM905 - reads as prose
-)
 
 
 def parse_tags(raw: str | None) -> tuple[str, ...]:
