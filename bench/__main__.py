@@ -3,6 +3,7 @@
 python -m bench                 # the full run (about 15-25 minutes on 2 cores)
 python -m bench --smoke         # seconds: small sizes, few runs (the test suite runs it)
 python -m bench --sizes 10k     # one size
+python -m bench search-quality  # how often search puts the right answer first (-v: the misses)
 """
 
 from __future__ import annotations
@@ -260,6 +261,11 @@ async def full_stack(
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_given = sys.argv[1:] if argv is None else argv
+    if args_given[:1] == ["search-quality"]:  # hit@1, hit@3, MRR on learners' questions
+        from bench.quality import main as search_quality
+
+        return search_quality(args_given[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes and few runs (seconds)")
     parser.add_argument("--sizes", default="1k,10k,100k", help="comma-separated: 1k, 10k, 100k")
