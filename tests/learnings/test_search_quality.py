@@ -86,3 +86,8 @@ async def test_a_concept_nothing_names_says_so_or_offers_what_covers_it(
     # A name sharing one word with the lookup is not offered as a match for it.
     other = await fake.slash("concept", {"name": "machine learning"})
     assert "I know no concept close" in (other.content or ""), other
+
+    # What learners call it is an alias of the tip that covers it.
+    learning = await fake.slash("concept", {"name": "continuous learning"})
+    assert learning.embeds, learning
+    assert learning.embeds[0]["title"].endswith("Keep learning deliberately")
