@@ -16,6 +16,8 @@ from bot.db.engine import Database
 from localdiscord.emulator import FakeDiscord, patched_discord
 from tests.harness import Harness, bot_settings, pings_nobody_but_an_asker, running_bot, start_bot
 
+pytest_plugins = ["tests.findings"]  # hardening findings, counted in the figures
+
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:

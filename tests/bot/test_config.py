@@ -107,6 +107,7 @@ def test_operator_commands_need_no_token() -> None:
         "CONTENT_DIR",
     ],
 )
+@pytest.mark.finding("13 secrets echoed or inherited")
 def test_a_token_pasted_into_another_setting_is_never_echoed(variable: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(env(**{variable: TOKEN}), env_file=None)

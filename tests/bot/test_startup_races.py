@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.engine import Database
@@ -34,6 +35,7 @@ def upgrade_process(database: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.finding("12 start-up races")
 def test_several_upgrades_at_once_all_succeed(tmp_path: Path) -> None:
     database = tmp_path / "nexus.db"
     running = [upgrade_process(database) for _ in range(UPGRADERS)]
@@ -43,6 +45,7 @@ def test_several_upgrades_at_once_all_succeed(tmp_path: Path) -> None:
     assert all(out.strip() == f"database at revision {head_revision()}" for out, _, _ in results)
 
 
+@pytest.mark.finding("12 start-up races")
 async def test_two_bots_starting_together_on_a_fresh_database_both_come_up(
     tmp_path: Path, fake: FakeDiscord
 ) -> None:

@@ -4,6 +4,7 @@ message, links somewhere else than it says, or ends a code span early.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ HOSTILE = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
 @settings(max_examples=500, deadline=None)
 @given(HOSTILE)
+@pytest.mark.finding("6 masked links from documents")
 def test_escaped_text_has_no_live_link_and_reads_the_same(raw: str) -> None:
     escaped = escape_markdown(raw)
     assert live_links(escaped) == []
@@ -26,6 +28,7 @@ def test_escaped_text_has_no_live_link_and_reads_the_same(raw: str) -> None:
 
 @settings(max_examples=500, deadline=None)
 @given(HOSTILE, st.integers(min_value=1, max_value=40))
+@pytest.mark.finding("6 masked links from documents")
 def test_code_text_cannot_end_its_span(raw: str, limit: int) -> None:
     inside = code_text(raw, limit)
     assert "`" not in inside

@@ -61,6 +61,7 @@ def lose_the_file(path: Path, how: str, folder: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
+@pytest.mark.finding("11 the database vanishes under a running bot")
 async def test_writes_stop_when_the_database_file_goes(
     nexus: Harness, caplog: pytest.LogCaptureFixture, tmp_path: Path, how: str
 ) -> None:
@@ -87,6 +88,7 @@ async def test_writes_stop_when_the_database_file_goes(
     assert error_lines(caplog) == []
 
 
+@pytest.mark.finding("11 the database vanishes under a running bot")
 async def test_restore_refuses_while_a_bot_holds_the_database(
     nexus: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -106,6 +108,7 @@ async def test_restore_refuses_while_a_bot_holds_the_database(
     assert "is posted" in await ask(nexus, 1), "the bot carries on"
 
 
+@pytest.mark.finding("11 the database vanishes under a running bot")
 async def test_the_heartbeat_notices_a_replaced_file_without_any_write(
     nexus: Harness, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:

@@ -108,6 +108,7 @@ async def import_(fake: FakeDiscord, fixture: str) -> None:
     assert done.embeds, done
 
 
+@pytest.mark.finding("6 masked links from documents")
 async def test_document_text_never_formats_a_message(nexus: Harness) -> None:
     fake = nexus.fake
     await fake.slash("spec setup", {"channel": "api-specs"}, user="owner")
@@ -155,6 +156,7 @@ def test_the_check_finds_what_it_looks_for() -> None:
     assert live_links("```\n[Claim](https://nitro.example)\n```") == []
 
 
+@pytest.mark.finding("6 masked links from documents")
 async def test_a_members_masked_link_shows_where_it_goes(nexus: Harness) -> None:
     """Questions and answers keep their Markdown (code above all); a masked link is shown as
     its text and its real address, outside code.

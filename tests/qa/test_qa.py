@@ -655,6 +655,7 @@ async def test_a_busy_database_neither_drops_a_search_nor_keeps_the_form_shut(
     assert await fake.autocomplete("qa show", {"question": "cel"}, focused="question")
 
 
+@pytest.mark.finding("2 logs keep members' text")
 async def test_a_failed_write_logs_no_members_text(
     nexus: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -680,6 +681,7 @@ async def test_a_failed_write_logs_no_members_text(
     caplog.clear()
 
 
+@pytest.mark.finding("4 a channel overwrite makes a moderator everywhere")
 async def test_manage_messages_in_one_channel_moderates_no_other(nexus: Harness) -> None:
     """Manage Messages granted by one channel's overwrite lets a member tidy that channel, not
     edit or delete questions from everywhere: Q&A moderators hold it server-wide."""

@@ -442,6 +442,7 @@ async def test_suggest_answers_lists_what_the_actor_may_change(qa: QaService, cl
     assert await qa.suggest_answers(OTHER_GUILD, MOD, "") == []
 
 
+@pytest.mark.finding("5 cooldowns checked outside the write")
 async def test_cooldowns_hold_for_forms_sent_at_the_same_moment(
     qa: QaService, clock: Clock
 ) -> None:
@@ -464,6 +465,7 @@ async def test_cooldowns_hold_for_forms_sent_at_the_same_moment(
     assert all(isinstance(a, OnCooldown) for a in answered if isinstance(a, BaseException))
 
 
+@pytest.mark.finding("1 forget-me leaves the words on disk")
 async def test_forgotten_words_are_gone_from_the_disk(
     qa: QaService, clock: Clock, db: Database, tmp_path: Path
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.backup import backup_database
 from bot.db.engine import Database
 from bot.specs import Actor, SpecsService
@@ -14,6 +16,7 @@ FRONTEND = Actor(3)
 OTHERS = Actor(4)
 
 
+@pytest.mark.finding("1 forget-me leaves the words on disk")
 async def test_forgotten_notes_are_gone_from_the_disk(db: Database, tmp_path: Path) -> None:
     specs = SpecsService(db, clock=Clock(), off_loop=in_thread)
     await specs.import_document(

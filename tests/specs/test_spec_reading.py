@@ -504,6 +504,7 @@ ODD_YAML = (
     ],
     ids=["json-long-integer", "yaml-long-integer", "json-lone-surrogate", "yaml-lone-surrogate"],
 )
+@pytest.mark.finding("10 unexpected errors on odd documents")
 def test_odd_values_are_refused_plainly(text: str, filename: str, words: str) -> None:
     message = rejected(text, filename)
     assert words in message

@@ -480,6 +480,7 @@ def endpoint_form(path: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.finding("3 one form id for everyone")
 async def test_two_open_add_forms_each_save_into_their_own_spec(nexus: Harness) -> None:
     """Two editors fill in /spec add at the same time: each form is its own, not the last one
     opened (a form shared by everyone saved one editor's endpoint into the other's spec)."""
