@@ -7,11 +7,12 @@ import gc
 import hashlib
 import json
 import logging
+import math
 import pkgutil
 import time
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -19,6 +20,7 @@ from discord.ext import commands, tasks
 from sqlalchemy import select
 
 import cogs
+from bot import __version__
 from bot.config import Settings, load_settings
 from bot.dailytip import DailyTipService
 from bot.db.engine import Database
@@ -30,14 +32,25 @@ from bot.learnings.sync import SyncReport, sync_content
 from bot.logs import install_context_factory, with_interaction_context
 from bot.qa import QaService
 from bot.specs import SpecsService
+from bot.telemetry.interactions import Span, bind, current_span, span_of, watch
 from cogs._kit.errors import reply_error
 from cogs._kit.gate import MemberGate
 from cogs._kit.ui import through_gate
+from cogs.dailytip.cog import scheduler_status
 from cogs.learnings.content import check_content, content_fingerprint
+
+if TYPE_CHECKING:  # loaded only when metrics are on (`Nexus.observe_interactions`)
+    from bot.telemetry.metrics import Metrics, Snapshot
+    from bot.telemetry.server import MetricsServer
 
 log = logging.getLogger(__name__)
 
 CONTENT_KEY = "content:fingerprint"  # bot_state: the content the database was last synced with
+DEFERRALS = (
+    discord.InteractionResponseType.deferred_channel_message,  # "thinking…"
+    discord.InteractionResponseType.deferred_message_update,  # a component that loads
+)
+REPORTS_FLUSH_SECONDS = 2.0  # how long closing waits for error reports still queued
 
 
 class ContentInvalid(RuntimeError):
@@ -81,6 +94,7 @@ class GatewayHealth:
 
     connected: bool = False
     changed_at: float = field(default_factory=time.monotonic)
+    connects: int = 0  # sessions started: the first, then each reconnect that could not resume
     disconnects: int = 0
     resumes: int = 0
 
@@ -137,11 +151,20 @@ class Nexus(commands.Bot):
         self.force_command_sync = force_command_sync
         self.commands_synced: bool | None = None
         self.gateway = GatewayHealth()
+        self.metrics: Metrics | None = None  # METRICS_PORT set: what /metrics serves
+        self.metrics_server: MetricsServer | None = None  # listening from setup_hook on
+        if settings.metrics_port is not None or settings.sentry_dsn:
+            self.observe_interactions()
 
     async def setup_hook(self) -> None:
         """Before connecting: hold the database, migrate, load content, load every cog, sync
-        commands if asked.
+        commands if asked, open the metrics endpoint if asked.
         """
+        if self.settings.sentry_dsn:
+            from bot.telemetry.reporting import start_error_reporting
+
+            token = self.settings.discord_token
+            start_error_reporting(self.settings.sentry_dsn, token, release=f"nexus@{__version__}")
         self.db.claim()
         await self.db.upgrade()
         await self.load_content()
@@ -149,6 +172,7 @@ class Nexus(commands.Bot):
             await self.load_extension(name)
         if self.settings.sync_commands or self.force_command_sync:
             self.commands_synced = await self.sync_commands(force=self.force_command_sync)
+        await self.serve_metrics()
         self.heartbeat.start()
         # What is loaded by now lives as long as the bot: keep full garbage collections from
         # walking it again and again (70 ms pauses of the event loop with a large knowledge base).
@@ -218,7 +242,8 @@ class Nexus(commands.Bot):
         log.info("ready as %s (%s) in %d servers", self.user, self.user.id, len(self.guilds))
 
     async def on_connect(self) -> None:
-        """The gateway is up."""
+        """The gateway is up (a new session)."""
+        self.gateway.connects += 1
         self.gateway.mark(True)
 
     async def on_resumed(self) -> None:
@@ -248,19 +273,102 @@ class Nexus(commands.Bot):
         """The database schema's migration revision (None when it has none)."""
         return await current_revision(self.db.engine)
 
+    # -- telemetry (bot/telemetry) -------------------------------------------------------------
+
+    def observe_interactions(self) -> None:
+        """Give every interaction a span from its delivery on: counted when metrics are on,
+        and what the member typed kept out of error reports.
+        """
+        if self.settings.metrics_port is not None:
+            from bot.telemetry.metrics import Metrics
+
+            self.metrics = Metrics()
+            self.add_listener(self._note_answer, "on_interaction")
+        metrics, parsers = self.metrics, self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+
+        def parse_interaction_create(data: Any) -> None:
+            if metrics is None:
+                bind(parse, data, span_of(data))
+            else:
+                watch(parse, data, span_of(data), metrics.interaction_ended)
+
+        parsers["INTERACTION_CREATE"] = parse_interaction_create
+
+    async def _note_answer(self, interaction: discord.Interaction[Nexus]) -> None:
+        """Let the interaction's span read, when it ends, how the interaction was answered."""
+        span: Span | None = current_span()
+        if span is not None:
+            response = interaction.response
+            span.answer = lambda: (response.is_done(), response.type in DEFERRALS)
+
+    async def serve_metrics(self) -> None:
+        """Open the metrics endpoint (METRICS_HOST:METRICS_PORT) when metrics are on."""
+        if self.metrics is None or self.settings.metrics_port is None:
+            return
+        from bot.telemetry.server import MetricsServer
+
+        server = MetricsServer(
+            self.metrics, self.snapshot, self.settings.metrics_host, self.settings.metrics_port
+        )
+        try:
+            await server.start()
+        except OSError as error:
+            raise RuntimeError(
+                f"metrics: cannot listen on {self.settings.metrics_host}:"
+                f"{self.settings.metrics_port} ({error.strerror or error}); set METRICS_PORT "
+                "to a free port, or leave it empty to turn metrics off"
+            ) from error
+        self.metrics_server = server
+
+    async def snapshot(self) -> Snapshot:
+        """What the metrics read when Prometheus scrapes: gateway, database, tips, Q&A."""
+        from bot.telemetry.metrics import GatewayState, QaState, Snapshot
+
+        health, latency, storage = self.gateway, self.latency, self.db.storage()
+        tips = scheduler_status(self)
+        qa = await self.services.qa.health()
+        waiting = qa.oldest_open_at
+        return Snapshot(
+            gateway=GatewayState(
+                connected=health.connected,
+                latency_seconds=latency if math.isfinite(latency) else None,
+                connects=health.connects,
+                disconnects=health.disconnects,
+                resumes=health.resumes,
+            ),
+            database_bytes=storage[0] if storage else None,
+            disk_free_bytes=storage[1] if storage else None,
+            tips_posted=tips.posted if tips else None,
+            tip_failures=tips.failures if tips else {},
+            qa=QaState(
+                open_questions=qa.open_questions,
+                oldest_open_seconds=(utcnow() - waiting).total_seconds() if waiting else None,
+                first_answer_seconds=qa.first_answer_seconds,
+            ),
+        )
+
     @property
     def uptime_seconds(self) -> float:
         """Seconds since the bot was built."""
         return time.monotonic() - self.started_at
 
     async def close(self) -> None:
-        """Stop the heartbeat, close the gateway, then the services and the database."""
+        """Stop the heartbeat, close the gateway, the metrics endpoint, then the services and
+        the database; send the error reports still queued.
+        """
         self.heartbeat.cancel()
         try:
             await super().close()
         finally:
+            if self.metrics_server is not None:
+                await self.metrics_server.stop()
             self.services.close()
             await self.db.close()
+            if self.settings.sentry_dsn:
+                from bot.telemetry.reporting import flush_error_reports
+
+                await asyncio.to_thread(flush_error_reports, REPORTS_FLUSH_SECONDS)
 
 
 def create_bot(settings: Settings | None = None, **options: Any) -> Nexus:

@@ -7,7 +7,7 @@ and to the Discord side, which hands `TipJob`s to a `TipPublisher` and raises th
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -172,7 +172,7 @@ class GuildTipStatus:
 
 @dataclass(slots=True)
 class SchedulerStatus:
-    """What `/about` shows about the daily tips."""
+    """What `/about` and the metrics show about the daily tips."""
 
     running: bool = False
     next_run: datetime | None = None
@@ -181,3 +181,7 @@ class SchedulerStatus:
     last_error: str | None = None
     last_error_at: datetime | None = None
     posted: int = 0  # by this process since it started
+    # Failures by this process since it started, by reason: retry (a post failed and is tried
+    # again), disabled (the channel is gone or forbidden), missed (a local day ended before
+    # its tip was sent), no_tips (the knowledge base has none), error (anything unexpected).
+    failures: dict[str, int] = field(default_factory=dict)

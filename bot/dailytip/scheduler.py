@@ -101,7 +101,7 @@ class TipScheduler:
 
     def status(self) -> SchedulerStatus:
         """A snapshot for `/about`."""
-        return replace(self._status)
+        return replace(self._status, failures=dict(self._status.failures))
 
     def wake(self) -> None:
         """A schedule changed: plan again now instead of at the next planned instant."""
@@ -131,7 +131,7 @@ class TipScheduler:
                 except Exception as error:
                     now = self.clock.now()
                     next_at = self._faults.hold(ALL_SERVERS, now)
-                    self._record_error(f"scheduler: {short(error)}", now)
+                    self._record_error(f"scheduler: {short(error)}", now, "error")
                     log.exception("daily tips: the scheduler pass failed; next try at %s", next_at)
                 self._status.next_run = next_at
                 if not self._stopping:
@@ -176,7 +176,7 @@ class TipScheduler:
     async def _work(self, todo: Plan, now: datetime) -> list[datetime | None]:
         """Run the due jobs; for each, when its server next needs us (None: plan again)."""
         if (todo.claims or todo.retries) and not self.service.learnings.all("tip"):
-            self._record_error("no tips in the knowledge base", now)
+            self._record_error("no tips in the knowledge base", now, "no_tips")
             waiting = {s.guild_id for s in todo.claims} | {s.guild_id for s, _ in todo.retries}
             for guild_id in waiting:
                 self._faults.pauses[guild_id] = now + NO_TIPS_PAUSE
@@ -203,7 +203,7 @@ class TipScheduler:
                 except Exception as error:
                     now = self.clock.now()
                     until = self._faults.hold(guild_id, now)
-                    self._record_error(f"server {guild_id}: {short(error)}", now)
+                    self._record_error(f"server {guild_id}: {short(error)}", now, "error")
                     log.exception("daily tips: server %s failed; paused until %s", guild_id, until)
                     return until
                 self._faults.clear(guild_id)
@@ -225,6 +225,7 @@ class TipScheduler:
 
     async def _expire(self, post: Post, now: datetime) -> datetime:
         await self._db(self.service.expire(post.id, now))
+        self._count("missed")
         return NEVER  # its server's own next post was planned separately
 
     async def _drop(self, post: Post, now: datetime) -> datetime:
@@ -239,6 +240,7 @@ class TipScheduler:
             await self._db(
                 self.service.mark_failed(post.id, self.owner, "the tip was removed", retry_at)
             )
+            self._count("retry")
             return retry_at
         job = TipJob(
             post.id,
@@ -288,7 +290,7 @@ class TipScheduler:
         now = self.clock.now()
         retry_at = now + retry_delay(job.attempt, retry_after, self._rng)
         await self._db(self.service.mark_failed(job.post_id, self.owner, reason, retry_at))
-        self._record_error(f"server {job.guild_id}: {reason} (retrying)", now)
+        self._record_error(f"server {job.guild_id}: {reason} (retrying)", now, "retry")
         log.warning(
             "daily tips: server %s, attempt %d failed (%s); retrying at %s",
             job.guild_id,
@@ -304,7 +306,7 @@ class TipScheduler:
         if disabled is None:
             return
         notice, log_channel = disabled
-        self._record_error(f"server {job.guild_id}: {reason} (schedule disabled)", now)
+        self._record_error(f"server {job.guild_id}: {reason} (schedule disabled)", now, "disabled")
         log.warning("daily tips: disabled in server %s: %s", job.guild_id, reason)
         if log_channel is None:
             return
@@ -317,5 +319,11 @@ class TipScheduler:
         if delivered:
             await self._db(self.service.take_notice(job.guild_id))
 
-    def _record_error(self, text: str, now: datetime) -> None:
+    def _record_error(self, text: str, now: datetime, reason: str) -> None:
         self._status.last_error, self._status.last_error_at = short(text), now
+        self._count(reason)
+
+    def _count(self, reason: str) -> None:
+        """One more failure of this kind (SchedulerStatus.failures says which kinds there are)."""
+        failures = self._status.failures
+        failures[reason] = failures.get(reason, 0) + 1

@@ -2,8 +2,9 @@
 
 The Discord side imports what it needs from here; the modules below are split by use case:
 model (plain data), validation (rules for member text), store (what the use cases share),
-posting, finding, privacy, settings, and service (`QaService`, all of them together); fts
-writes the same searches as SQLite FTS5 expressions, for the benchmark.
+posting, finding, privacy, settings, stats (the numbers operators watch), and service
+(`QaService`, all of them together); fts writes the same searches as SQLite FTS5
+expressions, for the benchmark.
 """
 
 from bot.core.actor import Actor

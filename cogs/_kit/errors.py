@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.errors import NexusError
 from bot.logs import log_context
+from bot.telemetry import ERROR, REFUSED, current_span
 from cogs._kit.text import SHORT_TEXT
 
 DATABASE_BUSY = "Nexus is busy saving other changes right now; please try again in a few seconds."
@@ -19,6 +20,8 @@ STORAGE_FULL = (
     "Nexus cannot save anything right now: its storage is full. Nothing was saved; reading "
     "and searching still work. The maintainers have been told — please try again later."
 )
+
+UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction past its answer window
 
 log = logging.getLogger("bot.errors")
 
@@ -63,9 +66,22 @@ def user_message(error: BaseException) -> str | None:
     return None
 
 
+def expired(error: BaseException) -> bool:
+    """Whether Discord refused an answer because the interaction's 3-second window passed."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
+
+
 async def reply_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
-    """Answer the user ephemerally; log unexpected errors once, with an incident id."""
+    """Answer the user ephemerally; log unexpected errors once, with an incident id. The
+    interaction's span (the metrics) learns the outcome: refused, or error.
+    """
     message = user_message(error)
+    span = current_span()
+    if span is not None:
+        span.failed(REFUSED if message is not None else ERROR)
+        span.late = span.late or expired(error)
     if message is None:
         incident = secrets.token_hex(4)
         # The guild, user and command are on the record already (bot.logs binds them per
@@ -93,5 +109,7 @@ async def reply_error(interaction: discord.Interaction[Any], error: BaseExceptio
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
-    except discord.HTTPException:
+    except discord.HTTPException as failure:
+        if span is not None:
+            span.late = span.late or expired(failure)
         log.warning("could not deliver an error message to the user", exc_info=True)

@@ -94,6 +94,8 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         report = await self.specs.import_document(
             guild_id, who, spec_name, file.filename, data, version
         )
+        if self.bot.metrics is not None:
+            self.bot.metrics.spec_imported(report.analyse_seconds, report.store_seconds)
         # The importer's answer replaces the "thinking" message first: a follow-up sent
         # before it would take its place (and be ephemeral like it).
         embed = render.import_embed(report)

@@ -281,9 +281,11 @@ async def test_a_retry_still_failing_at_midnight_is_missed_not_posted_the_next_d
     await service.schedule(1, 1001, time(23, 0), "Europe/Berlin")  # 21:00 UTC
     discord = FakeDiscord(clock)
     discord.failures[1] = [TemporaryFailure("503 Service Unavailable") for _ in range(12)]
-    await run_until_stopped(TipScheduler(service, discord, clock, rng=random.Random(1)))
+    scheduler = TipScheduler(service, discord, clock, rng=random.Random(1))
+    await run_until_stopped(scheduler)
     assert discord.sent == []
     attempts = [at for _, at in discord.attempts]
+    assert scheduler.status().failures == {"retry": len(attempts), "missed": 1}
     assert attempts[0] == datetime(2026, 6, 1, 21, 0, tzinfo=UTC)
     assert all(at < datetime(2026, 6, 1, 22, 0, tzinfo=UTC) for at in attempts)  # Berlin midnight
     gaps = [b - a for a, b in itertools.pairwise(attempts)]
@@ -319,6 +321,8 @@ async def test_5xx_and_429_are_retried_with_backoff_and_the_day_still_posts(
     rows = await post_rows(db)
     assert [(r.status, r.attempts, r.last_error) for r in rows] == [(POSTED, 5, None)]
     assert scheduler.status().last_error is not None  # what went wrong stays visible
+    assert scheduler.status().failures == {"retry": 4}  # what the metrics count
+    assert scheduler.status().posted == 1
 
 
 async def test_403_disables_that_server_only_logs_once_and_tells_its_admins(
@@ -355,6 +359,7 @@ async def test_403_disables_that_server_only_logs_once_and_tells_its_admins(
     assert status is not None
     assert not status.schedule.enabled
     assert "(schedule disabled)" in (scheduler.status().last_error or "")
+    assert scheduler.status().failures == {"disabled": 2}
 
 
 async def test_the_scheduler_survives_any_exception_and_one_server_never_stops_others(
