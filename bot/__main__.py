@@ -274,8 +274,9 @@ def cmd_no_playground(args: argparse.Namespace) -> int:
     """The playground was not installed: say where it is."""
     return _fail(
         "the playground is a development tool and is not part of this install: run it from "
-        "a source checkout (python3 -m venv .venv && .venv/bin/pip install -e . && "
-        ".venv/bin/python -m bot playground)",
+        "a source checkout (README, Try it), or build the image that has it "
+        "(docker build --target playground -t nexus-playground . && "
+        "docker run -it --rm nexus-playground)",
         2,
     )
 
