@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +17,26 @@ from localdiscord.emulator import FakeDiscord, patched_discord
 from tests.harness import Harness, bot_settings, pings_nobody_but_an_asker, running_bot, start_bot
 
 pytest_plugins = ["tests.findings"]  # hardening findings, counted in the figures
+
+
+@pytest.fixture(autouse=True)
+def requests_fit_discords_document(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every local Discord a test starts checks each request against Discord's OpenAPI
+    document; afterwards, a request it does not allow fails the test (like a limit the bot
+    broke). A test that sends one on purpose takes it (`fake.take_schema_violations()`)."""
+    started: list[FakeDiscord] = []
+    start = FakeDiscord.start
+
+    async def start_and_remember(emulator: FakeDiscord) -> FakeDiscord:
+        started.append(emulator)
+        return await start(emulator)
+
+    monkeypatch.setattr(FakeDiscord, "start", start_and_remember)
+    yield
+    violations = [line for emulator in started for line in emulator.schema_violations]
+    assert violations == [], "requests Discord's API document does not allow:\n" + "\n".join(
+        violations
+    )
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ and interactions are the parts of `RestApi` in `rest_commands` and `rest_interac
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from localdiscord.emulator.gateway import Gateway
 from localdiscord.emulator.jsontext import InvalidJson
 from localdiscord.emulator.limits import Problem
 from localdiscord.emulator.messages import create_message, delete_message, edit_message
+from localdiscord.emulator.openapi import DiscordApi
 from localdiscord.emulator.payloads import (
     application_payload,
     bot_user_payload,
@@ -76,6 +78,27 @@ class RestApi(CommandRoutes, InteractionRoutes):
         self.faults = faults
         self.gateway = gateway
         self.interaction_deadline = interaction_deadline
+
+    @functools.cached_property
+    def discord_api(self) -> DiscordApi:
+        """Discord's OpenAPI document, which every request is checked against (read once)."""
+        return DiscordApi.published()
+
+    def schema_problems(self, record: RecordedRequest) -> list[str]:
+        """Why Discord's OpenAPI document does not allow the request `record` is.
+
+        Checked when first asked, not while the request is answered: the check costs nothing
+        where nobody asks (the playground, the benchmarks) and adds no latency where they do.
+        """
+        if record.schema_problems is None:
+            record.schema_problems = (
+                self.discord_api.problems(
+                    record.method, record.path, record.json, multipart=record.multipart
+                )
+                if record.checkable
+                else []
+            )
+        return record.schema_problems
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -140,6 +163,8 @@ class RestApi(CommandRoutes, InteractionRoutes):
         )
         self.world.requests.append(record)
         request[RECORD] = record
+        record.checkable = api and readable
+        record.multipart = request.content_type.startswith("multipart/")
         response: web.StreamResponse
         try:
             if (

@@ -211,6 +211,28 @@ class FakeDiscord:
         """Requests to routes the emulator does not implement (answered with a 404)."""
         return [r for r in self.world.requests if r.unknown_route]
 
+    @property
+    def schema_violations(self) -> list[str]:
+        """Requests Discord's OpenAPI document does not allow, one line each ("POST /path:
+        embeds.0.title: ... is not of type 'string'"): the body does not fit the schema of its
+        route, or the document has no such route. Not refused: the test run fails on them.
+        Each request is checked the first time this is read.
+        """
+        return [
+            f"{r.method} {r.path}: {problem}"
+            for r in self.world.requests
+            for problem in self.rest.schema_problems(r)
+        ]
+
+    def take_schema_violations(self) -> list[str]:
+        """`schema_violations`, then forgotten: a test that sends a body Discord's document
+        does not allow on purpose takes them after asserting on them.
+        """
+        taken = self.schema_violations
+        for request in self.world.requests:
+            request.schema_problems = []
+        return taken
+
     def requests_to(self, method: str, path_regex: str) -> list[RecordedRequest]:
         pattern = re.compile(path_regex)
         return [

@@ -304,6 +304,12 @@ class RecordedRequest:
     unknown_route: bool = False
     fault: bool = False
     response_body: bytes | None = None  # the emulator's own JSON answer, as sent
+    # Checked against Discord's OpenAPI document when first asked (FakeDiscord.schema_violations):
+    # whether it went to the API with a readable body, whether that came as multipart, and why
+    # the document does not allow it (None until checked).
+    checkable: bool = False
+    multipart: bool = False
+    schema_problems: list[str] | None = None
 
     def __repr__(self) -> str:
         return f"<{self.method} {self.path} -> {self.status}>"

@@ -599,6 +599,9 @@ async def test_unknown_routes_are_recorded(fake: FakeDiscord, bot: TinyBot) -> N
     with pytest.raises(discord.NotFound):
         await bot.http.request(discord.http.Route("GET", "/nowhere/{x}", x=1))
     assert [r.path for r in fake.unknown_requests] == ["/nowhere/1"]
+    assert fake.take_schema_violations() == [
+        "GET /nowhere/1: Discord's API has no operation GET /nowhere/1"
+    ]
 
 
 async def test_every_message_the_bot_sent_disallowed_mentions(

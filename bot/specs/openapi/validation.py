@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import yaml
-from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError, best_match
 from openapi_schema_validator import (
     OAS30Validator,
     OAS31Validator,
@@ -121,7 +121,7 @@ def _explain(error: ValidationError) -> tuple[list[str | int], str]:
         if deeper:
             place = max(deeper, key=len)
             value = code(json.dumps(by_place[0][place].instance, default=str), 60)
-            return list(place), f"`{code(place[-1], 40)}` cannot be {value} here"
+            return list(place), f"`{code(str(place[-1]), 40)}` cannot be {value} here"
     return list(best.absolute_path), _describe(best)
 
 
