@@ -14,6 +14,7 @@ imports only from the ones before it:
 - `problems`: the limits, JSON pointers, `Problem` and `DocumentRejected`;
 - `loading`: bytes -> Python values (size, encoding, JSON, safe YAML with its budgets);
 - `safety`: the OpenAPI family, and the `$ref` checks on a sanitized copy;
+- `bounded`: values checked against the document's schemas with bounded work (RE2 patterns);
 - `validation`: openapi-spec-validator run offline, and the extra lint warnings;
 - `model`: `ParsedSpec` and the shapes of the operations, bodies and fields kept;
 - `schemas`: body schemas read into fields and examples (`$ref`s followed, `allOf` merged);
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import yaml
 
+from bot.specs.openapi.bounded import WorkBudget, scan_patterns
 from bot.specs.openapi.loading import check_size, decode, document_format, load_json, load_yaml
 from bot.specs.openapi.model import (
     METHODS,
@@ -80,10 +82,16 @@ def read_spec(data: bytes, filename: str) -> ParsedSpec:
     family, openapi = detect_family(original)
     clean = sanitize(original, root_node)
     check_local_refs(original, clean, root_node)
-    errors, warnings = validate(family, clean.document, root_node)
+    pattern_warnings, skip_unevaluated = scan_patterns(clean.document, root_node)
+    errors, warnings = validate(
+        family, clean.document, root_node, WorkBudget(skip_unevaluated=skip_unevaluated)
+    )
     if errors:
         raise DocumentRejected(errors)
-    warnings += lint(family, clean.document, root_node)
+    warnings += pattern_warnings
+    warnings += lint(
+        family, clean.document, root_node, WorkBudget(skip_unevaluated=skip_unevaluated)
+    )
     doc = clean.document
     reader = Reader(family, doc)
     operations = reader.operations()

@@ -10,8 +10,6 @@ from typing import Any
 import yaml
 from jsonschema.exceptions import ValidationError, best_match
 from openapi_schema_validator import (
-    OAS30Validator,
-    OAS31Validator,
     oas30_format_checker,
     oas31_format_checker,
 )
@@ -25,6 +23,14 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from bot.specs.openapi.bounded import (
+    BoundedOAS30Validator,
+    BoundedOAS31Validator,
+    BudgetSpent,
+    WorkBudget,
+    bounded_keyword_validators,
+    spending,
+)
 from bot.specs.openapi.loading import line_of
 from bot.specs.openapi.problems import MAX_EXAMPLES_CHECKED, Problem, clip, code, pointer_of
 from bot.specs.openapi.safety import DATA_FIELDS, NAME_MAPS, Family, resolve_pointer
@@ -54,14 +60,23 @@ def _refuse_retrieval(uri: str) -> Any:
 
 class _OfflineV2(OpenAPIV2SpecValidator):
     resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
+    keyword_validators = bounded_keyword_validators(
+        OpenAPIV2SpecValidator.keyword_validators, "2.0"
+    )
 
 
 class _OfflineV30(OpenAPIV30SpecValidator):
     resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
+    keyword_validators = bounded_keyword_validators(
+        OpenAPIV30SpecValidator.keyword_validators, "3.0"
+    )
 
 
 class _OfflineV31(OpenAPIV31SpecValidator):
     resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
+    keyword_validators = bounded_keyword_validators(
+        OpenAPIV31SpecValidator.keyword_validators, "3.1"
+    )
 
 
 VALIDATORS = {"2.0": _OfflineV2, "3.0": _OfflineV30, "3.1": _OfflineV31}
@@ -126,7 +141,10 @@ def _explain(error: ValidationError) -> tuple[list[str | int], str]:
 
 
 def validate(
-    family: Family, document: Any, root_node: yaml.Node | None = None
+    family: Family,
+    document: Any,
+    root_node: yaml.Node | None = None,
+    budget: WorkBudget | None = None,
 ) -> tuple[list[Problem], list[Problem]]:
     """(structural errors, warnings) from openapi-spec-validator on a sanitized document.
 
@@ -134,6 +152,7 @@ def validate(
     Object breaks the structure (refused); inside one, it is a schema-level defect (warning).
     The validator's own semantic checks (defaults, required names, duplicate operation ids,
     undeclared path parameters) are warnings too: real published documents carry them.
+    `default` values are checked within `budget` (see bounded.py); past it they are not.
     """
     validator = VALIDATORS[family](document)
     errors: list[Problem] = []
@@ -151,16 +170,19 @@ def validate(
     root_check = validator.root_validator
     seen = {w.message for w in warnings}
     try:
-        for error in root_check(validator.schema_path):
-            message = _describe(error)
-            if isinstance(error, ExtraParametersError):
-                message = f"A `required` name has no property: {message}"
-            if message in seen:
-                continue  # the same defect, already reported with its location
-            seen.add(message)
-            warnings.append(Problem(message))
-            if len(warnings) > 500:
-                break
+        with spending(budget or WorkBudget()):
+            for error in root_check(validator.schema_path):
+                message = _describe(error)
+                if isinstance(error, ExtraParametersError):
+                    message = f"A `required` name has no property: {message}"
+                if message in seen:
+                    continue  # the same defect, already reported with its location
+                seen.add(message)
+                warnings.append(Problem(message))
+                if len(warnings) > 500:
+                    break
+    except BudgetSpent:
+        warnings.append(Problem(UNCHECKED_DEFAULTS))
     except (Unresolvable, RecursionError, ValueError, TypeError, KeyError) as error:
         warnings.append(
             Problem(
@@ -168,6 +190,16 @@ def validate(
             )
         )
     return errors, warnings
+
+
+UNCHECKED_DEFAULTS = (
+    "Checking the `default` values against their schemas took too much work (large values, or "
+    "schemas with many alternatives), so the remaining checks of defaults and names were skipped."
+)
+UNCHECKED_EXAMPLES = (
+    "Examples not checked against their schemas: {count} (checking them all is too much "
+    "work: large examples, or schemas with many alternatives)."
+)
 
 
 def _document_registry(document: Any) -> Registry[Any]:
@@ -178,25 +210,39 @@ def _document_registry(document: Any) -> Registry[Any]:
 DOCUMENT_URI = "urn:nexus:document"
 
 
-def lint(family: Family, document: Any, root_node: yaml.Node | None = None) -> list[Problem]:
+def lint(
+    family: Family,
+    document: Any,
+    root_node: yaml.Node | None = None,
+    budget: WorkBudget | None = None,
+) -> list[Problem]:
     """Schema-level defects the validator leaves out: examples that do not match their schema,
     and `required` names with no property (outside `allOf`, which the validator covers).
+    Examples are checked within `budget` (see bounded.py); past it they are counted, not checked.
     """
     warnings: list[Problem] = []
     registry = _document_registry(document)
-    cls: Any = OAS31Validator if family == "3.1" else OAS30Validator
+    cls: Any = BoundedOAS31Validator if family == "3.1" else BoundedOAS30Validator
     checker = oas31_format_checker if family == "3.1" else oas30_format_checker
-    checked = 0
+    budget = budget or WorkBudget()
+    checked = unchecked = 0
 
     def check_example(schema_parts: list[str | int], value: Any, where: list[str | int]) -> None:
-        nonlocal checked
+        nonlocal checked, unchecked
         checked += 1
         if checked > MAX_EXAMPLES_CHECKED:
+            return
+        if budget.spent_out:
+            unchecked += 1
             return
         ref = f"{DOCUMENT_URI}#{pointer_of(schema_parts)}"
         try:
             validator = cls({"$ref": ref}, registry=registry, format_checker=checker)
-            errors = [_deepest(e) for e in itertools.islice(validator.iter_errors(value), 3)]
+            with spending(budget):
+                errors = [_deepest(e) for e in itertools.islice(validator.iter_errors(value), 3)]
+        except BudgetSpent:
+            unchecked += 1
+            return
         except (Unresolvable, RecursionError, ValueError, TypeError, KeyError):
             return
         for error in errors:
@@ -249,6 +295,8 @@ def lint(family: Family, document: Any, root_node: yaml.Node | None = None) -> l
         for name, schema in components.items():
             if isinstance(schema, dict) and "example" in schema:
                 check_example([*base, name], schema["example"], [*base, name, "example"])
+    if unchecked:
+        warnings.append(Problem(UNCHECKED_EXAMPLES.format(count=f"{unchecked:,}")))
     return warnings
 
 
