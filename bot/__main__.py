@@ -21,6 +21,7 @@ from bot.network import (
     EXIT_SETTINGS,
     Endpoint,
     StartFailure,
+    gateway_failure,
     http_failure,
     network_failure,
     wait_for_discord,
@@ -87,7 +88,18 @@ async def _run(settings: Settings, *, force_sync: bool = False, login_only: bool
             await bot.close()
         else:
             stopper.cancel()
-        await runner
+        try:
+            await runner
+        except AttributeError as exc:
+            # discord.py 2.x, when the first connection to the gateway fails: its reconnect
+            # reads the connection that never was (`ws` is None) and raises AttributeError
+            # while handling what really failed.
+            failed = exc.__context__
+            if bot.ws is not None or failed is None:
+                raise
+            raise gateway_failure(
+                failed, str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+            ) from None
 
 
 def _start_failure(exc: BaseException) -> StartFailure | None:

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from bot.network import in_a_few_words
+
 # The fields a record may carry, in the order they are written.
 FIELDS = ("guild", "channel", "user", "interaction", "command", "incident")
 
@@ -146,6 +148,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class OneLineReconnects(logging.Filter):
+    """discord.py logs each reconnection to Discord's gateway with the traceback of what broke
+    the connection; a network failure needs no traceback: one WARNING line says what it was.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Shorten a reconnect record in place; never drops it."""
+        if (
+            record.name == "discord.client"
+            and record.exc_info
+            and record.exc_info[1] is not None
+            and str(record.msg).startswith("Attempting a reconnect")
+        ):
+            what = in_a_few_words(record.exc_info[1])
+            then = record.getMessage().replace("Attempting", "attempting", 1)
+            record.msg = f"the connection to Discord's gateway failed ({what}); {then}"
+            record.args = None
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class RedactSecrets(logging.Filter):
     """Replaces each secret, wherever it appears in a record, by `[redacted]`."""
 
@@ -197,6 +221,7 @@ def make_handler(stream: Any, fmt: str, *secrets: str) -> logging.Handler:
     """A stream handler writing `fmt` ("text" or "json") lines, in context, secrets removed."""
     handler = logging.StreamHandler(stream)
     redact = RedactSecrets(*secrets)
+    handler.addFilter(OneLineReconnects())
     handler.addFilter(redact)
     inner = JsonFormatter() if fmt == "json" else TextFormatter()
     handler.setFormatter(RedactingFormatter(inner, redact))

@@ -140,6 +140,30 @@ def network_failure(exc: BaseException, host: str) -> StartFailure | None:
     return None
 
 
+def gateway_failure(exc: BaseException, gateway: str) -> StartFailure:
+    """The first connection to Discord's gateway (a WebSocket at `gateway`) failed with `exc`
+    although Discord's HTTP API answered.
+    """
+    host = urlsplit(gateway).hostname or gateway
+    return StartFailure(
+        f"Discord's gateway {host} not reached ({in_a_few_words(exc)})",
+        f"Discord's HTTP API answers but its gateway does not: let this machine open a "
+        f"WebSocket to {host} (a proxy or a firewall may block WebSockets), then start again",
+        transient=True,
+    )
+
+
+def in_a_few_words(exc: BaseException) -> str:
+    """What `exc` says happened on the network, in one line ('cannot connect to gateway.discord.gg
+    port 443 (Connection refused)'); the exception's type and message for anything else.
+    """
+    host = getattr(exc, "host", None)
+    failure = network_failure(exc, host if isinstance(host, str) else "Discord")
+    if failure is not None:
+        return failure.what
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 def http_failure(status: int, host: str) -> StartFailure:
     """Discord's answer `status` to the bot's login as a StartFailure."""
     try:

@@ -11,6 +11,8 @@ certificate) as tests/harness.py points it at the local Discord.
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import signal
 import socket
@@ -20,9 +22,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 import trustme
 
+from bot.logs import make_handler
 from localdiscord.emulator import FakeDiscord
 from tests.helpers import CONTENT, REPO, TOKEN
 
@@ -74,8 +78,10 @@ def environment(folder: Path, **values: str) -> dict[str, str]:
     }
 
 
-async def start(folder: Path, api: str, *args: str, **values: str) -> asyncio.subprocess.Process:
-    gateway = api.replace("http", "ws", 1).replace("/api/v10", "/gateway")
+async def start(
+    folder: Path, api: str, *args: str, gateway: str = "", **values: str
+) -> asyncio.subprocess.Process:
+    gateway = gateway or api.replace("http", "ws", 1).replace("/api/v10", "/gateway")
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -215,3 +221,53 @@ async def test_discord_back_after_a_5xx_the_bot_comes_up_and_stops_cleanly(
     assert "127.0.0.1 answered 503 Service Unavailable" in ended.attempts()[0]
     assert "PyNaCl" not in ended.stderr
     assert "voice will NOT" not in ended.stderr
+
+
+async def test_a_gateway_out_of_reach_after_login_ends_in_one_line(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    """Discord's HTTP API answers, its gateway does not: one line per reconnect, then one line
+    saying what to do and exit 3 (discord.py gives up on a first connection that failed)."""
+    port = closed_port()
+    ended = await run(
+        tmp_path,
+        fake.base_url,
+        gateway=f"ws://127.0.0.1:{port}/gateway",
+        DEV_GUILD_ID=str(fake.guild_id),
+    )
+    one_clear_line(ended)
+    assert ended.status == 3
+    assert ended.last_line.startswith(
+        f"nexus: Discord's gateway 127.0.0.1 not reached (cannot connect to 127.0.0.1 port {port} "
+        "(Connection refused)): Discord's HTTP API answers but its gateway does not"
+    )
+    reconnects = [line for line in ended.stderr.splitlines() if "reconnect" in line]
+    assert reconnects, ended.stderr
+    assert all(" WARNING " in line for line in reconnects)
+    failed = "the connection to Discord's gateway failed (cannot connect to 127.0.0.1"
+    assert failed in reconnects[0]
+
+
+def test_a_reconnect_while_running_is_one_line() -> None:
+    """discord.py logs each reconnect with a traceback; the bot's log handler makes it a line."""
+    stream = io.StringIO()
+    handler = make_handler(stream, "text")
+    try:
+        raise aiohttp.ServerDisconnectedError()
+    except aiohttp.ClientError:
+        record = logging.getLogger("discord.client").makeRecord(
+            "discord.client",
+            logging.ERROR,
+            __file__,
+            1,
+            "Attempting a reconnect in %.2fs",
+            (1.5,),
+            sys.exc_info(),
+        )
+    handler.handle(record)
+    assert stream.getvalue().count("\n") == 1
+    said = stream.getvalue().split(" ", 2)[2]
+    assert said.startswith(
+        "WARNING discord.client: the connection to Discord's gateway failed (the connection to "
+        "Discord broke (Server disconnected)); attempting a reconnect in 1.50s"
+    )
