@@ -154,7 +154,13 @@ def image_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = work / "wheels"
     (wheel_command,) = [r for r in stage("build").runs() if r.startswith("pip wheel")]
     command = shlex.split(wheel_command.replace("/wheels", str(wheels)))
-    subprocess.run([sys.executable, "-m", *command], cwd=work, check=True, capture_output=True)
+    built = subprocess.run(
+        [sys.executable, "-m", *command], cwd=work, check=False, capture_output=True, text=True
+    )
+    assert built.returncode == 0, (
+        "the build stage's command failed here (is requirements/build.txt installed?):\n"
+        + built.stderr[-3000:]
+    )
     (wheel,) = wheels.glob("*.whl")
     site = work / "site"
     subprocess.run(
