@@ -54,6 +54,10 @@ def check_size(size: int) -> None:
         raise reject("The file is empty.")
 
 
+TOO_MANY_VALUES = (
+    f"The document has more than {MAX_NODES:,} values, more than Nexus reads in one import. "
+    "Split the API into several specs, or drop the bundled examples."
+)
 TOO_LONG_NUMBER = (
     "The document holds a number too long to read (over 4,300 digits). No API needs one: "
     "fix the value and attach the file again."
@@ -118,6 +122,7 @@ def _yaml_node_budget(root: yaml.Node) -> None:
     Sizes are computed once per node (memoised), so a bomb is measured without being expanded.
     """
     sizes: dict[int, int] = {}
+    shared = False  # whether any node is reached twice (through an alias)
     on_path: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -127,15 +132,18 @@ def _yaml_node_budget(root: yaml.Node) -> None:
             on_path.discard(key)
             children = _yaml_children(node)
             total = 1 + sum(sizes[id(child)] for child in children)
-            if total > MAX_NODES:
+            if total > MAX_NODES and shared:
                 raise reject(
                     f"The YAML expands to more than {MAX_NODES:,} values through its aliases "
                     "(`*name`): that is an alias bomb, not an API description.",
                     line=node.start_mark.line + 1,
                 )
+            if total > MAX_NODES:
+                raise reject(TOO_MANY_VALUES)
             sizes[key] = total
             continue
         if key in sizes:
+            shared = True
             continue
         if key in on_path:
             raise reject(
@@ -150,7 +158,9 @@ def _yaml_node_budget(root: yaml.Node) -> None:
                     "A YAML alias refers to a node that contains it (a recursive anchor).",
                     line=child.start_mark.line + 1,
                 )
-            if id(child) not in sizes:
+            if id(child) in sizes:
+                shared = True
+            else:
                 stack.append((child, False))
 
 
