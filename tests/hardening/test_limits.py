@@ -61,6 +61,7 @@ async def search(fake: FakeDiscord, user: str, i: int) -> tuple[InteractionResul
 # -- through the bot -----------------------------------------------------------------------
 
 
+@pytest.mark.finding("9 no limits on reads and notes")
 async def test_a_flood_of_searches_is_refused_politely_and_others_are_served(
     nexus: Harness,
 ) -> None:
@@ -101,6 +102,7 @@ async def test_a_flood_of_searches_is_refused_politely_and_others_are_served(
     assert all(served(r) for r, _ in alone + during), "the other member's are all answered"
 
 
+@pytest.mark.finding("9 no limits on reads and notes")
 async def test_a_flood_of_keystrokes_gets_no_suggestions_but_no_error(nexus: Harness) -> None:
     real_limits(nexus, StepClock())
     fake = nexus.fake
@@ -117,6 +119,7 @@ async def test_a_flood_of_keystrokes_gets_no_suggestions_but_no_error(nexus: Har
     assert other, "another member still gets suggestions"
 
 
+@pytest.mark.finding("9 no limits on reads and notes")
 async def test_a_flood_of_clicks_is_refused_like_commands(nexus: Harness) -> None:
     real_limits(nexus, StepClock())
     fake = nexus.fake

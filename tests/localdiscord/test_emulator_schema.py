@@ -150,6 +150,7 @@ def test_a_body_that_fits_discords_document_passes(
 
 
 @pytest.mark.parametrize(("method", "path", "body", "expected"), NON_CONFORMING)
+@pytest.mark.finding("requests are checked against Discord's OpenAPI document")
 def test_a_body_that_does_not_fit_is_named_where_it_is_wrong(
     api: DiscordApi, method: str, path: str, body: Any, expected: str
 ) -> None:
@@ -216,6 +217,7 @@ async def client(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
     await bot.close()
 
 
+@pytest.mark.finding("requests are checked against Discord's OpenAPI document")
 async def test_the_emulator_records_what_discords_document_does_not_allow(
     fake: FakeDiscord, client: discord.Client
 ) -> None:

@@ -100,6 +100,7 @@ HOSTILE = {
 
 @pytest.mark.timeout(GUARD + 30)
 @pytest.mark.parametrize("where", list(HOSTILE))
+@pytest.mark.finding("7 one server's document stalls every server's imports")
 async def test_a_backtracking_pattern_is_checked_in_linear_time(where: str) -> None:
     result = await analysed(HOSTILE[where], f"{where.replace(' ', '-')}.json")
     found = messages(result)

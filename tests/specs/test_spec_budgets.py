@@ -108,6 +108,7 @@ def messages(result: Analysis) -> list[str]:
 
 
 @pytest.mark.timeout(GUARD + 30)
+@pytest.mark.finding("7 one server's document stalls every server's imports")
 async def test_a_small_yaml_expanding_to_over_a_million_values_is_refused() -> None:
     data = alias_bomb()
     assert len(data) < 1600
@@ -117,6 +118,7 @@ async def test_a_small_yaml_expanding_to_over_a_million_values_is_refused() -> N
 
 
 @pytest.mark.timeout(GUARD + 30)
+@pytest.mark.finding("7 one server's document stalls every server's imports")
 async def test_a_document_with_more_objects_than_the_budget_is_refused() -> None:
     count = MAX_OBJECTS + 10_000
     data = json.dumps(

@@ -90,6 +90,7 @@ async def queue_up(
     return tasks
 
 
+@pytest.mark.finding("7 one server's document stalls every server's imports")
 async def test_another_servers_import_runs_before_the_busy_servers_next_one(
     specs: SpecsService, gated: GatedAnalysis
 ) -> None:
@@ -111,6 +112,7 @@ async def test_another_servers_import_runs_before_the_busy_servers_next_one(
     assert gated.started == [f"{name}.json" for name in completed]
 
 
+@pytest.mark.finding("7 one server's document stalls every server's imports")
 async def test_a_server_over_its_cap_is_told_at_once_and_the_others_are_not_lost(
     specs: SpecsService, gated: GatedAnalysis
 ) -> None:

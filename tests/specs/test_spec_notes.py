@@ -76,6 +76,7 @@ async def test_a_member_adds_one_note_per_cooldown(db: Database) -> None:
     assert await notes_stored(db) == 4
 
 
+@pytest.mark.finding("9 no limits on reads and notes")
 async def test_ten_notes_at_once_through_the_bot_store_one(nexus: Harness) -> None:
     fake, bot = nexus.fake, nexus.bot
     clock = Clock()

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, select
@@ -312,6 +313,7 @@ def reads(db: Database) -> Iterator[Reads]:
         event.remove(db.engine.sync_engine, "after_cursor_execute", after)
 
 
+@pytest.mark.finding("8 page turns on a large spec fail")
 async def test_a_page_turn_on_20000_endpoints_reads_a_page_not_the_spec(db: Database) -> None:
     specs = SpecsService(db, off_loop=widened(ENDPOINTS))
     declared = [{"get": operation([t], t)} for t in reversed(BIG_TAGS)]
@@ -359,6 +361,7 @@ def brought(count: int, seed: int) -> list[Change]:
     ]
 
 
+@pytest.mark.finding("8 page turns on a large spec fail")
 async def test_a_changelog_page_reads_a_page_of_thousands_of_changes(db: Database) -> None:
     paths = {"/a/": {"get": operation(["a"], "A")}}
     for number, changes in enumerate([[], brought(3000, 1), brought(2000, 3)], start=1):
