@@ -91,3 +91,20 @@ async def test_a_concept_nothing_names_says_so_or_offers_what_covers_it(
     learning = await fake.slash("concept", {"name": "continuous learning"})
     assert learning.embeds, learning
     assert learning.embeds[0]["title"].endswith("Keep learning deliberately")
+
+
+async def test_snippets_keep_identifiers_and_come_from_the_text(tmp_path: Path) -> None:
+    from bench.quality import knowledge_base
+
+    db, learnings = await knowledge_base(tmp_path)
+    try:
+        page = await learnings.search("select_related prefetch_related", per_page=3)
+    finally:
+        await db.close()
+    top = page.hits[0]
+    assert top.slug == "select-related-prefetch-related"
+    assert "select\\_related" in top.snippet, top.snippet  # escaped, not "selectrelated"
+    assert "selectrelated" not in top.snippet
+    entry = next(e for e in check_content(CONTENT).learnings if e.slug == top.slug)
+    shown = top.snippet.replace("**", "").replace("\\", "").strip("…").split("…")[0].strip()
+    assert shown[:40] in " ".join(entry.body.split()), "from the body, not the list of aliases"
