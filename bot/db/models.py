@@ -150,6 +150,27 @@ class QaAnswer(InAServer, Base):
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class QaMessageLink(InAServer, Base):
+    """A question (`answer_id` None) or an answer saved from a chat message: the message it
+    came from and the member who saved it (None once they asked to be forgotten).
+    """
+
+    __tablename__ = "qa_message_links"
+    __table_args__ = (
+        Index("ix_qa_message_links_question", "question_id", "answer_id"),
+        Index("ix_qa_message_links_saver", "saved_by_id", "created_at"),
+    )
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("qa_questions.id", ondelete="CASCADE"))
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("qa_answers.id", ondelete="CASCADE"), default=None
+    )
+    saved_by_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DailyTipSchedule(OnePerServer, Base):
     """A server's daily tip: where, at what local time in which IANA zone, and whether it is on.
 

@@ -2,8 +2,8 @@
 
 The Discord side imports what it needs from here; the modules below are split by use case:
 model (plain data), validation (rules for member text), store (what the use cases share),
-posting, finding, privacy, settings, stats (the numbers operators watch), and service
-(`QaService`, all of them together); fts writes the same searches as SQLite FTS5
+posting, saving (from chat messages), finding, privacy, settings, stats (the numbers operators
+watch), and service (`QaService`, all of them together); fts writes the same searches as SQLite FTS5
 expressions, for the benchmark.
 """
 
@@ -21,6 +21,7 @@ from bot.qa.model import (
     SearchPage,
     Status,
 )
+from bot.qa.saving import ChatMessage, Prefill, prefill
 from bot.qa.service import QaService
 from bot.qa.validation import (
     ANSWER_MAX,
@@ -43,10 +44,12 @@ __all__ = [
     "TITLE_MIN",
     "Actor",
     "Answer",
+    "ChatMessage",
     "Draft",
     "ForgetMode",
     "ForgetReport",
     "Posted",
+    "Prefill",
     "QaService",
     "Question",
     "QuestionHit",
@@ -57,6 +60,7 @@ __all__ = [
     "may_change",
     "parse_ref",
     "parse_tag",
+    "prefill",
     "prefix_query",
     "similarity_query",
 ]

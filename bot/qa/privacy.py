@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy import delete, func, or_, select, update
 
-from bot.db.models import QaAnswer, QaQuestion
+from bot.db.models import QaAnswer, QaMessageLink, QaQuestion
 from bot.qa.model import ForgetMode, ForgetReport
 from bot.qa.store import QaStore, notice_of
 
@@ -62,9 +62,24 @@ class Privacy(QaStore):
                 or 0
             )
             counted = ForgetReport(mode, len(own_ids), answer_count)
+            await session.execute(  # what they saved from others' messages stays, unattributed
+                update(QaMessageLink)
+                .where(QaMessageLink.saved_by_id == user_id)
+                .values(saved_by_id=None)
+            )
             own = await self._by_ids(session, own_ids)
             touched = or_(QaAnswer.author_id == user_id, QaAnswer.question_id.in_(own_ids))
-            if mode == "anonymise":
+            if mode == "anonymise":  # a link to their chat message would name them
+                mine = select(QaAnswer.id).where(QaAnswer.author_id == user_id)
+                await session.execute(
+                    delete(QaMessageLink).where(
+                        or_(
+                            QaMessageLink.answer_id.in_(mine),
+                            (QaMessageLink.question_id.in_(own_ids))
+                            & QaMessageLink.answer_id.is_(None),
+                        )
+                    )
+                )
                 await session.execute(
                     update(QaQuestion).where(QaQuestion.author_id == user_id).values(author_id=None)
                 )

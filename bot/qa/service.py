@@ -25,6 +25,7 @@ from bot.qa.model import (
 )
 from bot.qa.posting import Posting
 from bot.qa.privacy import Privacy
+from bot.qa.saving import Saving
 from bot.qa.settings import Settings
 from bot.qa.stats import QaHealth, Stats
 from bot.qa.validation import make_answer, make_draft, may_change, parse_ref, parse_tag, parse_tags
@@ -54,11 +55,11 @@ __all__ = [
 ]
 
 
-class QaService(Posting, Finding, Privacy, Settings, Stats):
+class QaService(Posting, Saving, Finding, Privacy, Settings, Stats):
     """The peer Q&A of every server, stored in the database.
 
-    Asking, answering, accepting, editing (`Posting`); search, autocomplete, lists and similar
-    questions (`Finding`); counting and forgetting a member's text (`Privacy`); the Q&A channel
-    and cooldowns (`Settings`); the numbers operators watch (`Stats`). All share one
-    database, clock and cooldown setting.
+    Asking, answering, accepting, editing (`Posting`); questions and answers saved from chat
+    (`Saving`); search, autocomplete, lists and similar questions (`Finding`); counting and
+    forgetting a member's text (`Privacy`); the Q&A channel and cooldowns (`Settings`); the
+    numbers operators watch (`Stats`). All share one database, clock and cooldown setting.
     """

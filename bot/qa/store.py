@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Exists, ScalarSelect, Select, exists, func, select
+from sqlalchemy import Exists, ScalarSelect, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.values import from_row
 from bot.db.engine import Database
-from bot.db.models import QaAnswer, QaQuestion
+from bot.db.models import QaAnswer, QaMessageLink, QaQuestion
 from bot.db.search import QuestionText
 from bot.db.types import utcnow
 from bot.errors import NotFound, OnCooldown
@@ -189,7 +189,8 @@ class QaStore:
         *,
         written: int | None = None,
     ) -> None:
-        """Raise OnCooldown when the member wrote a `model` in this server within `window`.
+        """Raise OnCooldown when the member wrote (or saved from chat) a `model` in this server
+        within `window`.
 
         Called with `written` (the row just added, in the same transaction), the check holds
         even for forms sent at the same moment: the write took the database's write lock, so
@@ -197,12 +198,32 @@ class QaStore:
         """
         if window <= timedelta(0):
             return
-        last = await session.scalar(
+        # What the member saved from chat counts as theirs; what others saved from their
+        # messages does not (they did not act).
+        link = QaMessageLink
+        kind = link.answer_id.is_(None) if model is QaQuestion else link.answer_id.is_not(None)
+        linked = link.question_id if model is QaQuestion else link.answer_id
+        saved_by_other = exists().where(
+            linked == model.id, kind, or_(link.saved_by_id.is_(None), link.saved_by_id != user_id)
+        )
+        written_at = await session.scalar(
             select(model.created_at)
-            .where(model.guild_id == guild_id, model.author_id == user_id, model.id != written)
+            .where(
+                model.guild_id == guild_id,
+                model.author_id == user_id,
+                model.id != written,
+                ~saved_by_other,
+            )
             .order_by(model.created_at.desc())
             .limit(1)
         )
+        saved_at = await session.scalar(
+            select(link.created_at)
+            .where(link.saved_by_id == user_id, link.guild_id == guild_id, kind)
+            .order_by(link.created_at.desc())
+            .limit(1)
+        )
+        last = max((t for t in (written_at, saved_at) if t is not None), default=None)
         if last is None:
             return
         remaining = (last + window - self._clock()).total_seconds()
