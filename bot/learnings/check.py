@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -147,47 +146,20 @@ def _body_problems(parsed: ParsedFile) -> list[Problem]:
     return out
 
 
-def _added_at(path: Path) -> float | None:
-    """When git first saw `path` (seconds): infinity for a file git does not track yet, None
-    outside a git work tree or without git.
-    """
-    try:
-        result = subprocess.run(  # noqa: S603 - fixed arguments, a path of content/
-            ["git", "log", "--follow", "--diff-filter=A", "--format=%ct", "--", path.name],  # noqa: S607
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if result.returncode != 0:
-        return None
-    stamps = result.stdout.split()
-    return float(stamps[-1]) if stamps else math.inf
-
-
 def _oldest_first(
     parsed_files: list[ParsedFile], root: Path, slugs: Counter[str]
 ) -> list[ParsedFile]:
-    """The files in path order, except that files sharing a slug come oldest first, so the
-    clash is reported against the file that made it: the one git saw last (a file not
-    committed yet is the newest), or the one modified last where there is no git.
+    """The files in path order, except that files sharing a slug come oldest first (by when
+    they were last modified), so the clash is reported against the file that made it.
     """
     sharing = [p for p in parsed_files if slugs[p.learning.slug] > 1]
     if not sharing:
         return parsed_files
-    age: dict[str, tuple[float, float, str]] = {}
+    age: dict[str, tuple[float, str]] = {}
     for parsed in sharing:
         path = root.parent / parsed.learning.source_path
-        added = _added_at(path)
         modified = path.stat().st_mtime if path.exists() else math.inf
-        age[parsed.learning.source_path] = (
-            math.inf if added is None else added,
-            modified,
-            parsed.learning.source_path,
-        )
+        age[parsed.learning.source_path] = (modified, parsed.learning.source_path)
     ordered = iter(sorted(sharing, key=lambda p: age[p.learning.source_path]))
     return [next(ordered) if slugs[p.learning.slug] > 1 else p for p in parsed_files]
 

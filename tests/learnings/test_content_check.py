@@ -1,11 +1,7 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
-
-import pytest
 
 from cogs.learnings.content import check_content
 from tests.helpers import write_entry
@@ -195,19 +191,3 @@ def test_a_duplicate_slug_is_reported_against_the_newer_file(tmp_path: Path) -> 
         f"{tmp_path.name}/tips/caching.md"
     ]
     assert [e.kind for e in check_content(tmp_path).learnings] == ["tip"]
-
-
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_in_git_a_file_not_committed_is_the_newer(tmp_path: Path) -> None:
-    root = tmp_path / "content"
-    committed = write_entry(root, "caching", kind="tip", title="Cache wisely", body="Cache.")
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
-    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "tip"], cwd=tmp_path, check=True)
-    added = write_entry(root, "caching")
-    os.utime(added, (1_000_000, 1_000_000))  # older on disk, yet not committed
-    assert committed.stat().st_mtime > added.stat().st_mtime
-    assert problems(root) == [
-        "content/concepts/caching.md:1: slug 'caching' is already taken by content/tips/caching.md"
-    ]
