@@ -41,6 +41,7 @@ from cogs.qa.browse import (
     list_message,
     search_message,
 )
+from cogs.qa.context import FromChat
 from cogs.qa.question import (
     ANSWERS,
     WHERE,
@@ -316,3 +317,4 @@ class QA(commands.Cog, name=COG_NAME):
 async def setup(bot: Nexus) -> None:
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(QA(bot))
+    await bot.add_cog(FromChat(bot))  # the message context menus

@@ -12,7 +12,16 @@ from typing import Any
 import discord
 
 from bot.errors import BadInput, NotFound
-from bot.qa import ANSWER_MAX, Answer, Draft, Posted, QaService, Question, may_change
+from bot.qa import (
+    ANSWER_MAX,
+    Answer,
+    ChatMessage,
+    Draft,
+    Posted,
+    QaService,
+    Question,
+    may_change,
+)
 from cogs._kit.interaction import actor, server, services
 from cogs._kit.pager import Book
 from cogs._kit.persistent import Action
@@ -41,8 +50,11 @@ def question_view(question: Question) -> SafeView:
     return view
 
 
-async def post_question(interaction: Interaction, draft: Draft) -> tuple[Question, str]:
-    """Store the question and post it; returns it and a link to its message.
+async def post_question(
+    interaction: Interaction, draft: Draft, saved_from: ChatMessage | None = None
+) -> tuple[Question, str]:
+    """Store the question and post it; returns it and a link to its message. `saved_from`:
+    the chat message it is saved from (its author asks it; the member acting saved it).
 
     When the message cannot be posted the question is removed again: nothing half-done stays.
     """
@@ -50,7 +62,12 @@ async def post_question(interaction: Interaction, draft: Draft) -> tuple[Questio
     channel_id = await qa.channel_for(guild_id) or interaction.channel_id
     if channel_id is None:
         raise BadInput("I cannot tell where to post that; try again in a server channel.")
-    question = await qa.ask(guild_id, actor(interaction), draft, channel_id)
+    if saved_from is None:
+        question = await qa.ask(guild_id, actor(interaction), draft, channel_id)
+    else:
+        question = await qa.save_question(
+            guild_id, actor(interaction), saved_from, draft, channel_id
+        )
     channel = interaction.client.get_partial_messageable(channel_id, guild_id=guild_id)
     try:
         message = await channel.send(

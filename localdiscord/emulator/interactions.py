@@ -416,16 +416,19 @@ class InteractionDriver:
         channel: str | int | FakeChannel = "general",
         guild: str | int | FakeGuild | None = None,
         timeout: float | None = None,
+        reply_to: MessageRef | None = None,
     ) -> JSON:
-        """A user posts a plain message: stored, then dispatched as MESSAGE_CREATE.
+        """A user posts a plain message (`reply_to`: as a reply to that message): stored, then
+        dispatched as MESSAGE_CREATE.
 
         Without the MESSAGE_CONTENT intent the bot gets the content only when mentioned (or in
         a DM), as from Discord.
         """
         who, where, home, member = self._where(user, channel, guild)
-        message = create_message(
-            self.world, where, {"content": content, "allowed_mentions": None}, author=who
-        )
+        body: JSON = {"content": content, "allowed_mentions": None}
+        if reply_to is not None:
+            body["message_reference"] = {"message_id": self._stored_message(reply_to)["id"]}
+        message = create_message(self.world, where, body, author=who)
         message.pop("allowed_mentions", None)
         event = copy.deepcopy(message)
         session = await self.gateway.wait_until_connected(timeout or self.timeout)

@@ -25,6 +25,8 @@ async def test_registered_commands_fit_discords_limits(nexus: Harness) -> None:
     registered = nexus.fake.commands(nexus.fake.guild_id)
     names = {c["name"] for c in registered}
     assert {"concept", "challenge", "tips", "search", "help", "about"} <= names
+    menus = {(c["name"], c.get("type")) for c in registered if c.get("type", 1) == 3}
+    assert menus == {("Ask as question", 3), ("Mark as answer", 3)}  # message context menus
     for command in registered:
         assert command_payload_problems(command) == [], command["name"]
 

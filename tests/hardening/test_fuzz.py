@@ -1,4 +1,5 @@
-"""Hostile text through every slash command's string options and every autocomplete, end to end.
+"""Hostile text through every slash command's string options, every autocomplete and every
+message context menu, end to end.
 
 The commands and their options are discovered from what the bot registered, so a new command
 is fuzzed the day it appears. For every example: Discord accepts every request the bot makes
@@ -26,6 +27,7 @@ from localdiscord.emulator.limits import walk_components
 from tests.figures import report
 from tests.hardening.test_permissions import (
     a_world_with_content,
+    message_commands,
     option_values,
     registered_commands,
 )
@@ -208,6 +210,54 @@ async def test_hostile_text_in_every_form(
     assert submitted.errors == [], f"{command} {values!r}: {submitted.errors}"
     assert_quiet(fake, caplog, sent_before, f"{command} {values!r}")
     report("fuzz", form_examples=1, form_fields=len(values))
+
+
+@pytest.mark.timeout(max(60, EXAMPLES // 4))
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 3))
+@given(data=st.data())
+async def test_hostile_chat_through_every_message_command(
+    nexus: Harness, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    """A member's hostile chat message (maybe a reply to a question) through each message
+    context menu, by a member or an admin; a form that opens is sent as it was filled, a
+    question menu that comes back is used, a "Fix and send again" is pressed and sent."""
+    fake = nexus.fake
+    await base_values(nexus)
+    name = data.draw(st.sampled_from(message_commands(fake)), label="message command")
+    text = (
+        fit(
+            substitute(data.draw(hostile_text(), label="chat"), fake),
+            {"max_length": 2000},
+            fill=data.draw(st.booleans(), label="fill"),
+        )
+        or "x"
+    )
+    questions = [m for m in stored(fake) if "qa:answer:" in str(m.get("components"))]
+    reply_to = data.draw(st.sampled_from([None, *questions[:1]]), label="reply to")
+    user = data.draw(st.sampled_from(["member", "admin"]), label="user")
+    relax_cooldowns(nexus.bot)
+    sent_before = len(fake.all_sent_messages())
+    chat = await fake.send_message(text, user="member2", reply_to=reply_to)
+    result = await fake.context_menu(name, chat, user=user)
+    assert result.errors == [], f"{name!r} on {text!r}: {result.errors}"
+    for _ in range(2):  # a form, then perhaps its refusal's "Fix and send again" form
+        if result.modal is not None:
+            filled = {
+                f["custom_id"]: fit(f.get("value") or "", f, fill=False)
+                or ("x" if f.get("required", True) else "")
+                for f in walk_components(result.modal["components"])
+                if f.get("type") == 4
+            }
+            result = await result.submit_modal(filled)
+        elif "qa:mark:question" in result.custom_ids():
+            menu = result.component("qa:mark:question")
+            value = menu["options"][0]["value"]
+            result = await fake.select(result, "qa:mark:question", [value], user=user)
+        elif "form:fix" in result.custom_ids():
+            result = await fake.click(result, "form:fix", user=user)
+        assert result.errors == [], f"{name!r} on {text!r}: {result.errors}"
+    assert_quiet(fake, caplog, sent_before, f"{name!r} on {text!r}")
+    report("fuzz", message_command_examples=1)
 
 
 async def test_every_string_option_is_a_target(nexus: Harness) -> None:

@@ -1,4 +1,5 @@
-"""Who may do what: every registered command and every persistent button x every kind of member.
+"""Who may do what: every registered command (slash and message context menus) and every
+persistent button x every kind of member.
 
 Commands are discovered from what the bot registered with the emulator, so a new command is
 covered the day it appears: it is open to everyone unless it is listed in RESTRICTED below.
@@ -27,7 +28,8 @@ MANAGE_SERVER = frozenset({"owner", "admin"})
 QUESTION_AUTHOR_OR_MOD = frozenset({"owner", "admin", "moderator", "member"})
 ANSWER_AUTHOR_OR_MOD = frozenset({"owner", "admin", "moderator", "member2"})
 
-# The one table of restricted actions: command path (or button custom_id prefix) -> who may.
+# The one table of restricted actions: command path (or "button " + a custom_id prefix, or
+# "message " + a message context menu's name) -> who may.
 RESTRICTED: dict[str, frozenset[str]] = {
     "dailytip schedule": MANAGE_SERVER,
     "dailytip status": MANAGE_SERVER,
@@ -178,6 +180,43 @@ async def test_every_command_times_every_member(nexus: Harness) -> None:
     assert tried == 5 * len(commands)
     refusals = sum(len(EVERYONE - RESTRICTED.get(p, EVERYONE)) for p in commands)
     report("permissions", commands=len(commands), command_cells=tried, refusals_checked=refusals)
+
+
+def message_commands(fake: FakeDiscord) -> list[str]:
+    """The names of the registered message context menus (APPLICATION_COMMAND type 3)."""
+    return sorted(c["name"] for c in fake.commands() if c.get("type", 1) == 3)
+
+
+async def test_every_message_command_times_every_member(nexus: Harness) -> None:
+    """Each message context menu, on a member's chat reply to a question, by each member."""
+    fake = nexus.fake
+    qid, _ = await a_world_with_content(nexus)
+    names = message_commands(fake)
+    assert {"Ask as question", "Mark as answer"} <= set(names)
+    question = next(
+        m for m in fake.channel_messages("general") if f"qa:answer:{qid}" in str(m["components"])
+    )
+    chat = await fake.send_message(
+        "How do I paginate by cursor? With keyset pagination it skips rows.",
+        user="member2",
+        reply_to=question,
+    )
+    mismatches: list[str] = []
+    tried = 0
+    for name in names:
+        allowed = RESTRICTED.get(f"message {name}", EVERYONE)
+        for user in sorted(EVERYONE, key=lambda u: (u in allowed, u)):
+            relax_cooldowns(nexus.bot)
+            result = await fake.context_menu(name, chat, user=user)
+            tried += 1
+            assert result.errors == [], f"{name!r} by {user}: Discord rejected {result.errors}"
+            if refused(result) == (user in allowed):
+                mismatches.append(f"{name!r} by {user}: {text_of(result)[:120]!r}")
+            if result.modal is None and not result.ephemeral:
+                mismatches.append(f"{name!r} by {user}: answered in public")
+    assert mismatches == [], "\n".join(mismatches)
+    assert tried == len(EVERYONE) * len(names)
+    report("permissions", message_commands=len(names), message_command_cells=tried)
 
 
 async def test_persistent_buttons_times_every_member(nexus: Harness) -> None:

@@ -149,6 +149,14 @@ class TinyBot(commands.Bot):
         async def report(interaction: discord.Interaction, member: discord.Member) -> None:
             await interaction.response.send_message(f"reported {member.id}", ephemeral=True)
 
+        @tree.context_menu(name="Quote")
+        async def quote(interaction: discord.Interaction, message: discord.Message) -> None:
+            replied = message.reference.message_id if message.reference else None
+            await interaction.response.send_message(
+                f"{message.author.id} said {message.content!r} (reply to {replied})",
+                ephemeral=True,
+            )
+
         @tree.command(name="sleepy", description="Answers too late")
         async def sleepy(interaction: discord.Interaction) -> None:
             await asyncio.sleep(0.3)
@@ -284,6 +292,7 @@ async def test_sync_registers_valid_payloads(fake: FakeDiscord, bot: TinyBot) ->
         "sleepy",
         "qa",
         "Report User",
+        "Quote",
     }
     assert all(
         int(c["id"]) > 2**50 and c["guild_id"] == str(fake.guild_id) for c in registered.values()
@@ -629,6 +638,24 @@ async def test_context_menu(fake: FakeDiscord, bot: TinyBot) -> None:
     result = await fake.context_menu("Report User", "member2", user="moderator")
     assert result.content == f"reported {fake.users['member2']}"
     assert result.ephemeral
+
+
+async def test_a_message_command_gets_the_message_with_its_content(
+    fake: FakeDiscord, bot: TinyBot
+) -> None:
+    first = await fake.send_message("how do I retry?", user="member2")
+    reply = await fake.send_message("use acks_late", reply_to=first)
+    assert reply["message_reference"]["message_id"] == first["id"]
+    # Discord sends the target's text with the interaction: no message-content intent needed
+    result = await fake.context_menu("Quote", reply, user="member2")
+    assert result.content == (
+        f"{fake.users['member']} said 'use acks_late' (reply to {first['id']})"
+    )
+    data = result.pending.payload["data"]
+    assert (data["type"], data["target_id"]) == (3, reply["id"])
+    assert data["resolved"]["messages"][reply["id"]]["content"] == "use acks_late"
+    with pytest.raises(AssertionError, match="no registered command 'Quote' \\(type 2\\)"):
+        await fake.context_menu("Quote", "member")  # a USER target finds only USER commands
 
 
 async def test_user_messages_respect_the_message_content_intent(
