@@ -6,9 +6,9 @@ handle it, so those tasks — and the one error handler — find it with `curren
 closes when the last of those tasks ends: `watch` notes each task the delivery starts (by
 standing in, for that one synchronous call, as the event loop's task factory).
 
-A span's labels are bounded: the command's name, a component's custom_id shape without the
-ids it carries (`qa:accept`), a form's first field (`qa:input:title`); anything else is
-`other`.
+A span's labels are bounded: the command's name (a context menu's too: `Mark as answer`), a
+component's custom_id shape without the ids it carries (`qa:accept`), a form's first field
+(`qa:input:title`); anything else is `other`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ SUBCOMMAND_TYPES = (1, 2)
 STRING_OPTION = 3
 LABEL_PART = re.compile(r"[a-z][a-z_-]{0,23}")  # a word of a custom_id shape (no ids, no hex)
 LABEL_MAX = 64  # a command label longer than this is `other`
+CONTEXT_MENUS = (2, 3)  # USER and MESSAGE commands: named by their name, spaces and all
+MENU_NAME = re.compile(r"[A-Za-z][\w -]{0,31}")
 
 _span: ContextVar[Span | None] = ContextVar("nexus_interaction_span", default=None)
 
@@ -97,7 +99,12 @@ def span_of(payload: Mapping[str, Any]) -> Span:
 
 
 def _command(body: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
-    """`/qa search` and the text typed in its options."""
+    """`/qa search` and the text typed in its options; a context menu's name (`Mark as
+    answer`) and the text of the message it was used on (member text, like what is typed).
+    """
+    if body.get("type") in CONTEXT_MENUS:
+        name = str(body.get("name", ""))
+        return (name if MENU_NAME.fullmatch(name) else OTHER), _target_text(body)
     parts = [str(body.get("name", ""))]
     options = body.get("options")
     while isinstance(options, list) and options and isinstance(options[0], Mapping):
@@ -117,6 +124,19 @@ def _command(body: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     name = " ".join(parts)
     valid = all(re.fullmatch(r"[\w-]{1,32}", p) for p in parts)
     return ("/" + name if valid and len(name) < LABEL_MAX else OTHER), typed
+
+
+def _target_text(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The text of the messages a message command carries (`data.resolved.messages`)."""
+    resolved = body.get("resolved")
+    messages = resolved.get("messages") if isinstance(resolved, Mapping) else None
+    if not isinstance(messages, Mapping):
+        return ()
+    return tuple(
+        message["content"]
+        for message in messages.values()
+        if isinstance(message, Mapping) and isinstance(message.get("content"), str)
+    )
 
 
 def _shape(custom_id: str) -> str:

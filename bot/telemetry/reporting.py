@@ -8,8 +8,8 @@ and of each breadcrumb first passes `scrub_text`:
 
 - the bot's token (and anything shaped like a bot token) becomes `[redacted]`, and so does
   the secret part of an interaction's or a webhook's address (`/interactions/<id>/<token>`);
-- the text the member typed in the interaction being handled (command options, form fields)
-  becomes `[member text]`, wherever it shows;
+- the text the member typed in the interaction being handled (command options, form fields,
+  the message a message menu is used on) becomes `[member text]`, wherever it shows;
 - in messages (exception messages, log lines, breadcrumbs), a quoted passage with a space in
   it — how Python quotes a value it complains about — becomes `'[member text]'`.
 

@@ -43,6 +43,10 @@ def command(name: str, *options: dict[str, Any], kind: int = 2) -> dict[str, Any
         ({"type": [2], "data": {}}, OTHER, OTHER),
         ({"type": 2, "data": "not a mapping"}, "command", OTHER),
         ({"type": 2, "data": {"name": "qa", "options": {"0": "not a list"}}}, "command", "/qa"),
+        ({"type": 2, "data": {"name": "Mark as answer", "type": 3}}, "command", "Mark as answer"),
+        ({"type": 2, "data": {"name": "Report User", "type": 2}}, "command", "Report User"),
+        ({"type": 2, "data": {"name": "<script>", "type": 3}}, "command", OTHER),
+        ({"type": 2, "data": {"name": "x" * 40, "type": 3}}, "command", OTHER),
     ],
 )
 def test_labels_are_bounded(payload: dict[str, Any], kind: str, label: str) -> None:
@@ -71,6 +75,16 @@ def test_what_a_command_was_typed_with_is_known() -> None:
     options = [{"type": 3, "name": "query", "value": "celery retries"}, {"type": 4, "value": 2}]
     span = span_of(command("qa", {"type": 1, "name": "search", "options": options}))
     assert span.typed == ("celery retries",)
+
+
+def test_the_text_of_a_message_command_s_target_is_known() -> None:
+    """The message a menu was used on is member text: error reports scrub it like typed text."""
+    message = {"id": "5", "content": "my token is hunter2", "author": {"id": "1"}}
+    data = {"name": "Ask as question", "type": 3, "target_id": "5"}
+    span = span_of({"type": 2, "data": {**data, "resolved": {"messages": {"5": message}}}})
+    assert span.typed == ("my token is hunter2",)
+    odd = span_of({"type": 2, "data": {**data, "resolved": {"messages": ["not a mapping"]}}})
+    assert odd.typed == ()
 
 
 async def test_a_span_ends_when_the_last_task_the_delivery_started_ends() -> None:
