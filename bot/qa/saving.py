@@ -12,11 +12,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actor import Actor
 from bot.core.text import clean_text
 from bot.db.models import QaAnswer, QaMessageLink, QaQuestion
-from bot.errors import BadInput
+from bot.errors import AlreadyExists, BadInput
 from bot.qa.model import Draft, Posted, Question
 from bot.qa.store import QaStore, to_answer, to_question
 from bot.qa.validation import (
@@ -118,6 +119,38 @@ class Saving(QaStore):
         known = {tag for tags in rows for tag in tags}
         return tuple(word for word in words if word in known)[:TAGS_MAX]
 
+    async def check_unsaved(
+        self, guild_id: int, message: ChatMessage, question_id: int | None = None
+    ) -> None:
+        """AlreadyExists when the message is already a question (`question_id` None), or
+        already an answer to that question (checked again when saving).
+        """
+        async with self._db.read() as session:
+            await self._unsaved(session, guild_id, message, question_id)
+
+    async def _unsaved(
+        self, session: AsyncSession, guild_id: int, message: ChatMessage, question_id: int | None
+    ) -> None:
+        link = QaMessageLink
+        query = select(link.question_id, link.answer_id).where(
+            link.guild_id == guild_id,
+            link.channel_id == message.channel_id,
+            link.message_id == message.message_id,
+        )
+        if question_id is None:
+            query = query.where(link.answer_id.is_(None))
+        else:
+            query = query.where(link.question_id == question_id, link.answer_id.is_not(None))
+        found = (await session.execute(query.limit(1))).first()
+        if found is None:
+            return
+        if found.answer_id is None:
+            raise AlreadyExists(f"That message is already saved as question #{found.question_id}.")
+        raise AlreadyExists(
+            f"That message is already saved as answer #{found.answer_id} to question "
+            f"#{found.question_id}."
+        )
+
     async def save_question(
         self,
         guild_id: int,
@@ -150,6 +183,7 @@ class Saving(QaStore):
                 "ask",
                 written=row.id,
             )
+            await self._unsaved(session, guild_id, message, None)
             session.add(self._link(guild_id, row.id, None, saver, message))
             await self._reindex(session, [row.id])
             return to_question(row, 0)
@@ -179,6 +213,7 @@ class Saving(QaStore):
                 "answer",
                 written=answer.id,
             )
+            await self._unsaved(session, guild_id, message, question_id)
             session.add(self._link(guild_id, question_id, answer.id, saver, message))
             await self._reindex(session, [question_id])
             _, question = await self._load(session, guild_id, question_id)

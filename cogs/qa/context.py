@@ -133,6 +133,7 @@ async def ask_as_question(interaction: Interaction, message: discord.Message) ->
     source = chat_message(message)
     filled = prefill(message.content)
     qa = services(interaction).qa
+    await if_in_time(interaction, qa.check_unsaved(guild_id, source))
     await if_in_time(interaction, qa.check_ask_cooldown(guild_id, interaction.user.id))
     tags = await suggestions_in_time(interaction, _tags(interaction, guild_id, message.content))
     filled = Prefill(filled.title, filled.details, tuple(tags))

@@ -188,7 +188,7 @@ def message_commands(fake: FakeDiscord) -> list[str]:
 
 
 async def test_every_message_command_times_every_member(nexus: Harness) -> None:
-    """Each message context menu, on a member's chat reply to a question, by each member."""
+    """Each message context menu, on a fresh chat reply to a question, by each member."""
     fake = nexus.fake
     qid, _ = await a_world_with_content(nexus)
     names = message_commands(fake)
@@ -196,17 +196,17 @@ async def test_every_message_command_times_every_member(nexus: Harness) -> None:
     question = next(
         m for m in fake.channel_messages("general") if f"qa:answer:{qid}" in str(m["components"])
     )
-    chat = await fake.send_message(
-        "How do I paginate by cursor? With keyset pagination it skips rows.",
-        user="member2",
-        reply_to=question,
-    )
     mismatches: list[str] = []
     tried = 0
     for name in names:
         allowed = RESTRICTED.get(f"message {name}", EVERYONE)
         for user in sorted(EVERYONE, key=lambda u: (u in allowed, u)):
             relax_cooldowns(nexus.bot)
+            chat = await fake.send_message(
+                f"How do I paginate by cursor? Keyset pagination skips rows ({name}, {user}).",
+                user="member2",
+                reply_to=question,
+            )
             result = await fake.context_menu(name, chat, user=user)
             tried += 1
             assert result.errors == [], f"{name!r} by {user}: Discord rejected {result.errors}"

@@ -95,6 +95,9 @@ async def test_a_chat_message_becomes_a_question_of_its_author(
         int(chat["id"]),
     )
 
+    again = await fake.context_menu(ASK, chat, user="admin")
+    assert again.modal is None
+    assert f"already saved as question #{qid}" in (again.content or "")
     # the question is the author's to change; the member who saved it cannot
     refused = await fake.slash("qa edit", {"question": str(qid)}, user="member")
     assert refused.ephemeral
@@ -132,6 +135,11 @@ async def test_a_chat_reply_is_marked_as_the_answer_and_credited(
         int(reply["channel_id"]),
         int(reply["id"]),
     )
+    # marked once: a second time is refused, and nothing is added
+    twice = await fake.context_menu(MARK, reply, user="admin")
+    assert twice.ephemeral
+    assert f"already saved as answer #{answers[0].id}" in (twice.content or "")
+    assert (await qa(nexus).get(fake.guild_id, qid)).answer_count == 1
     # the asker may accept it like any answer
     accept = await fake.click(question_message(fake, qid), f"qa:accept:{qid}", user="member")
     assert f"qa:accept:{qid}:{answers[0].id}" in accept.custom_ids()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.db.engine import Database
 from bot.db.models import QaMessageLink
-from bot.errors import BadInput, NotFound, OnCooldown
+from bot.errors import AlreadyExists, BadInput, NotFound, OnCooldown
 from bot.qa import ChatMessage, prefill
 from bot.qa.service import Actor, QaService, make_draft
 from bot.qa.validation import DETAILS_MAX, TITLE_MAX
@@ -197,3 +197,25 @@ async def test_anonymising_the_author_drops_the_links_to_their_messages(
     assert await qa.saved_from(GUILD, asked.id) is None
     assert await qa.saved_from(GUILD, other.id, posted.answer.id) is None
     assert await qa.saved_from(GUILD, other.id, kept.answer.id) == (SAVER.user_id, CHANNEL, 812)
+
+
+async def test_a_message_is_saved_once_as_a_question_and_once_per_question_as_an_answer(
+    qa: QaService, clock: Clock
+) -> None:
+    question = await qa.save_question(GUILD, SAVER, chat(820), DRAFT, CHANNEL)
+    clock.advance(61)
+    with pytest.raises(AlreadyExists, match=f"already saved as question #{question.id}"):
+        await qa.save_question(GUILD, OTHER, chat(820), DRAFT, CHANNEL)
+    await qa.check_unsaved(GUILD, chat(821))
+    posted = await qa.save_answer(GUILD, question.id, SAVER, chat(821), "This.")
+    await qa.check_unsaved(GUILD, chat(821))  # not a question: it may still become one
+    with pytest.raises(AlreadyExists, match=f"answer #{posted.answer.id} to question"):
+        await qa.check_unsaved(GUILD, chat(821), question.id)
+    clock.advance(61)
+    with pytest.raises(AlreadyExists):
+        await qa.save_answer(GUILD, question.id, OTHER, chat(821), "This.")
+    other = await qa.ask(GUILD, OTHER, DRAFT, channel_id=CHANNEL)
+    clock.advance(61)
+    await qa.save_answer(GUILD, other.id, SAVER, chat(821), "This.")  # another question
+    _, answers = await qa.answers(GUILD, question.id)
+    assert len(answers) == 1  # the refused one left nothing
