@@ -86,7 +86,8 @@ class SavedQuestionModal(QuestionModal):
         draft = make_draft(self.title_input.value, self.details_input.value, self.tags_input.value)
         await interaction.response.defer(ephemeral=True, thinking=True)
         question, link = await post_question(interaction, draft, self.source)
-        await tell_author(interaction, question, self.source)
+        posted = await services(interaction).qa.get(question.guild_id, question.id)
+        await tell_author(interaction, posted, self.source)
         await interaction.followup.send(
             f"📨 Saved as question #{question.id}, asked by {render.who(self.source.author_id)}: "
             f"{link}",

@@ -69,10 +69,16 @@ async def post_question(
             guild_id, actor(interaction), saved_from, draft, channel_id
         )
     channel = interaction.client.get_partial_messageable(channel_id, guild_id=guild_id)
+    reference = None  # saved from a message of this channel: posted as a reply to it
+    if saved_from is not None and saved_from.channel_id == channel_id:
+        reference = channel.get_partial_message(saved_from.message_id).to_reference(
+            fail_if_not_exists=False
+        )
     try:
         message = await channel.send(
             embed=render.question_embed(question),
             view=question_view(question),
+            reference=reference,
         )
     except Exception as error:
         await qa.discard(question.id)  # whatever went wrong, no question stays unposted

@@ -79,6 +79,7 @@ async def test_a_chat_message_becomes_a_question_of_its_author(
     qid = number_after(done.content or "", "question #")
     posted = question_message(fake, qid)
     assert field(posted, "Asked by") == f"<@{author}>"
+    assert posted["message_reference"]["message_id"] == chat["id"]  # shown under the message
     assert field(posted, "Tags") == "`celery`"
 
     # told once, with a link to their message: the only ping, and only them
@@ -87,6 +88,7 @@ async def test_a_chat_message_becomes_a_question_of_its_author(
     assert pinged(told[0]) == [str(author)]
     assert told[0]["content"].startswith(f"<@{author}> — <@{saver}> saved your message")
     assert f"/{chat['channel_id']}/{chat['id']}" in told[0]["content"]
+    assert told[0]["message_reference"]["message_id"] == posted["id"]  # under the question
     stored = await qa(nexus).get(fake.guild_id, qid)
     assert stored.author_id == author
     assert await qa(nexus).saved_from(fake.guild_id, qid) == (
@@ -204,3 +206,20 @@ async def test_saving_counts_against_the_savers_cooldown(nexus: Harness, fake: F
     # the author of the saved message is not held back: they may /ask at once
     opened = await fake.slash("ask", user="member")
     assert opened.modal is not None
+
+
+async def test_with_a_qa_channel_the_saved_question_and_its_notice_go_there(
+    nexus: Harness, fake: FakeDiscord
+) -> None:
+    await fake.slash("qa setup", {"channel": "qa"}, user="admin")
+    chat = await fake.send_message("How do I rotate JWT signing keys? Without logging all out.")
+    opened = await fake.context_menu(ASK, chat, user="member2")
+    done = await opened.submit_modal({})
+    qid = number_after(done.content or "", "question #")
+    posted = question_message(fake, qid, channel="qa")
+    assert "message_reference" not in posted  # a reply cannot cross channels: the notice links
+    told = [m for m in fake.channel_messages("qa") if pinged(m)]
+    assert [pinged(m) for m in told] == [[str(fake.users["member"])]]
+    assert f"/{chat['channel_id']}/{chat['id']}" in told[0]["content"]
+    assert told[0]["message_reference"]["message_id"] == posted["id"]
+    assert not [m for m in fake.channel_messages("general") if pinged(m)]
