@@ -118,6 +118,7 @@ class QaQuestion(InAServer, Base):
     __table_args__ = (
         Index("ix_qa_questions_guild_created", "guild_id", "created_at"),
         Index("ix_qa_questions_author", "author_id", "created_at"),
+        Index("ix_qa_questions_guild_accepted", "guild_id", "accepted_at"),
     )
 
     author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -130,6 +131,8 @@ class QaQuestion(InAServer, Base):
     accepted_answer_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When `accepted_answer_id` was last set (None for answers accepted before it was kept).
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class QaAnswer(InAServer, Base):
@@ -168,6 +171,21 @@ class QaMessageLink(InAServer, Base):
     saved_by_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     channel_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QaVote(InAServer, Base):
+    """A member's 👍 on an answer: one per member and answer, deleted with the answer."""
+
+    __tablename__ = "qa_votes"
+    __table_args__ = (
+        UniqueConstraint("answer_id", "voter_id", name="uq_qa_votes_answer_voter"),
+        Index("ix_qa_votes_guild_created", "guild_id", "created_at"),
+        Index("ix_qa_votes_voter", "voter_id"),
+    )
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("qa_answers.id", ondelete="CASCADE"))
+    voter_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

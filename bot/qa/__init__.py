@@ -2,9 +2,10 @@
 
 The Discord side imports what it needs from here; the modules below are split by use case:
 model (plain data), validation (rules for member text), store (what the use cases share),
-posting, saving (from chat messages), finding, privacy, settings, stats (the numbers operators
-watch), and service (`QaService`, all of them together); fts writes the same searches as SQLite FTS5
-expressions, for the benchmark.
+posting, saving (from chat messages), finding, privacy, recognition (votes, points,
+leaderboard, profiles), settings, stats (the numbers operators and members watch), and service
+(`QaService`, all of them together); fts writes the same searches as SQLite FTS5 expressions,
+for the benchmark.
 """
 
 from bot.core.actor import Actor
@@ -18,11 +19,24 @@ from bot.qa.model import (
     Question,
     QuestionHit,
     QuestionList,
+    Recount,
     SearchPage,
     Status,
 )
+from bot.qa.recognition import (
+    ACCEPTED_POINTS,
+    LEADERBOARD_SIZE,
+    PERIODS,
+    VOTE_POINTS,
+    Leaderboard,
+    Period,
+    Profile,
+    Standing,
+    Vote,
+)
 from bot.qa.saving import ChatMessage, Prefill, prefill
 from bot.qa.service import QaService
+from bot.qa.stats import Community
 from bot.qa.validation import (
     ANSWER_MAX,
     DETAILS_MAX,
@@ -36,26 +50,37 @@ from bot.qa.validation import (
 )
 
 __all__ = [
+    "ACCEPTED_POINTS",
     "ANSWER_MAX",
     "DETAILS_MAX",
     "FTS_WEIGHTS",
+    "LEADERBOARD_SIZE",
+    "PERIODS",
     "TAG_MAX_CHARS",
     "TITLE_MAX",
     "TITLE_MIN",
+    "VOTE_POINTS",
     "Actor",
     "Answer",
     "ChatMessage",
+    "Community",
     "Draft",
     "ForgetMode",
     "ForgetReport",
+    "Leaderboard",
+    "Period",
     "Posted",
     "Prefill",
+    "Profile",
     "QaService",
     "Question",
     "QuestionHit",
     "QuestionList",
+    "Recount",
     "SearchPage",
+    "Standing",
     "Status",
+    "Vote",
     "make_draft",
     "may_change",
     "parse_ref",

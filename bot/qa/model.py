@@ -115,12 +115,24 @@ class Removed:
 
 
 @dataclass(frozen=True, slots=True)
+class Recount:
+    """An answer's number of 👍 now, and its notice (channel id, message id) that shows it."""
+
+    answer_id: int
+    votes: int
+    channel_id: int
+    notice_message_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetReport:
     """What forgetting a member changed, so their Discord messages can follow."""
 
     mode: ForgetMode
     questions: int = 0
     answers: int = 0
+    votes: int = 0  # 👍 the member had given, taken back
+    recounted: tuple[Recount, ...] = ()  # notices of the answers those votes were on
     deleted: tuple[Question, ...] = ()  # question messages to delete
     changed: tuple[Question, ...] = ()  # question messages to redraw
     deleted_notices: tuple[tuple[int, int], ...] = ()  # (channel id, message id)

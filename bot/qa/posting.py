@@ -108,6 +108,7 @@ class Posting(QaStore):
             if answer is None or answer.question_id != question_id:
                 raise NotFound(f"Question #{question_id} has no answer #{answer_id}.")
             row.accepted_answer_id = answer_id
+            row.accepted_at = self._clock()
             await session.flush()
             _, question = await self._load(session, guild_id, question_id)
             return Posted(question, to_answer(answer, answer_id))
@@ -173,7 +174,7 @@ class Posting(QaStore):
             row, answer, question_row = await self._load_answer(session, guild_id, answer_id)
             require_change(actor, row.author_id, OWN_ANSWERS)
             if question_row.accepted_answer_id == answer_id:
-                question_row.accepted_answer_id = None
+                question_row.accepted_answer_id = question_row.accepted_at = None
             await session.delete(row)
             await session.flush()
             await self._reindex(session, [row.question_id])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import QaAnswer, QaMessageLink, QaQuestion
-from bot.qa.model import ForgetMode, ForgetReport
+from bot.core.values import rowcount
+from bot.db.models import QaAnswer, QaMessageLink, QaQuestion, QaVote
+from bot.qa.model import ForgetMode, ForgetReport, Recount
 from bot.qa.store import QaStore, notice_of
 
 
@@ -37,8 +40,8 @@ class Privacy(QaStore):
         await self._db.checkpoint()
 
     async def forget(self, user_id: int, mode: ForgetMode) -> ForgetReport:
-        """Delete, or detach from the member, everything they wrote in every server (then
-        `wipe_traces` takes the deleted words off the disk).
+        """Delete, or detach from the member, everything they wrote in every server, and take
+        back their votes (then `wipe_traces` takes the deleted words off the disk).
         """
         async with self._db.unit_of_work() as session:
             own_ids = list(
@@ -61,7 +64,15 @@ class Privacy(QaStore):
                 )
                 or 0
             )
-            counted = ForgetReport(mode, len(own_ids), answer_count)
+            voted = list(
+                (
+                    await session.scalars(
+                        select(QaVote.answer_id).where(QaVote.voter_id == user_id)
+                    )
+                ).all()
+            )
+            taken_back = await session.execute(delete(QaVote).where(QaVote.voter_id == user_id))
+            counted = ForgetReport(mode, len(own_ids), answer_count, votes=rowcount(taken_back))
             await session.execute(  # what they saved from others' messages stays, unattributed
                 update(QaMessageLink)
                 .where(QaMessageLink.saved_by_id == user_id)
@@ -89,13 +100,18 @@ class Privacy(QaStore):
                 )
                 changed = await self._by_ids(session, own_ids)
                 notices = await self._notices(session, QaAnswer.id.in_(notice_ids))
-                return replace(counted, changed=tuple(changed), changed_notices=tuple(notices))
+                return replace(
+                    counted,
+                    changed=tuple(changed),
+                    changed_notices=tuple(notices),
+                    recounted=await recount(session, voted),
+                )
             gone_notices = [notice_of(p) for p in await self._notices(session, touched)]
             mine_answers = select(QaAnswer.id).where(QaAnswer.author_id == user_id)
             await session.execute(
                 update(QaQuestion)
                 .where(QaQuestion.accepted_answer_id.in_(mine_answers))
-                .values(accepted_answer_id=None)
+                .values(accepted_answer_id=None, accepted_at=None)
             )
             await session.execute(delete(QaAnswer).where(touched))
             await session.execute(delete(QaQuestion).where(QaQuestion.id.in_(own_ids)))
@@ -107,4 +123,30 @@ class Privacy(QaStore):
                 deleted=tuple(own),
                 changed=tuple(changed),
                 deleted_notices=tuple(gone_notices),
+                recounted=await recount(session, voted),
             )
+
+
+async def recount(session: AsyncSession, answer_ids: Sequence[int]) -> tuple[Recount, ...]:
+    """The number of 👍 of these answers as it is now, for those that still have a notice."""
+    if not answer_ids:
+        return ()
+    votes = (
+        select(func.count(QaVote.id))
+        .where(QaVote.answer_id == QaAnswer.id)
+        .correlate(QaAnswer)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(QaAnswer.id, votes, QaQuestion.channel_id, QaAnswer.notice_message_id)
+        .join(QaQuestion, QaQuestion.id == QaAnswer.question_id)
+        .where(
+            QaAnswer.id.in_(answer_ids),
+            QaAnswer.notice_message_id.is_not(None),
+            QaQuestion.channel_id.is_not(None),
+        )
+    )
+    return tuple(
+        Recount(int(answer_id), int(count), int(channel), int(notice))
+        for answer_id, count, channel, notice in rows.all()
+    )

@@ -25,6 +25,7 @@ from bot.qa.model import (
 )
 from bot.qa.posting import Posting
 from bot.qa.privacy import Privacy
+from bot.qa.recognition import Recognition
 from bot.qa.saving import Saving
 from bot.qa.settings import Settings
 from bot.qa.stats import QaHealth, Stats
@@ -55,11 +56,12 @@ __all__ = [
 ]
 
 
-class QaService(Posting, Saving, Finding, Privacy, Settings, Stats):
+class QaService(Posting, Saving, Finding, Privacy, Recognition, Settings, Stats):
     """The peer Q&A of every server, stored in the database.
 
     Asking, answering, accepting, editing (`Posting`); questions and answers saved from chat
     (`Saving`); search, autocomplete, lists and similar questions (`Finding`); counting and
-    forgetting a member's text (`Privacy`); the Q&A channel and cooldowns (`Settings`); the
-    numbers operators watch (`Stats`). All share one database, clock and cooldown setting.
+    forgetting a member's text (`Privacy`); votes, points, leaderboard and profiles
+    (`Recognition`); the Q&A channel and cooldowns (`Settings`); the numbers operators and
+    members watch (`Stats`). All share one database, clock and cooldown setting.
     """

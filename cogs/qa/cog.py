@@ -58,6 +58,7 @@ from cogs.qa.question import (
     remove_message,
     submit_answer,
 )
+from cogs.qa.recognition import RecognitionCommands, VoteButton, show_votes
 
 if TYPE_CHECKING:
     from bot.client import Nexus
@@ -70,6 +71,7 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ANSWERS.button,
     AcceptButton,
     AcceptAnswer,
+    VoteButton,
     SEARCH.button,
     LISTS.button,
 )
@@ -129,6 +131,18 @@ class QA(commands.Cog, name=COG_NAME):
         await self.qa.check_answer_cooldown(guild_id, user_id)
 
     # -- /qa ---------------------------------------------------------------------------------
+
+    # -- recognition and health (cogs/qa/recognition.py) ------------------------------------
+
+    leaderboard = qa_group.command(
+        name="leaderboard", description="Who helped most: points from accepted answers and 👍"
+    )(RecognitionCommands.leaderboard)
+    profile = qa_group.command(
+        name="profile", description="A member's questions, answers, accepted answers and points"
+    )(RecognitionCommands.profile)
+    stats = qa_group.command(
+        name="stats", description="This server's Q&A health: questions, answered, response times"
+    )(RecognitionCommands.stats)
 
     @qa_group.command(name="setup", description="Choose the channel where questions are posted")
     @app_commands.describe(channel="The Q&A channel; leave empty to post where each is asked")
@@ -272,9 +286,10 @@ class QA(commands.Cog, name=COG_NAME):
     )
     async def forget_me(self, interaction: Interaction) -> None:
         questions, answers = await self.qa.written_by(interaction.user.id)
-        if questions == answers == 0:
+        votes = await self.qa.votes_by(interaction.user.id)
+        if questions == answers == votes == 0:
             await interaction.response.send_message(
-                "Nexus holds no question or answer of yours: there is nothing to forget.",
+                "Nexus holds no question, answer or vote of yours: there is nothing to forget.",
                 ephemeral=True,
             )
             return
@@ -291,6 +306,8 @@ class QA(commands.Cog, name=COG_NAME):
                         await redraw(pressed.client, question)
                     for posted in report.changed_notices:
                         await redraw_notice(pressed.client, posted)
+                    for recount in report.recounted:
+                        await show_votes(pressed.client, recount)
                     if mode == "delete":
                         await self.qa.wipe_traces()
 
@@ -310,7 +327,7 @@ class QA(commands.Cog, name=COG_NAME):
             cancelled="Nothing was changed.",
         )
         await interaction.response.send_message(
-            render.forget_prompt(questions, answers), view=confirm, ephemeral=True
+            render.forget_prompt(questions, answers, votes), view=confirm, ephemeral=True
         )
 
 

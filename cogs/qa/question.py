@@ -27,6 +27,7 @@ from cogs._kit.pager import Book
 from cogs._kit.persistent import Action
 from cogs._kit.ui import QUIET_EDIT, Form, SafeView
 from cogs.qa import render
+from cogs.qa.recognition import notice_view, vote_button
 
 log = logging.getLogger("cogs.qa")
 
@@ -153,6 +154,7 @@ async def notify_asker(
             render.answer_notice(question, answer),
             embed=render.answer_embed(question, answer),
             reference=reference,  # type: ignore[arg-type]
+            view=notice_view(answer.id, 0),
             allowed_mentions=discord.AllowedMentions(
                 everyone=False, roles=False, users=[discord.Object(asker)], replied_user=False
             ),
@@ -317,6 +319,9 @@ async def answers_message(
                     row=0,
                 )
             )
+    for answer in shown:  # 👍 for the answers of others (own answers cannot be voted for)
+        if answer.author_id != interaction.user.id:
+            view.add_item(vote_button(answer.id, row=2))
     ANSWERS.add_to(view, page, pages, qid=str(question.id))
     return embed, view
 

@@ -226,10 +226,11 @@ def answer_choice_name(answer: Answer) -> str:
     return clip(f"#{answer.id} (on #{answer.question_id}) · {flat}", CHOICE_NAME)
 
 
-def forget_prompt(questions: int, answers: int) -> str:
+def forget_prompt(questions: int, answers: int, votes: int = 0) -> str:
+    voted = f" (and gave **{votes}** 👍, which are taken back either way)" if votes else ""
     return (
         f"You wrote **{questions}** question{'s' if questions != 1 else ''} and **{answers}** "
-        f"answer{'s' if answers != 1 else ''} through Nexus, in every server we share.\n\n"
+        f"answer{'s' if answers != 1 else ''} through Nexus, in every server we share{voted}.\n\n"
         "• **Delete everything**: your questions (with every answer they got) and your "
         "answers are removed for good.\n"
         "• **Anonymise**: the text stays for others to learn from, shown as written by "
@@ -244,9 +245,10 @@ def forget_done(report: ForgetReport, backups_kept: int | None = None) -> str:
         f"{report.questions} question{'s' if report.questions != 1 else ''} and "
         f"{report.answers} answer{'s' if report.answers != 1 else ''}"
     )
+    votes = f" Your {report.votes} 👍 are taken back." if report.votes else ""
     if report.mode != "delete":
-        return f"🕶️ Done: {what} anonymised."
-    done = f"🗑️ Done: {what} deleted."
+        return f"🕶️ Done: {what} anonymised.{votes}"
+    done = f"🗑️ Done: {what} deleted.{votes}"
     if backups_kept is None:
         return done
     return f"{done} {backups_note(backups_kept)}"

@@ -14,6 +14,7 @@ the long mode.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any
@@ -22,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.qa import ACCEPTED_POINTS, VOTE_POINTS
 from localdiscord.emulator import FakeDiscord
 from localdiscord.emulator.limits import walk_components
 from tests.figures import report
@@ -32,7 +34,7 @@ from tests.hardening.test_permissions import (
     registered_commands,
 )
 from tests.harness import Harness, pings_nobody_but_an_asker
-from tests.qa.test_qa import relax_cooldowns
+from tests.qa.test_qa import answer_by_button, question_messages, relax_cooldowns
 
 JSON = dict[str, Any]
 EXAMPLES = int(os.environ.get("NEXUS_FUZZ_EXAMPLES", "250"))
@@ -354,3 +356,93 @@ async def test_hostile_text_then_every_button(
 
     assert_quiet(fake, caplog, sent_before, f"/{path} {option['name']}={text!r} then its buttons")
     report("fuzz", button_examples=1, buttons_used=used)
+
+
+# -- votes and recognition, in any order -------------------------------------------------------
+
+MEMBERS = ["owner", "admin", "moderator", "member", "member2"]
+PERIODS = ["week", "month", "all"]
+
+
+def vote_notices(fake: FakeDiscord) -> dict[int, JSON]:
+    """answer id -> the notice carrying its 👍, as it is now."""
+    found = {}
+    for message in stored(fake):
+        for component in walk_components(message.get("components") or []):
+            custom_id = str(component.get("custom_id") or "")
+            if custom_id.startswith("qa:vote:"):
+                found[int(custom_id.rsplit(":", 1)[1])] = message
+    return found
+
+
+def shown_votes(message: JSON, answer_id: int) -> int:
+    button = next(
+        c
+        for c in walk_components(message["components"])
+        if c.get("custom_id") == f"qa:vote:{answer_id}"
+    )
+    return int(str(button["label"]).rsplit("· ", 1)[1])
+
+
+@pytest.mark.timeout(max(60, EXAMPLES // 4))
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 10))
+@given(data=st.data())
+async def test_votes_and_recognition_in_any_order(
+    nexus: Harness, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    """👍 pressed by anyone in any order, with /qa leaderboard, profile and stats between: a
+    press moves the count by exactly one (never on one's own answer), every notice shows what
+    is stored, and a profile's points are its accepted answers and votes."""
+    fake, qa = nexus.fake, nexus.bot.services.qa
+    await base_values(nexus)
+    if len(vote_notices(fake)) < 2:  # a second answer, by another member
+        relax_cooldowns(nexus.bot)
+        title = question_messages(fake)[0]["embeds"][0]["title"]
+        qid = int(title.split("#", 1)[1].split(" ", 1)[0])
+        await answer_by_button(fake, qid, "Or keyset pagination.", user="admin")
+    sent_before = len(fake.all_sent_messages())
+    used = 0
+    for _ in range(data.draw(st.integers(1, 8), label="steps")):
+        user = data.draw(st.sampled_from(MEMBERS), label="user")
+        step = data.draw(st.sampled_from(["vote", "leaderboard", "profile", "stats"]))
+        if step == "vote":
+            notices = vote_notices(fake)
+            answer_id = data.draw(st.sampled_from(sorted(notices)), label="answer")
+            author = (await qa.get_answer(fake.guild_id, answer_id)).author_id
+            before = (await qa.vote_counts([answer_id])).get(answer_id, 0)
+            result = await fake.click(notices[answer_id], f"qa:vote:{answer_id}", user=user)
+            after = (await qa.vote_counts([answer_id])).get(answer_id, 0)
+            assert result.ephemeral
+            if author == fake.users[user]:
+                assert "your own answer" in (result.content or "")
+                assert after == before
+            else:
+                assert abs(after - before) == 1
+                assert ("Thanks!" in (result.content or "")) == (after > before)
+        elif step == "leaderboard":
+            period = data.draw(st.sampled_from(PERIODS), label="period")
+            result = await fake.slash("qa leaderboard", {"period": period}, user=user)
+        elif step == "profile":
+            member = data.draw(st.sampled_from(MEMBERS), label="member")
+            result = await fake.slash("qa profile", {"member": member}, user=user)
+            profile = await qa.profile(fake.guild_id, fake.users[member])
+            if not profile.empty:
+                points = profile.accepted * ACCEPTED_POINTS + profile.votes * VOTE_POINTS
+                assert result.embeds[0]["fields"][-1]["value"].startswith(f"**{points}**")
+        else:
+            result = await fake.slash("qa stats", user=user)
+        assert result.errors == [], f"{step} by {user}: {result.errors}"
+        used += 1
+
+    async def notices_agree() -> bool:
+        notices = vote_notices(fake)
+        counts = await qa.vote_counts(sorted(notices))
+        return all(shown_votes(m, a) == counts.get(a, 0) for a, m in notices.items())
+
+    for _ in range(50):  # a notice is redrawn just after its click is answered
+        if await notices_agree():
+            break
+        await asyncio.sleep(0.05)
+    assert await notices_agree(), "every notice shows the votes stored"
+    assert_quiet(fake, caplog, sent_before, "votes and recognition commands")
+    report("fuzz", recognition_steps=used)

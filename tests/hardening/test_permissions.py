@@ -27,6 +27,7 @@ MANAGE_SERVER = frozenset({"owner", "admin"})
 # author); moderators have Manage Messages, admins Administrator, the owner owns the server.
 QUESTION_AUTHOR_OR_MOD = frozenset({"owner", "admin", "moderator", "member"})
 ANSWER_AUTHOR_OR_MOD = frozenset({"owner", "admin", "moderator", "member2"})
+NOT_THE_ANSWER_AUTHOR = EVERYONE - {"member2"}  # a 👍 is for the answers of others
 
 # The one table of restricted actions: command path (or "button " + a custom_id prefix, or
 # "message " + a message context menu's name) -> who may.
@@ -45,12 +46,13 @@ RESTRICTED: dict[str, frozenset[str]] = {
     "spec setup": MANAGE_SERVER,
     "spec delete": MANAGE_SERVER,  # or the editor role, as import
     "button qa:accept": QUESTION_AUTHOR_OR_MOD,
+    "button qa:vote": NOT_THE_ANSWER_AUTHOR,
 }
 
 # A refusal is ephemeral and says why; these are the phrases Nexus uses for "not you".
 REFUSAL = re.compile(
     r"You need the \*\*|Only members with|Only the member who asked|your own (questions|answers)"
-    r"|Only members with the <@&"
+    r"|Only members with the <@&|vote for your own answer"
 )
 
 # Values for options that have no autocomplete (the others take the bot's first suggestion).
@@ -152,7 +154,9 @@ async def test_every_command_times_every_member(nexus: Harness) -> None:
     fake = nexus.fake
     qid, aid = await a_world_with_content(nexus)
     commands = registered_commands(fake)
-    assert set(RESTRICTED) - {"button qa:accept"} <= set(commands), "the table names real commands"
+    buttons = {path for path in RESTRICTED if path.startswith("button ")}
+    assert set(RESTRICTED) - buttons <= set(commands), "the table names real commands"
+    assert {"qa leaderboard", "qa profile", "qa stats"} <= set(commands), "open to everyone"
 
     mismatches: list[str] = []
     tried = 0
@@ -231,7 +235,7 @@ async def test_persistent_buttons_times_every_member(nexus: Harness) -> None:
 
     mismatches: list[str] = []
     clicked: set[str] = set()
-    clicks = accept_clicks = 0
+    clicks = accept_clicks = vote_clicks = 0
     for channel in ("general", "qa"):
         for message in fake.channel_messages(channel):
             if message["flags"] & 64:
@@ -248,6 +252,7 @@ async def test_persistent_buttons_times_every_member(nexus: Harness) -> None:
                         continue  # an earlier click turned the page or removed the message
                     clicks += 1
                     accept_clicks += custom_id == f"qa:accept:{qid}"
+                    vote_clicks += custom_id.startswith("qa:vote:")
                     result = await fake.click(current, custom_id, user=user)
                     assert result.errors == [], f"{custom_id} by {user}: {result.errors}"
                     if refused(result) == (user in allowed):
@@ -257,6 +262,7 @@ async def test_persistent_buttons_times_every_member(nexus: Harness) -> None:
     assert len(clicked) >= 6, f"buttons of several kinds were clicked: {clicked}"
     assert clicks >= len(clicked) + len(EVERYONE)
     assert accept_clicks == len(EVERYONE), "the accept button was tried by every member"
+    assert vote_clicks == len(EVERYONE), "the 👍 on the answer was tried by every member"
     report("permissions", button_kinds=len(clicked), button_clicks=clicks)
 
 
