@@ -4,6 +4,7 @@ forget-me, and a server's Q&A health."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -251,3 +252,15 @@ async def test_health_of_a_server_over_a_window(qa: QaService, clock: Clock) -> 
     assert (await qa.community(OTHER_GUILD, timedelta(days=7))).asked == 1
     empty = await qa.community(GUILD + OTHER_GUILD, timedelta(days=7))  # nothing asked there
     assert (empty.asked, empty.answered_share, empty.median_first_answer) == (0, None, None)
+
+
+async def test_clicks_at_once_are_taken_in_turn(qa: QaService, clock: Clock) -> None:
+    aid = await answered(qa, clock)
+    voters = [Actor(500 + i) for i in range(6)]
+    cast = await asyncio.gather(*(qa.vote(GUILD, aid, voter) for voter in voters))
+    assert all(v.added for v in cast)
+    assert await qa.vote_counts([aid]) == {aid: len(voters)}
+    # One member pressing twice at once: one press casts, the other takes it back.
+    twice = await asyncio.gather(qa.vote(GUILD, aid, ASKER), qa.vote(GUILD, aid, ASKER))
+    assert sorted(v.added for v in twice) == [False, True]
+    assert await qa.vote_counts([aid]) == {aid: len(voters)}

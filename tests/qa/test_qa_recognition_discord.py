@@ -25,6 +25,7 @@ from tests.qa.test_qa import (
     posted_id,
     question_message,
     question_messages,
+    relax_cooldowns,
     until,
 )
 from tests.qa.test_qa_service import Clock
@@ -268,3 +269,24 @@ async def test_stats_on_a_controlled_clock(nexus: Harness, clock: Clock) -> None
             "Median time to accept: **1 h 30 min**",
         ]
     )
+
+
+async def test_the_vote_button_works_after_a_restart(
+    fake: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    bot, task = await start_bot(fake, settings)
+    try:
+        relax_cooldowns(bot)
+        _, aid = await question_answered(fake, asker="member", by="member2")
+    finally:
+        await stop_bot(bot, task)
+
+    bot, task = await start_bot(fake, settings)  # a new process on the same database
+    try:
+        voted = await fake.click(notice_of(fake, aid), f"qa:vote:{aid}", user="admin")
+        assert "now has 1 vote" in (voted.content or ""), voted.content
+        await shows(fake, aid, "👍 Helpful · 1")
+    finally:
+        await stop_bot(bot, task)
+    check_after(fake, caplog)
