@@ -80,6 +80,14 @@ class Meta(commands.Cog):
                     value=clip("\n".join(lines), EMBED_FIELD_VALUE),
                     inline=False,
                 )
+        menus = self.bot.tree.get_commands(type=discord.AppCommandType.message)
+        if menus:
+            names = " · ".join(f"**{menu.name}**" for menu in menus)
+            embed.add_field(
+                name="On a message (right-click or long-press it → Apps)",
+                value=clip(names, EMBED_FIELD_VALUE),
+                inline=False,
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(

@@ -56,6 +56,9 @@ async def test_help_lists_every_command(nexus: Harness) -> None:
     text = str(result.embeds[0])
     for name in ("/concept", "/challenge", "/tips", "/search", "/about"):
         assert name in text
+    menus = result.embeds[0]["fields"][-1]
+    assert menus["name"].startswith("On a message")
+    assert menus["value"] == "**Ask as question** · **Mark as answer**"
 
 
 async def test_about_reports_health(nexus: Harness) -> None:
