@@ -132,18 +132,6 @@ class QA(commands.Cog, name=COG_NAME):
 
     # -- /qa ---------------------------------------------------------------------------------
 
-    # -- recognition and health (cogs/qa/recognition.py) ------------------------------------
-
-    leaderboard = qa_group.command(
-        name="leaderboard", description="Who helped most: points from accepted answers and 👍"
-    )(RecognitionCommands.leaderboard)
-    profile = qa_group.command(
-        name="profile", description="A member's questions, answers, accepted answers and points"
-    )(RecognitionCommands.profile)
-    stats = qa_group.command(
-        name="stats", description="This server's Q&A health: questions, answered, response times"
-    )(RecognitionCommands.stats)
-
     @qa_group.command(name="setup", description="Choose the channel where questions are posted")
     @app_commands.describe(channel="The Q&A channel; leave empty to post where each is asked")
     async def setup(
@@ -329,6 +317,18 @@ class QA(commands.Cog, name=COG_NAME):
         await interaction.response.send_message(
             render.forget_prompt(questions, answers, votes), view=confirm, ephemeral=True
         )
+
+    # -- recognition and health (cogs/qa/recognition.py) ------------------------------------
+
+    leaderboard = qa_group.command(
+        name="leaderboard", description="Who helped most: points from accepted answers and 👍"
+    )(RecognitionCommands.leaderboard)
+    profile = qa_group.command(
+        name="profile", description="A member's questions, answers, accepted answers and points"
+    )(RecognitionCommands.profile)
+    stats = qa_group.command(
+        name="stats", description="This server's Q&A health: questions, answered, response times"
+    )(RecognitionCommands.stats)
 
 
 async def setup(bot: Nexus) -> None:
