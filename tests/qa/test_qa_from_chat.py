@@ -223,3 +223,30 @@ async def test_with_a_qa_channel_the_saved_question_and_its_notice_go_there(
     assert f"/{chat['channel_id']}/{chat['id']}" in told[0]["content"]
     assert told[0]["message_reference"]["message_id"] == posted["id"]
     assert not [m for m in fake.channel_messages("general") if pinged(m)]
+
+
+async def test_a_refused_saved_question_is_fixed_and_stays_the_authors(
+    nexus: Harness, fake: FakeDiscord
+) -> None:
+    chat = await fake.send_message(
+        "@everyone How do I tune gunicorn workers? We run 4 cores.", user="member2"
+    )
+    opened = await fake.context_menu(ASK, chat, user="member")
+    assert opened.component("qa:input:title")["value"].startswith("@everyone")
+    refused = await opened.submit_modal({})
+    assert refused.ephemeral
+    assert "@everyone" in (refused.content or "")
+    fix = await fake.click(refused, "form:fix", user="member")
+    assert fix.component("qa:input:details")["value"] == "We run 4 cores."
+    done = await fix.submit_modal({"qa:input:title": "How do I tune gunicorn workers?"})
+    qid = number_after(done.content or "", "question #")
+    stored = await qa(nexus).get(fake.guild_id, qid)
+    assert (stored.author_id, stored.title) == (
+        fake.users["member2"],
+        "How do I tune gunicorn workers?",
+    )
+    assert await qa(nexus).saved_from(fake.guild_id, qid) == (
+        fake.users["member"],
+        int(chat["channel_id"]),
+        int(chat["id"]),
+    )
