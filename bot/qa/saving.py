@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actor import Actor
@@ -293,3 +293,13 @@ class Saving(QaStore):
                 )
             ).all()
         return [to_question(row, count) for row, count in rows]
+
+    async def saved_by_count(self, user_id: int) -> int:
+        """How many questions and answers `user_id` saved from others' messages, everywhere
+        (forget-me takes their name off them).
+        """
+        async with self._db.read() as session:
+            count = await session.scalar(
+                select(func.count(QaMessageLink.id)).where(QaMessageLink.saved_by_id == user_id)
+            )
+        return int(count or 0)

@@ -275,7 +275,8 @@ class QA(commands.Cog, name=COG_NAME):
     async def forget_me(self, interaction: Interaction) -> None:
         questions, answers = await self.qa.written_by(interaction.user.id)
         votes = await self.qa.votes_by(interaction.user.id)
-        if questions == answers == votes == 0:
+        saved = await self.qa.saved_by_count(interaction.user.id)
+        if questions == answers == votes == saved == 0:
             await interaction.response.send_message(
                 "Nexus holds no question, answer or vote of yours: there is nothing to forget.",
                 ephemeral=True,
@@ -315,7 +316,7 @@ class QA(commands.Cog, name=COG_NAME):
             cancelled="Nothing was changed.",
         )
         await interaction.response.send_message(
-            render.forget_prompt(questions, answers, votes), view=confirm, ephemeral=True
+            render.forget_prompt(questions, answers, votes, saved), view=confirm, ephemeral=True
         )
 
     # -- recognition and health (cogs/qa/recognition.py) ------------------------------------

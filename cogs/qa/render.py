@@ -226,11 +226,18 @@ def answer_choice_name(answer: Answer) -> str:
     return clip(f"#{answer.id} (on #{answer.question_id}) · {flat}", CHOICE_NAME)
 
 
-def forget_prompt(questions: int, answers: int, votes: int = 0) -> str:
+def forget_prompt(questions: int, answers: int, votes: int = 0, saved: int = 0) -> str:
     voted = f" (and gave **{votes}** 👍, which are taken back either way)" if votes else ""
+    kept = (
+        f"You also saved **{saved}** message{'s' if saved != 1 else ''} of others as questions "
+        "or answers: they stay theirs, without your name.\n"
+        if saved
+        else ""
+    )
     return (
         f"You wrote **{questions}** question{'s' if questions != 1 else ''} and **{answers}** "
-        f"answer{'s' if answers != 1 else ''} through Nexus, in every server we share{voted}.\n\n"
+        f"answer{'s' if answers != 1 else ''} through Nexus, in every server we share{voted}.\n"
+        f"{kept}\n"
         "• **Delete everything**: your questions (with every answer they got) and your "
         "answers are removed for good.\n"
         "• **Anonymise**: the text stays for others to learn from, shown as written by "

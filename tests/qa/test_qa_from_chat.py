@@ -250,3 +250,23 @@ async def test_a_refused_saved_question_is_fixed_and_stays_the_authors(
         int(chat["channel_id"]),
         int(chat["id"]),
     )
+
+
+async def test_a_member_who_only_saved_messages_can_take_their_name_off_them(
+    nexus: Harness, fake: FakeDiscord
+) -> None:
+    chat = await fake.send_message("How do I vacuum SQLite online? It locks for minutes.")
+    opened = await fake.context_menu(ASK, chat, user="member2")
+    qid = number_after((await opened.submit_modal({})).content or "", "question #")
+    prompt = await fake.slash("qa forget-me", user="member2")
+    assert "You also saved **1** message of others" in (prompt.content or "")
+    done = await fake.click(prompt, "qa:forget:anonymise", user="member2")
+    assert done.content.startswith("🕶️ Done")
+    assert await qa(nexus).saved_from(fake.guild_id, qid) == (
+        None,
+        int(chat["channel_id"]),
+        int(chat["id"]),
+    )
+    assert (await qa(nexus).get(fake.guild_id, qid)).author_id == fake.users["member"]
+    nothing = await fake.slash("qa forget-me", user="member2")
+    assert "nothing to forget" in (nothing.content or "")
