@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Exists, ScalarSelect, Select, exists, func, or_, select
+from sqlalchemy import Exists, ScalarSelect, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -202,9 +202,12 @@ class QaStore:
         # messages does not (they did not act).
         link = QaMessageLink
         kind = link.answer_id.is_(None) if model is QaQuestion else link.answer_id.is_not(None)
-        linked = link.question_id if model is QaQuestion else link.answer_id
+        if model is QaQuestion:
+            this_row = and_(link.question_id == QaQuestion.id, link.answer_id.is_(None))
+        else:  # along ix_qa_message_links_question too
+            this_row = and_(link.question_id == QaAnswer.question_id, link.answer_id == QaAnswer.id)
         saved_by_other = exists().where(
-            linked == model.id, kind, or_(link.saved_by_id.is_(None), link.saved_by_id != user_id)
+            this_row, or_(link.saved_by_id.is_(None), link.saved_by_id != user_id)
         )
         written_at = await session.scalar(
             select(model.created_at)

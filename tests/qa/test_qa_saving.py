@@ -150,6 +150,21 @@ async def test_the_savers_cooldown_applies_not_the_authors(qa: QaService, clock:
         assert await session.scalar(select(func.count(QaMessageLink.id))) == 1
 
 
+async def test_the_savers_answer_cooldown_applies_not_the_authors(
+    qa: QaService, clock: Clock
+) -> None:
+    question = await qa.ask(GUILD, OTHER, DRAFT, channel_id=CHANNEL)
+    await qa.save_answer(GUILD, question.id, SAVER, chat(750), "Use acks_late.")
+    with pytest.raises(OnCooldown):
+        await qa.check_answer_cooldown(GUILD, SAVER.user_id)
+    with pytest.raises(OnCooldown):
+        await qa.answer(GUILD, question.id, SAVER, "And retry less.")
+    await qa.check_answer_cooldown(GUILD, AUTHOR.user_id)  # credited, but did not act
+    await qa.answer(GUILD, question.id, AUTHOR, "Thanks, and retry less.")
+    with pytest.raises(OnCooldown):  # their own answer counts, as always
+        await qa.check_answer_cooldown(GUILD, AUTHOR.user_id)
+
+
 async def test_a_question_is_found_by_its_message_or_thread(qa: QaService) -> None:
     question = await qa.ask(GUILD, OTHER, DRAFT, channel_id=CHANNEL)
     await qa.attach_message(question.id, CHANNEL, 900)
