@@ -391,11 +391,18 @@ class LearningsService:
         """`lookup`, and when no name is clearly meant, the learnings whose text covers the
         words too (after the close names): `/concept error handling`.
         """
-        result = self.lookup(query, kind)
+        return await self.widen(self.lookup(query, kind), kind)
+
+    async def widen(self, result: LookupResult, kind: str) -> LookupResult:
+        """A `lookup` that named nothing clearly, with the learnings whose text covers the
+        words added after the close names (unchanged when it found one, or a name of another
+        kind).
+        """
         if isinstance(result, Found) or (
             isinstance(result, Suggestions) and result.elsewhere is not None
         ):
             return result
+        query = result.query
         named = result.candidates if isinstance(result, Suggestions) else ()
         covering = [e for e in await self.covering(query, kind) if e not in named]
         candidates = (*named, *covering)[:CANDIDATES]

@@ -48,15 +48,19 @@ class Learnings(commands.Cog):
         return self.bot.services.learnings
 
     async def _answer(self, interaction: Interaction, query: str, kind: str) -> None:
-        result = await self.learnings.find(query, kind)
+        result = self.learnings.lookup(query, kind)  # from memory, at once
         if isinstance(result, Found):
             embed, view = entry_message(self.learnings, result.entry, 1)
             await interaction.response.send_message(embed=embed, view=view)
-        elif isinstance(result, Suggestions):
+            return
+        # Nothing named clearly: what covers the words comes from the database, so the
+        # (private) answer is deferred when the database is too busy to answer in time.
+        result = await in_time(interaction, self.learnings.widen(result, kind), ephemeral=True)
+        if isinstance(result, Suggestions):
             embed, view = suggestions_message(result)
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            await respond(interaction, embed=embed, view=view, ephemeral=True)
         else:
-            await interaction.response.send_message(render.not_found(query, kind), ephemeral=True)
+            await respond(interaction, content=render.not_found(query, kind), ephemeral=True)
 
     @app_commands.command(
         name="concept", description="Explain a backend concept, e.g. jwt, n+1, celery beat"

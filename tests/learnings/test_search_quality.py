@@ -8,8 +8,10 @@ search-quality` prints the same figures beside the plain full-text ranking.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +110,28 @@ async def test_snippets_keep_identifiers_and_come_from_the_text(tmp_path: Path) 
     entry = next(e for e in check_content(CONTENT).learnings if e.slug == top.slug)
     shown = top.snippet.replace("**", "").replace("\\", "").strip("…").split("…")[0].strip()
     assert shown[:40] in " ".join(entry.body.split()), "from the body, not the list of aliases"
+
+
+async def test_a_lookup_miss_slower_than_discord_allows_is_deferred_then_answered(
+    learners: tuple[Harness, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load, what covers a lookup (a database search) may take seconds: the private
+    answer is deferred before the 3 s are up, then given. A name found in memory is answered
+    at once."""
+    from bot.learnings.service import LearningsService
+
+    fake = learners[0].fake
+    covering = LearningsService.covering
+
+    async def slow_covering(self: LearningsService, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(3.2)
+        return await covering(self, *args, **kwargs)
+
+    monkeypatch.setattr(LearningsService, "covering", slow_covering)
+    late = await fake.slash("concept", {"name": "error handling"})
+    assert late.errors == []
+    assert late.type == 5  # deferred
+    assert late.ephemeral
+    assert "Celery retries and error handling" in late.embeds[0]["description"]
+    found = await fake.slash("concept", {"name": "celery"})
+    assert found.type == 4, "found in memory: answered at once, no database"
