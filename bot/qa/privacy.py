@@ -73,6 +73,15 @@ class Privacy(QaStore):
             )
             taken_back = await session.execute(delete(QaVote).where(QaVote.voter_id == user_id))
             counted = ForgetReport(mode, len(own_ids), answer_count, votes=rowcount(taken_back))
+            saved = (
+                await session.execute(
+                    select(QaMessageLink.question_id, QaMessageLink.answer_id).where(
+                        QaMessageLink.saved_by_id == user_id
+                    )
+                )
+            ).all()
+            saved_questions = [q for q, a in saved if a is None]  # redrawn without their name
+            saved_answers = [a for _, a in saved if a is not None]
             await session.execute(  # what they saved from others' messages stays, unattributed
                 update(QaMessageLink)
                 .where(QaMessageLink.saved_by_id == user_id)
@@ -98,8 +107,10 @@ class Privacy(QaStore):
                 await session.execute(
                     update(QaAnswer).where(QaAnswer.author_id == user_id).values(author_id=None)
                 )
-                changed = await self._by_ids(session, own_ids)
-                notices = await self._notices(session, QaAnswer.id.in_(notice_ids))
+                changed = await self._by_ids(session, _once([*own_ids, *saved_questions]))
+                notices = await self._notices(
+                    session, QaAnswer.id.in_(_once([*notice_ids, *saved_answers]))
+                )
                 return replace(
                     counted,
                     changed=tuple(changed),
@@ -117,14 +128,22 @@ class Privacy(QaStore):
             await session.execute(delete(QaQuestion).where(QaQuestion.id.in_(own_ids)))
             others = [i for i in answered_ids if i not in set(own_ids)]
             await self._reindex(session, [*own_ids, *others])
-            changed = await self._by_ids(session, others)
+            kept = [q for q in saved_questions if q not in set(own_ids)]
+            changed = await self._by_ids(session, _once([*others, *kept]))
+            notices = await self._notices(session, QaAnswer.id.in_(saved_answers))
             return replace(
                 counted,
                 deleted=tuple(own),
                 changed=tuple(changed),
+                changed_notices=tuple(notices),
                 deleted_notices=tuple(gone_notices),
                 recounted=await recount(session, voted),
             )
+
+
+def _once(ids: Sequence[int]) -> list[int]:
+    """`ids` in order, each once."""
+    return list(dict.fromkeys(ids))
 
 
 async def recount(session: AsyncSession, answer_ids: Sequence[int]) -> tuple[Recount, ...]:

@@ -55,11 +55,6 @@ NOT_A_MEMBER = (
 )
 
 
-def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
-    """A link that opens a message in Discord."""
-    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
-
-
 def chat_message(message: discord.Message) -> ChatMessage:
     """The message as the Q&A keeps it; refused when no member wrote it."""
     if message.author.bot or message.webhook_id is not None or message.author.system:
@@ -108,7 +103,7 @@ async def tell_author(interaction: Interaction, question: Question, source: Chat
         reference = channel.get_partial_message(question.message_id).to_reference(
             fail_if_not_exists=False
         )
-    original = message_url(question.guild_id, source.channel_id, source.message_id)
+    original = render.message_url(question.guild_id, source.channel_id, source.message_id)
     about = f"**#{question.id} · {clip(render.safe_title(question.title), 150)}**"
     try:
         await channel.send(
@@ -196,7 +191,7 @@ async def save_answer(
     )
     await redraw(interaction.client, posted.question)
     await notify_asker(interaction.client, qa, posted.question, posted.answer)
-    original = message_url(posted.question.guild_id, source.channel_id, source.message_id)
+    original = render.message_url(posted.question.guild_id, source.channel_id, source.message_id)
     link = jump_url(posted.question)
     where = f" ({link})" if link else ""
     return (

@@ -77,7 +77,7 @@ async def post_question(
         )
     try:
         message = await channel.send(
-            embed=render.question_embed(question),
+            embed=await shown_question(interaction.client, question),
             view=question_view(question),
             reference=reference,
         )
@@ -93,6 +93,28 @@ async def post_question(
         ) from None
     await qa.attach_message(question.id, channel_id, message.id)
     return question, message.jump_url
+
+
+async def _from_chat(
+    client: discord.Client, embed: discord.Embed, question: Question, answer_id: int | None
+) -> discord.Embed:
+    qa: QaService = client.services.qa  # type: ignore[attr-defined]
+    found = await qa.saved_from(question.guild_id, question.id, answer_id)
+    if found is None:
+        return embed
+    saver, channel_id, message_id = found
+    url = render.message_url(question.guild_id, channel_id, message_id)
+    return render.from_chat(embed, url, saver)
+
+
+async def shown_question(client: discord.Client, question: Question) -> discord.Embed:
+    """The question's embed as posted: saved from chat, with a link to the message."""
+    return await _from_chat(client, render.question_embed(question), question, None)
+
+
+async def shown_answer(client: discord.Client, question: Question, answer: Answer) -> discord.Embed:
+    """An answer's embed on its notice: saved from chat, with a link to the message."""
+    return await _from_chat(client, render.answer_embed(question, answer), question, answer.id)
 
 
 def _message_of(client: discord.Client, question: Question) -> discord.PartialMessage | None:
@@ -118,7 +140,7 @@ async def redraw(client: discord.Client, question: Question) -> None:
         return
     try:
         await message.edit(
-            embed=render.question_embed(question),
+            embed=await shown_question(client, question),
             view=question_view(question),
             allowed_mentions=QUIET_EDIT,
         )
@@ -152,7 +174,7 @@ async def notify_asker(
     try:
         notice = await channel.send(
             render.answer_notice(question, answer),
-            embed=render.answer_embed(question, answer),
+            embed=await shown_answer(client, question, answer),
             reference=reference,  # type: ignore[arg-type]
             view=notice_view(answer.id, 0),
             allowed_mentions=discord.AllowedMentions(
@@ -174,7 +196,7 @@ async def redraw_notice(client: discord.Client, posted: Posted) -> None:
     try:
         await channel.get_partial_message(answer.notice_message_id).edit(
             content=render.answer_notice(question, answer),
-            embed=render.answer_embed(question, answer),
+            embed=await shown_answer(client, question, answer),
         )
     except discord.HTTPException:
         log.info("could not redraw the notice of answer %s", answer.id, exc_info=True)

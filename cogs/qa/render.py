@@ -81,6 +81,18 @@ def question_embed(question: Question) -> discord.Embed:
     return embed
 
 
+def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    """A link that opens a message in Discord."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def from_chat(embed: discord.Embed, url: str, saver: int | None) -> discord.Embed:
+    """Mark a question or answer saved from a chat message: a link to it, and who saved it."""
+    saved_by = f" · saved by {who(saver)}" if saver is not None else ""
+    embed.add_field(name="From chat", value=f"[The message]({url}){saved_by}")
+    return embed
+
+
 def answer_embed(question: Question, answer: Answer) -> discord.Embed:
     mark = "✅ Accepted answer" if answer.accepted else "💬 Answer"
     embed = discord.Embed(

@@ -80,6 +80,10 @@ async def test_a_chat_message_becomes_a_question_of_its_author(
     posted = question_message(fake, qid)
     assert field(posted, "Asked by") == f"<@{author}>"
     assert posted["message_reference"]["message_id"] == chat["id"]  # shown under the message
+    assert field(posted, "From chat") == (
+        f"[The message](https://discord.com/channels/{fake.guild_id}/{chat['channel_id']}/"
+        f"{chat['id']}) · saved by <@{saver}>"
+    )
     assert field(posted, "Tags") == "`celery`"
 
     # told once, with a link to their message: the only ping, and only them
@@ -132,6 +136,9 @@ async def test_a_chat_reply_is_marked_as_the_answer_and_credited(
     notices = [m for m in fake.channel_messages("general") if pinged(m)]
     assert [pinged(m) for m in notices] == [[str(asker)]]
     assert f"<@{author}> answered your question" in notices[0]["content"]
+    moderator = fake.users["moderator"]
+    link = f"/{reply['channel_id']}/{reply['id']}) · saved by <@{moderator}>"
+    assert field(notices[0], "From chat").endswith(link)
     assert await qa(nexus).saved_from(fake.guild_id, qid, answers[0].id) == (
         fake.users["moderator"],
         int(reply["channel_id"]),
@@ -142,6 +149,13 @@ async def test_a_chat_reply_is_marked_as_the_answer_and_credited(
     assert twice.ephemeral
     assert f"already saved as answer #{answers[0].id}" in (twice.content or "")
     assert (await qa(nexus).get(fake.guild_id, qid)).answer_count == 1
+    # its author edits it as their own; the notice keeps its link to the message
+    edit = await fake.slash("qa edit-answer", {"answer": str(answers[0].id)}, user="member2")
+    await edit.submit_modal({"qa:input:answer": "Set acks_late=True; keep tasks idempotent."})
+    notice = fake.world.find_message(int(notices[0]["id"]))
+    assert notice is not None
+    assert "keep tasks idempotent" in notice["embeds"][0]["description"]
+    assert field(notice, "From chat").endswith(link)
     # the asker may accept it like any answer
     accept = await fake.click(question_message(fake, qid), f"qa:accept:{qid}", user="member")
     assert f"qa:accept:{qid}:{answers[0].id}" in accept.custom_ids()
@@ -258,10 +272,35 @@ async def test_a_member_who_only_saved_messages_can_take_their_name_off_them(
     chat = await fake.send_message("How do I vacuum SQLite online? It locks for minutes.")
     opened = await fake.context_menu(ASK, chat, user="member2")
     qid = number_after((await opened.submit_modal({})).content or "", "question #")
+    answered = await ask(fake, "How do I size a connection pool?", user="moderator")
+    reply = await fake.send_message(
+        "Cores times two, plus spindles.", reply_to=question_message(fake, answered)
+    )
+    await fake.context_menu(MARK, reply, user="member2")
+    notice = next(m for m in fake.channel_messages("general") if " answered " in m["content"])
+    saver = f"saved by <@{fake.users['member2']}>"
+    assert field(question_message(fake, qid), "From chat").endswith(saver)
+    assert field(notice, "From chat").endswith(saver)
+
     prompt = await fake.slash("qa forget-me", user="member2")
-    assert "You also saved **1** message of others" in (prompt.content or "")
-    done = await fake.click(prompt, "qa:forget:anonymise", user="member2")
-    assert done.content.startswith("🕶️ Done")
+    assert "You also saved **2** messages of others" in (prompt.content or "")
+    done = await fake.click(prompt, "qa:forget:delete", user="member2")
+    assert done.content.startswith("🗑️ Done")
+
+    # the posts are redrawn without the saver's name; the links to the messages stay
+    def redrawn_both() -> bool:
+        again = fake.world.find_message(int(notice["id"]))
+        mentioned = field(question_message(fake, qid), "From chat") + str(again)
+        return "saved by" not in mentioned
+
+    await fake.world.wait_for(redrawn_both, "the saver's name to be taken off", 5.0)
+    link = field(question_message(fake, qid), "From chat")
+    assert link == f"[The message](https://discord.com/channels/{fake.guild_id}/" + (
+        f"{chat['channel_id']}/{chat['id']})"
+    )
+    redrawn = fake.world.find_message(int(notice["id"]))
+    assert redrawn is not None
+    assert "saved by" not in field(redrawn, "From chat")
     assert await qa(nexus).saved_from(fake.guild_id, qid) == (
         None,
         int(chat["channel_id"]),
