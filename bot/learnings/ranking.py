@@ -14,6 +14,7 @@ Full-text search alone ranks by every word, so in "how do I stop n+1 queries in 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -38,41 +39,58 @@ def vocabulary(entries: Iterable[Learning]) -> frozenset[str]:
     return frozenset(words)
 
 
-def _name_words(name: str) -> list[str]:
-    return [stem(w) for w in NAME_SPLIT_RE.split(fold(name)) if w and w not in STOPWORDS]
+@lru_cache(maxsize=8192)
+def _name_words(name: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in NAME_SPLIT_RE.split(fold(name)) if w and w not in STOPWORDS)
 
 
+@lru_cache(maxsize=65536)
 def _matches(term: str, word: str) -> bool:
     if term == word:
         return True
     return len(term) >= 5 and len(word) >= 5 and fuzz.ratio(term, word) >= 85
 
 
-def name_score(entry: Learning, understood: Understood) -> float:
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """A question's terms, stemmed once for every candidate: per asked term the words that
+    count for it, and every word (context and alternatives included).
+    """
+
+    asked: tuple[tuple[str, ...], ...]
+    every: tuple[str, ...]
+
+    @classmethod
+    def of(cls, understood: Understood) -> _Asked:
+        groups = [
+            (term.context, tuple(stem(p) for w in term.words for p in NAME_SPLIT_RE.split(w) if p))
+            for term in understood.terms
+        ]
+        asked = tuple(words for context, words in groups if not context)
+        return cls(asked, tuple(dict.fromkeys(w for _, words in groups for w in words)))
+
+
+def name_score(entry: Learning, asked: _Asked) -> float:
     """How well one of the entry's names says what the question asks (0-1).
 
     A name scores by the share of its words the question holds (an alias "n+1 queries" is
     wholly in "how do I stop n+1 queries"), times how much of the question it covers (a term
     is covered when the name holds it or a word meaning the same; context does not count).
     """
-    groups = [
-        (term.context, [stem(p) for w in term.words for p in NAME_SPLIT_RE.split(w) if p])
-        for term in understood.terms
-    ]
-    asked = [words for context, words in groups if not context]
-    every = [w for _, words in groups for w in words]
-    if not asked:
+    if not asked.asked:
         return 0.0
     best = 0.0
     for name in (*entry.names, entry.slug.replace("-", " ")):
         words = _name_words(name)
         if not words:
             continue
-        held = sum(1 for w in words if any(_matches(t, w) for t in every))
+        held = sum(1 for w in words if any(_matches(t, w) for t in asked.every))
         if not held:
             continue
-        covered = sum(1 for group in asked if any(_matches(t, w) for t in group for w in words))
-        best = max(best, (held / len(words)) * (0.5 + 0.5 * covered / len(asked)))
+        covered = sum(
+            1 for group in asked.asked if any(_matches(t, w) for t in group for w in words)
+        )
+        best = max(best, (held / len(words)) * (0.5 + 0.5 * covered / len(asked.asked)))
     return best
 
 
@@ -83,18 +101,13 @@ def text_words(entry: Learning) -> frozenset[str]:
     return frozenset(stem(w) for w in NAME_SPLIT_RE.split(fold(text)) if w)
 
 
-def text_score(entry: Learning, understood: Understood) -> float:
+def text_score(entry: Learning, asked: _Asked) -> float:
     """The share of what the question asks that the entry's text holds (0-1)."""
-    asked = [term for term in understood.terms if not term.context]
-    if not asked:
+    if not asked.asked:
         return 0.0
     words = text_words(entry)
-    held = sum(
-        1
-        for term in asked
-        if any(stem(p) in words for w in term.words for p in NAME_SPLIT_RE.split(w) if p)
-    )
-    return held / len(asked)
+    held = sum(1 for group in asked.asked if any(w in words for w in group))
+    return held / len(asked.asked)
 
 
 def rerank(
@@ -103,15 +116,16 @@ def rerank(
     """The candidates (each with its bm25 score: lower is better) best first."""
     if not candidates:
         return []
+    asked = _Asked.of(understood)
     strengths = [-score for _, score in candidates]
     top = max(strengths) or 1.0
     ranked = []
     for (entry, _), strength in zip(candidates, strengths, strict=True):
         text = strength / top if top > 0 else 0.0
         score = (
-            NAME_WEIGHT * name_score(entry, understood)
+            NAME_WEIGHT * name_score(entry, asked)
             + INDEX_WEIGHT * text
-            + COVER_WEIGHT * text_score(entry, understood)
+            + COVER_WEIGHT * text_score(entry, asked)
             + KIND_BONUS.get(entry.kind, 0.0)
         )
         ranked.append((entry, score))

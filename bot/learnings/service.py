@@ -453,28 +453,42 @@ class LearningsService:
         """
         require_search_words(self._db.search.has_terms, query)
         understood = understand(query, self._known, self._sorted_known)
+        index = self._db.search.entries
         async with self._db.read() as session:
-            found = await self._db.search.entries.search(
-                session, understood.text(), kinds=kinds, limit=RERANK_WINDOW, any_term=True
+            found = await index.search(
+                session,
+                understood.text(),
+                kinds=kinds,
+                limit=RERANK_WINDOW,
+                any_term=True,
+                snippets=False,  # for the page shown only, once ordered
             )
             ids = [hit.id for hit in found.hits]
             rows = (
                 await session.execute(select(Entry.id, Entry.slug).where(Entry.id.in_(ids)))
             ).all()
-        slugs = {row.id: row.slug for row in rows}
-        snippets: dict[str, str] = {}
-        candidates: list[tuple[Learning, float]] = []
-        for hit in found.hits:
-            entry = self._by_slug.get(slugs.get(hit.id, ""))
-            if entry is not None:
-                candidates.append((entry, hit.score))
-                snippets[entry.slug] = snippet_markdown(
-                    hit.snippet, (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE)
-                )
-        ranked = rerank(candidates, understood)
-        pages, page = paginate(len(ranked), per_page, page)
+            slugs = {row.id: row.slug for row in rows}
+            ids_of: dict[str, int] = {}
+            candidates: list[tuple[Learning, float]] = []
+            for hit in found.hits:
+                entry = self._by_slug.get(slugs.get(hit.id, ""))
+                if entry is not None:
+                    candidates.append((entry, hit.score))
+                    ids_of[entry.slug] = hit.id
+            ranked = rerank(candidates, understood)
+            pages, page = paginate(len(ranked), per_page, page)
+            shown = page_of(ranked, per_page, page)
+            snippets = await index.snippets(
+                session, understood.text(), [ids_of[e.slug] for e, _ in shown], any_term=True
+            )
         hits = tuple(
-            SearchHit(e.slug, e.kind, e.title, snippets[e.slug], score)
-            for e, score in page_of(ranked, per_page, page)
+            SearchHit(
+                e.slug,
+                e.kind,
+                e.title,
+                snippet_markdown(snippets.get(ids_of[e.slug], ""), MARKS),
+                score,
+            )
+            for e, score in shown
         )
         return SearchPage(shown_query(query), hits, len(ranked), page, pages)

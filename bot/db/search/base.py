@@ -117,6 +117,7 @@ class EntryPage:
     kinds: Sequence[str] | None
     limit: int
     offset: int
+    snippets: bool = True  # without: ids and scores only (snippets later, for those shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,12 +209,14 @@ class EntryIndex(TextIndex[EntryText]):
         offset: int = 0,
         any_term: bool = False,
         every_term_only: bool = False,
+        snippets: bool = True,
     ) -> Hits:
         """Learnings (of `kinds`, when given) holding every word of `query`, or, when none
         does, any of them; best first, `limit` of them from `offset`, with snippets. With
-        `any_term`, any of them at once; with `every_term_only`, every word or nothing.
+        `any_term`, any of them at once; with `every_term_only`, every word or nothing. Without
+        `snippets`, the hits carry none (see `snippets`).
         """
-        page = EntryPage(kinds, limit, offset)
+        page = EntryPage(kinds, limit, offset, snippets)
         if any_term or every_term_only:
             match = self.match(query, any_term=any_term)
             return Hits((), 0) if match is None else await self._page(session, match, page)
@@ -224,6 +227,21 @@ class EntryIndex(TextIndex[EntryText]):
     @abstractmethod
     async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
         """How many learnings `match` finds, and `page` of them, best first, with snippets."""
+
+    async def snippets(
+        self, session: AsyncSession, query: str, ids: Sequence[int], *, any_term: bool = False
+    ) -> dict[int, str]:
+        """The snippets of the learnings `ids` for `query` (read as `search` reads it)."""
+        match = self.match(query, any_term=any_term)
+        if match is None or not ids:
+            return {}
+        return await self._snippets(session, match, ids)
+
+    @abstractmethod
+    async def _snippets(
+        self, session: AsyncSession, match: str, ids: Sequence[int]
+    ) -> dict[int, str]:
+        """The snippets of the learnings `ids` that `match` finds."""
 
 
 class QuestionIndex(TextIndex[QuestionText]):

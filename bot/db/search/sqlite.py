@@ -42,6 +42,10 @@ QUESTION_WEIGHTS = "8.0, 3.0, 5.0, 1.5"  # qa_fts: title, details, tags, answers
 TITLE_WEIGHTS = "8.0, 5.0"  # qa_titles_fts: title, tags
 ENTRY_SNIPPET_TOKENS = 20
 ENTRY_SNIPPET_COLUMN = 4  # entries_fts's body
+# From the body: the title is shown above it, the aliases are a list.
+ENTRY_SNIPPET = (
+    f"snippet(entries_fts, {ENTRY_SNIPPET_COLUMN}, :open, :close, '…', {ENTRY_SNIPPET_TOKENS})"
+)
 QUESTION_SNIPPET_TOKENS = 16
 SIMILAR_COLUMNS = "{title details tags}"  # what /ask compares a draft with (not the answers)
 
@@ -183,20 +187,33 @@ class SqliteEntryIndex(FtsTables, EntryIndex):
             f"WHERE entries_fts MATCH :q{kind_filter}"
         )
         total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
+        snip = f"{ENTRY_SNIPPET} AS snip" if page.snippets else "'' AS snip"
         rows = (
             await session.execute(
                 text(
-                    # From the body: the title is shown above it, the aliases are a list.
-                    f"SELECT f.rowid AS id, snippet(entries_fts, {ENTRY_SNIPPET_COLUMN}, :open, "
-                    ":close, '…', "
-                    f"{ENTRY_SNIPPET_TOKENS}) AS snip, "
-                    f"bm25(entries_fts, {ENTRY_WEIGHTS}) AS score "
+                    f"SELECT f.rowid AS id, {snip}, bm25(entries_fts, {ENTRY_WEIGHTS}) AS score "
                     f"{base} ORDER BY score LIMIT :limit OFFSET :offset"
                 ),
                 params,
             )
         ).all()
         return Hits(tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows), int(total))
+
+    async def _snippets(
+        self, session: AsyncSession, match: str, ids: Sequence[int]
+    ) -> dict[int, str]:
+        """`snippet()` for the rows `ids` only: the costly part of a search, for those shown."""
+        names = [f":i{n}" for n in range(len(ids))]
+        params: dict[str, object] = {"q": match, "open": HIGHLIGHT_OPEN, "close": HIGHLIGHT_CLOSE}
+        params.update({f"i{n}": row_id for n, row_id in enumerate(ids)})
+        rows = await session.execute(
+            text(
+                f"SELECT rowid AS id, {ENTRY_SNIPPET} AS snip FROM entries_fts "  # noqa: S608
+                f"WHERE entries_fts MATCH :q AND rowid IN ({', '.join(names)})"
+            ),
+            params,
+        )
+        return {int(r.id): r.snip or "" for r in rows}
 
 
 def _filters(where: QuestionFilter) -> tuple[str, dict[str, object]]:
