@@ -2,8 +2,9 @@
 
 Discord sends the target message's text with the interaction, so neither needs the privileged
 message-content intent. A saved question or answer is the message author's; the member who
-saved it is recorded (and held to the cooldowns of /ask and /answer). The author of a saved
-question is told once, with a link, in the question's channel: the one ping saving sends.
+saved it is recorded (and held to the cooldowns of /ask and /answer). The author is told
+once, with a link, pinged alone: of a saved question in the question's channel, of a saved
+answer under their message (the asker hears of the answer as of any other).
 """
 
 from __future__ import annotations
@@ -194,10 +195,41 @@ async def save_answer(
     original = render.message_url(posted.question.guild_id, source.channel_id, source.message_id)
     link = jump_url(posted.question)
     where = f" ({link})" if link else ""
+    await credit_author(interaction, posted.question, posted.answer.id, source, where)
     return (
         f"✅ {render.who(source.author_id)}'s message ({original}) is saved as answer "
         f"#{posted.answer.id} to question #{question_id}{where}, credited to them."
     )
+
+
+async def credit_author(
+    interaction: Interaction, question: Question, answer_id: int, source: ChatMessage, where: str
+) -> None:
+    """Tell the author, once, under their message, that it is now their answer: pinging only
+    them (not when they saved it themselves).
+    """
+    saver = interaction.user.id
+    if source.author_id == saver:
+        return
+    channel = interaction.client.get_partial_messageable(
+        source.channel_id, guild_id=question.guild_id
+    )
+    try:
+        await channel.send(
+            f"{render.who(source.author_id)} — {render.who(saver)} saved this message as your "
+            f"answer #{answer_id} to question #{question.id}{where}. Thanks for helping!",
+            reference=channel.get_partial_message(source.message_id).to_reference(
+                fail_if_not_exists=False
+            ),
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False,
+                roles=False,
+                users=[discord.Object(source.author_id)],
+                replied_user=False,
+            ),
+        )
+    except discord.HTTPException:
+        log.info("could not credit the author of answer %s", answer_id, exc_info=True)
 
 
 class PickQuestion(OwnedView):

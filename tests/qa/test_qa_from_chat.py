@@ -132,13 +132,17 @@ async def test_a_chat_reply_is_marked_as_the_answer_and_credited(
     ]
     assert question.answer_count == 1
     assert field(question_message(fake, qid), "Answers").startswith("1 answer")
-    # the asker is told, pinged alone; the credited author and the moderator are not pinged
-    notices = [m for m in fake.channel_messages("general") if pinged(m)]
-    assert [pinged(m) for m in notices] == [[str(asker)]]
-    assert f"<@{author}> answered your question" in notices[0]["content"]
+    # the asker is told, and the credited author under their message, each pinged alone;
+    # the moderator who saved it is named, never pinged
+    notice, credit = [m for m in fake.channel_messages("general") if pinged(m)]
+    assert [pinged(m) for m in (notice, credit)] == [[str(asker)], [str(author)]]
+    assert f"<@{author}> answered your question" in notice["content"]
+    assert credit["content"].startswith(f"<@{author}> — <@{fake.users['moderator']}> saved")
+    assert f"your answer #{answers[0].id} to question #{qid}" in credit["content"]
+    assert credit["message_reference"]["message_id"] == reply["id"]
     moderator = fake.users["moderator"]
     link = f"/{reply['channel_id']}/{reply['id']}) · saved by <@{moderator}>"
-    assert field(notices[0], "From chat").endswith(link)
+    assert field(notice, "From chat").endswith(link)
     assert await qa(nexus).saved_from(fake.guild_id, qid, answers[0].id) == (
         fake.users["moderator"],
         int(reply["channel_id"]),
@@ -152,7 +156,7 @@ async def test_a_chat_reply_is_marked_as_the_answer_and_credited(
     # its author edits it as their own; the notice keeps its link to the message
     edit = await fake.slash("qa edit-answer", {"answer": str(answers[0].id)}, user="member2")
     await edit.submit_modal({"qa:input:answer": "Set acks_late=True; keep tasks idempotent."})
-    notice = fake.world.find_message(int(notices[0]["id"]))
+    notice = fake.world.find_message(int(notice["id"]))
     assert notice is not None
     assert "keep tasks idempotent" in notice["embeds"][0]["description"]
     assert field(notice, "From chat").endswith(link)
