@@ -70,7 +70,7 @@ async def nexus(
     async with running_bot(fake, settings) as harness:
         yield harness
     pinging = [m for m in fake.all_sent_messages() if not pings_nobody_but_an_asker(m)]
-    assert pinging == [], "only an answer notice may ping, and only its asker"
+    assert pinging == [], "only a notice may ping, and only the member it is about"
     assert fake.unknown_requests == [], "the bot called routes the emulator does not know"
     # An unexpected error is a bug even when the user got a polite incident id; tests that
     # provoke one on purpose clear caplog after asserting on it.

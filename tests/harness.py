@@ -47,8 +47,9 @@ def nothing_pings(message: dict[str, Any]) -> bool:
 
 
 def pings_nobody_but_an_asker(message: dict[str, Any]) -> bool:
-    """Nothing pings, except a notice to a question's asker (an answer came, or their chat
-    message was saved as their question): it pings exactly the asker it starts with."""
+    """Nothing pings, except a notice to the one member it is about (an asker told of an
+    answer; an author told their chat message was saved as their question or answer): it
+    pings exactly the member it starts with."""
     if nothing_pings(message):
         return True
     mentions = message.get("allowed_mentions") or {}
