@@ -56,6 +56,8 @@ from cogs.qa.question import (
     redraw,
     redraw_notice,
     remove_message,
+    shown_answer,
+    shown_question,
     submit_answer,
 )
 from cogs.qa.recognition import RecognitionCommands, VoteButton, show_votes
@@ -181,9 +183,9 @@ class QA(commands.Cog, name=COG_NAME):
         found, answers = await self.qa.answers(
             server(interaction, WHERE), parse_ref(question, "question")
         )
-        embeds = [render.question_embed(found)]
+        embeds = [await shown_question(interaction.client, found)]
         if answers:
-            embeds.append(render.answer_embed(found, answers[0]))
+            embeds.append(await shown_answer(interaction.client, found, answers[0]))
         await interaction.response.send_message(embeds=embeds, view=question_view(found))
 
     @qa_group.command(name="mine", description="The questions you asked here")

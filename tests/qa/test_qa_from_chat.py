@@ -160,6 +160,9 @@ async def test_a_chat_reply_is_marked_as_the_answer_and_credited(
     assert notice is not None
     assert "keep tasks idempotent" in notice["embeds"][0]["description"]
     assert field(notice, "From chat").endswith(link)
+    # /qa show links both to the chat message they came from
+    shown = await fake.slash("qa show", {"question": str(qid)}, user="member2")
+    assert field({"embeds": shown.embeds[1:]}, "From chat").endswith(link)
     # the asker may accept it like any answer
     accept = await fake.click(question_message(fake, qid), f"qa:accept:{qid}", user="member")
     assert f"qa:accept:{qid}:{answers[0].id}" in accept.custom_ids()
