@@ -95,6 +95,7 @@ async def test_a_flood_of_searches_is_refused_politely_and_others_are_served(
         flood_answered=len(answered),
         other_p50_alone_ms=round(alone_p50, 1),
         other_p50_during_flood_ms=round(during_p50, 1),
+        other_p50_ratio=round(during_p50 / alone_p50, 2),
     )
     assert len(refused) + len(answered) == FLOOD, "every search is answered or refused"
     assert len(answered) <= ACTIONS.burst + len(during), "no more than the allowance given"
