@@ -275,6 +275,27 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return _copy(args, "restore", copy)
 
 
+def cmd_spec_check(args: argparse.Namespace) -> int:
+    """Print what changes from one document to another (Markdown, for a pull request); exit 1
+    when a change is as severe as --fail-on, 2 when a document cannot be read. No bot needed.
+    """
+    from bot.errors import BadInput
+    from bot.specs.changelog import compare, markdown
+
+    documents = []
+    for name in (args.old, args.new):
+        try:
+            documents.append((Path(name).read_bytes(), Path(name).name))
+        except OSError as exc:
+            return _fail(f"cannot read {name}: {exc.strerror or exc}", 2)
+    try:
+        changelog = compare(*documents[0], *documents[1])
+    except BadInput as exc:
+        return _fail(exc.message, 2)
+    print(markdown(changelog), end="")
+    return 1 if changelog.fails(args.fail_on) else 0
+
+
 def cmd_playground(args: argparse.Namespace) -> int:
     """Try Nexus in a terminal: the real bot against the local Discord."""
     from localdiscord.playground.app import run
@@ -319,6 +340,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--offline", action="store_true", help="do not ask Discord")
     doctor.set_defaults(func=cmd_doctor)
+    spec = sub.add_parser("spec", help="API-spec tasks").add_subparsers(
+        dest="spec_command", required=True
+    )
+    compare = spec.add_parser(
+        "check", help="the changes from OLD to NEW as Markdown; exit 1 on --fail-on changes"
+    )
+    compare.add_argument("old", help="the document as it is (OpenAPI/Swagger, JSON or YAML)")
+    compare.add_argument("new", help="the document as it would become")
+    compare.add_argument(
+        "--fail-on",
+        choices=("breaking", "warning", "never"),
+        default="breaking",
+        help="exit 1 when a change is this severe or more (default: breaking)",
+    )
+    compare.set_defaults(func=cmd_spec_check)
     # backup and restore: the name, its function, its help, PATH's and --force's
     copies = (
         (
