@@ -191,7 +191,9 @@ async def save_answer(
         server(interaction, WHERE), question_id, actor(interaction), source, body
     )
     await redraw(interaction.client, posted.question)
-    await notify_asker(interaction.client, qa, posted.question, posted.answer)
+    await notify_asker(
+        interaction.client, qa, posted.question, posted.answer, saved_by=interaction.user.id
+    )
     original = render.message_url(posted.question.guild_id, source.channel_id, source.message_id)
     link = jump_url(posted.question)
     where = f" ({link})" if link else ""

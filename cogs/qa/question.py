@@ -159,9 +159,15 @@ async def remove_message(client: discord.Client, question: Question) -> None:
 
 
 async def notify_asker(
-    client: discord.Client, qa: QaService, question: Question, answer: Answer
+    client: discord.Client,
+    qa: QaService,
+    question: Question,
+    answer: Answer,
+    saved_by: int | None = None,
 ) -> None:
-    """Tell the asker, in the question's channel, pinging them and nobody else."""
+    """Tell the asker, in the question's channel, pinging them and nobody else (nobody when
+    the asker saved the answer themselves: they know).
+    """
     asker = question.author_id
     if asker is None or asker == answer.author_id or question.channel_id is None:
         return
@@ -178,7 +184,10 @@ async def notify_asker(
             reference=reference,  # type: ignore[arg-type]
             view=notice_view(answer.id, 0),
             allowed_mentions=discord.AllowedMentions(
-                everyone=False, roles=False, users=[discord.Object(asker)], replied_user=False
+                everyone=False,
+                roles=False,
+                users=[] if saved_by == asker else [discord.Object(asker)],
+                replied_user=False,
             ),
         )
     except discord.HTTPException:

@@ -316,3 +316,20 @@ async def test_a_member_who_only_saved_messages_can_take_their_name_off_them(
     assert (await qa(nexus).get(fake.guild_id, qid)).author_id == fake.users["member"]
     nothing = await fake.slash("qa forget-me", user="member2")
     assert "nothing to forget" in (nothing.content or "")
+
+
+async def test_an_asker_who_marks_the_answer_is_not_pinged_about_it(
+    nexus: Harness, fake: FakeDiscord
+) -> None:
+    qid = await ask(fake, "Why does my Celery beat schedule run twice?")
+    reply = await fake.send_message(
+        "Run exactly one beat process.", user="member2", reply_to=question_message(fake, qid)
+    )
+    done = await fake.context_menu(MARK, reply, user="member")  # the asker saves it
+    assert "credited to them" in (done.content or ""), done.content
+    notice = next(m for m in fake.channel_messages("general") if "answered your" in m["content"])
+    assert pinged(notice) == [], "the asker did it: the notice is there, without a ping"
+    credit = next(
+        m for m in fake.channel_messages("general") if "Thanks for helping" in m["content"]
+    )
+    assert pinged(credit) == [str(fake.users["member2"])], "the author is still told"
