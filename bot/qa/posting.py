@@ -24,25 +24,8 @@ class Posting(QaStore):
     ) -> Question:
         """Store a question (not yet posted: `attach_message` records where it went)."""
         async with self._db.unit_of_work() as session:
-            row = QaQuestion(
-                guild_id=guild_id,
-                author_id=actor.user_id,
-                channel_id=channel_id,
-                title=draft.title,
-                details=draft.details,
-                tags=list(draft.tags),
-                created_at=self._clock(),
-            )
-            session.add(row)
-            await session.flush()
-            await self._cooldown(
-                session,
-                QaQuestion,
-                guild_id,
-                actor.user_id,
-                self.ask_cooldown,
-                "ask",
-                written=row.id,
+            row = await self._write_question(
+                session, guild_id, actor.user_id, actor.user_id, draft, channel_id
             )
             await self._reindex(session, [row.id])
             return to_question(row, 0)
@@ -77,23 +60,8 @@ class Posting(QaStore):
         cleaned = make_answer(body)
         async with self._db.unit_of_work() as session:
             row, _ = await self._load(session, guild_id, question_id)
-            answer = QaAnswer(
-                guild_id=guild_id,
-                question_id=question_id,
-                author_id=actor.user_id,
-                body=cleaned,
-                created_at=self._clock(),
-            )
-            session.add(answer)
-            await session.flush()
-            await self._cooldown(
-                session,
-                QaAnswer,
-                guild_id,
-                actor.user_id,
-                self.answer_cooldown,
-                "answer",
-                written=answer.id,
+            answer = await self._write_answer(
+                session, guild_id, question_id, actor.user_id, actor.user_id, cleaned
             )
             await self._reindex(session, [question_id])
             _, question = await self._load(session, guild_id, question_id)

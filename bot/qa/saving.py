@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actor import Actor
 from bot.core.text import clean_text
-from bot.db.models import QaAnswer, QaMessageLink, QaQuestion
+from bot.db.models import QaMessageLink, QaQuestion
 from bot.errors import AlreadyExists, BadInput
 from bot.qa.model import Draft, Posted, Question
 from bot.qa.store import QaStore, to_answer, to_question
@@ -163,25 +163,8 @@ class Saving(QaStore):
         `attach_message` records where it went).
         """
         async with self._db.unit_of_work() as session:
-            row = QaQuestion(
-                guild_id=guild_id,
-                author_id=message.author_id,
-                channel_id=channel_id,
-                title=draft.title,
-                details=draft.details,
-                tags=list(draft.tags),
-                created_at=self._clock(),
-            )
-            session.add(row)
-            await session.flush()
-            await self._cooldown(
-                session,
-                QaQuestion,
-                guild_id,
-                saver.user_id,
-                self.ask_cooldown,
-                "ask",
-                written=row.id,
+            row = await self._write_question(
+                session, guild_id, message.author_id, saver.user_id, draft, channel_id
             )
             await self._unsaved(session, guild_id, message, None)
             session.add(self._link(guild_id, row.id, None, saver, message))
@@ -195,23 +178,8 @@ class Saving(QaStore):
         cleaned = make_answer(body)
         async with self._db.unit_of_work() as session:
             question_row, _ = await self._load(session, guild_id, question_id)
-            answer = QaAnswer(
-                guild_id=guild_id,
-                question_id=question_id,
-                author_id=message.author_id,
-                body=cleaned,
-                created_at=self._clock(),
-            )
-            session.add(answer)
-            await session.flush()
-            await self._cooldown(
-                session,
-                QaAnswer,
-                guild_id,
-                saver.user_id,
-                self.answer_cooldown,
-                "answer",
-                written=answer.id,
+            answer = await self._write_answer(
+                session, guild_id, question_id, message.author_id, saver.user_id, cleaned
             )
             await self._unsaved(session, guild_id, message, question_id)
             session.add(self._link(guild_id, question_id, answer.id, saver, message))

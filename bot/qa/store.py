@@ -21,7 +21,7 @@ from bot.db.models import QaAnswer, QaMessageLink, QaQuestion
 from bot.db.search import QuestionText
 from bot.db.types import utcnow
 from bot.errors import NotFound, OnCooldown
-from bot.qa.model import Answer, Posted, Question
+from bot.qa.model import Answer, Draft, Posted, Question
 
 ASK_COOLDOWN = timedelta(seconds=60)
 ANSWER_COOLDOWN = timedelta(seconds=20)
@@ -175,6 +175,62 @@ class QaStore:
                 session,
                 QuestionText(question_id, row.title, row.details, tuple(row.tags), tuple(bodies)),
             )
+
+    # -- writing, within the cooldowns -----------------------------------------------------
+
+    async def _write_question(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        author_id: int,
+        by: int,
+        draft: Draft,
+        channel_id: int | None,
+    ) -> QaQuestion:
+        """Add a question by `author_id`, on `by`'s ask cooldown (who asked, or saved it from
+        chat), checked after the write (see `_cooldown`). Not yet indexed.
+        """
+        row = QaQuestion(
+            guild_id=guild_id,
+            author_id=author_id,
+            channel_id=channel_id,
+            title=draft.title,
+            details=draft.details,
+            tags=list(draft.tags),
+            created_at=self._clock(),
+        )
+        session.add(row)
+        await session.flush()
+        await self._cooldown(
+            session, QaQuestion, guild_id, by, self.ask_cooldown, "ask", written=row.id
+        )
+        return row
+
+    async def _write_answer(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        question_id: int,
+        author_id: int,
+        by: int,
+        body: str,
+    ) -> QaAnswer:
+        """Add an answer by `author_id`, on `by`'s answer cooldown (who answered, or saved it
+        from chat). Not yet indexed.
+        """
+        answer = QaAnswer(
+            guild_id=guild_id,
+            question_id=question_id,
+            author_id=author_id,
+            body=body,
+            created_at=self._clock(),
+        )
+        session.add(answer)
+        await session.flush()
+        await self._cooldown(
+            session, QaAnswer, guild_id, by, self.answer_cooldown, "answer", written=answer.id
+        )
+        return answer
 
     # -- cooldowns -------------------------------------------------------------------------
 
