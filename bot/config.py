@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/nexus.db"
-SUPPORTED_DRIVERS = ("sqlite+aiosqlite",)
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
 DEFAULT_METRICS_HOST = "127.0.0.1"  # the metrics endpoint answers this machine only by default
@@ -165,14 +165,10 @@ def _database_url(raw: str) -> str:
         url = make_url(raw)
     except ArgumentError:
         raise ConfigError(
-            "DATABASE_URL", "expected a URL such as sqlite+aiosqlite:///data/nexus.db"
-        ) from None
-    if url.get_backend_name() == "postgresql":
-        raise ConfigError(
             "DATABASE_URL",
-            "PostgreSQL is not supported yet (its search and migrations are still to be "
-            "written): use SQLite, e.g. sqlite+aiosqlite:///data/nexus.db",
-        )
+            "expected a URL such as sqlite+aiosqlite:///data/nexus.db or "
+            "postgresql+asyncpg://user:password@host/nexus",
+        ) from None
     if url.drivername not in SUPPORTED_DRIVERS:
         raise ConfigError(
             "DATABASE_URL",
@@ -181,6 +177,11 @@ def _database_url(raw: str) -> str:
     if url.drivername.startswith("sqlite") and not url.database:
         raise ConfigError(
             "DATABASE_URL", "expected a SQLite file path, e.g. sqlite+aiosqlite:///data/nexus.db"
+        )
+    if url.get_backend_name() == "postgresql" and not (url.host and url.database):
+        raise ConfigError(
+            "DATABASE_URL",
+            "expected a server and a database, e.g. postgresql+asyncpg://user:password@host/nexus",
         )
     return raw
 

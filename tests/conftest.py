@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from localdiscord.emulator import FakeDiscord, patched_discord
 from tests.harness import Harness, bot_settings, pings_nobody_but_an_asker, running_bot, start_bot
+from tests.postgres import PostgresDatabases, ServerUnavailable, running
 
 pytest_plugins = ["tests.findings"]  # hardening findings, counted in the figures
 
@@ -39,10 +41,46 @@ def requests_fit_discords_document(monkeypatch: pytest.MonkeyPatch) -> Iterator[
     )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--database=postgresql`: the tests' databases on a private PostgreSQL server."""
+    parser.addoption(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("NEXUS_TEST_DATABASE", "sqlite"),
+        help="where the `db`, `database_url` and bot fixtures keep their data: a SQLite file "
+        "(default) or a database of a private PostgreSQL server, started for the run",
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    """A PostgreSQL server for the run (NEXUS_TEST_POSTGRES's, else a private one) and the
+    databases the tests take on it. Skipped only where no server binaries exist, never in CI."""
+    try:
+        with running() as url:
+            yield PostgresDatabases(url)
+    except ServerUnavailable as missing:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(missing))
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated database in a real SQLite file."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}")
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Where the test's database is: a SQLite file in its folder, or (with
+    `--database=postgresql`) a fresh migrated database on the run's PostgreSQL server."""
+    if request.config.getoption("--database") != "postgresql":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres")
+    async with databases.migrated() as url:
+        yield url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database: a real SQLite file, or a PostgreSQL database (`--database`)."""
+    database = Database(database_url)
     await database.upgrade()
     yield database
     await database.close()
@@ -56,9 +94,9 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    """Settings for the bot under test, its database in the test's folder."""
-    return bot_settings(fake, tmp_path)
+def settings(tmp_path: Path, fake: FakeDiscord, database_url: str) -> Settings:
+    """Settings for the bot under test, its database the test's (`database_url`)."""
+    return bot_settings(fake, tmp_path, database_url=database_url)
 
 
 @pytest.fixture

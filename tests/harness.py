@@ -85,15 +85,16 @@ async def stop_bot(bot: Nexus, task: asyncio.Task[None]) -> None:
 
 
 def bot_settings(fake: FakeDiscord, folder: Path, **overrides: Any) -> Settings:
-    """Settings for the bot under test: its database and heartbeat in `folder`."""
-    return Settings(
-        discord_token=fake.token,
-        database_url=f"sqlite+aiosqlite:///{folder / 'nexus.db'}",
-        dev_guild_id=fake.guild_id,
-        content_dir=CONTENT,
-        health_file=folder / "heartbeat",
-        **overrides,
-    )
+    """Settings for the bot under test: its heartbeat in `folder`, its database there too
+    unless `database_url` says otherwise."""
+    values: dict[str, Any] = {
+        "discord_token": fake.token,
+        "database_url": f"sqlite+aiosqlite:///{folder / 'nexus.db'}",
+        "dev_guild_id": fake.guild_id,
+        "content_dir": CONTENT,
+        "health_file": folder / "heartbeat",
+    }
+    return Settings(**(values | overrides))
 
 
 @asynccontextmanager

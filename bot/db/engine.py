@@ -37,6 +37,13 @@ STARTUP_WAIT_MS = 60_000
 # keep two cores busy; fifteen (SQLAlchemy's default 5 + 10) only cost memory under load.
 SQLITE_POOL_SIZE = 4
 SQLITE_POOL_OVERFLOW = 2
+# PostgreSQL serves each connection from its own server process: a few more than SQLite's,
+# checked before use (a server restarted under the bot only costs a reconnect).
+POSTGRES_POOL_SIZE = 8
+POSTGRES_POOL_OVERFLOW = 4
+# The advisory lock start-up work takes on PostgreSQL (migrations, the content sync): one
+# process at a time, whatever else the database serves.
+STARTUP_LOCK = 0x4E455855  # "NEXU"
 
 # Whether this task (or the task that started it) holds a turn at the database already.
 _in_turn: ContextVar[bool] = ContextVar("nexus_db_turn", default=False)
@@ -60,9 +67,14 @@ async def hold_write_lock(connection: AsyncConnection) -> None:
 
     SQLite starts a transaction only at its first write (pysqlite's default), so what a unit of
     work reads first may change under it; `BEGIN IMMEDIATE` takes the lock before anything is
-    read, waiting up to STARTUP_WAIT_MS for another process's start-up to finish. Other
-    databases lock per row as they write: nothing to do there.
+    read, waiting up to STARTUP_WAIT_MS for another process's start-up to finish. PostgreSQL
+    locks rows as they are written; start-up work takes a transaction-long advisory lock
+    instead, so two processes starting together take turns.
     """
+    if connection.dialect.name == "postgresql":
+        await connection.exec_driver_sql(f"SET LOCAL lock_timeout = {STARTUP_WAIT_MS}")
+        await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({STARTUP_LOCK})")
+        return
     if connection.dialect.name != "sqlite":
         return
     await connection.exec_driver_sql(f"PRAGMA busy_timeout={STARTUP_WAIT_MS}")
@@ -92,6 +104,13 @@ class Database:
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             options |= {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
             self._turns = SQLITE_POOL_SIZE + SQLITE_POOL_OVERFLOW
+        elif parsed.get_backend_name() == "postgresql":
+            options |= {
+                "pool_size": POSTGRES_POOL_SIZE,
+                "max_overflow": POSTGRES_POOL_OVERFLOW,
+                "pool_pre_ping": True,
+            }
+            self._turns = POSTGRES_POOL_SIZE + POSTGRES_POOL_OVERFLOW
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)

@@ -37,7 +37,8 @@ def test_token_never_in_repr() -> None:
         ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE", "IANA"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL", "URL"),
         ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL", "driver"),
-        ({"DATABASE_URL": "postgresql+asyncpg://u:p@h/db"}, "DATABASE_URL", "not supported yet"),
+        ({"DATABASE_URL": "postgresql+psycopg2://u:p@h/db"}, "DATABASE_URL", "driver"),
+        ({"DATABASE_URL": "postgresql+asyncpg://u:p@h"}, "DATABASE_URL", "a database"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL", "one of"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT", "text, json"),
         ({"SYNC_COMMANDS": "maybe"}, "SYNC_COMMANDS", "true or false"),
@@ -51,6 +52,11 @@ def test_bad_values_name_the_variable(values: dict[str, str], variable: str, wor
     assert caught.value.variable == variable
     assert str(caught.value).startswith(f"{variable}: ")
     assert words in str(caught.value)
+
+
+def test_accepts_postgresql() -> None:
+    url = "postgresql+asyncpg://nexus:secret@db.internal:5432/nexus"
+    assert load_settings(env(DATABASE_URL=url), env_file=None).database_url == url
 
 
 def test_parses_ids_and_flags() -> None:

@@ -22,8 +22,10 @@ from bot.db.search import (
 from bot.db.search.sqlite import SqliteSearch
 
 
-def _is_fts(name: str | None) -> bool:
-    return bool(name) and "_fts" in str(name)
+def _is_full_text(obj: Any, name: str | None, type_: str) -> bool:
+    """SQLite's FTS5 tables and PostgreSQL's search tables (not models) and their indexes."""
+    table = obj.table.name if type_ == "index" else name if type_ == "table" else None
+    return table is not None and ("_fts" in table or table.endswith("_search"))
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -31,7 +33,7 @@ def _diff(connection: Connection) -> list[Any]:
         connection,
         opts={
             "compare_type": True,
-            "include_object": lambda obj, name, type_, *_: not _is_fts(name),
+            "include_object": lambda obj, name, type_, *_: not _is_full_text(obj, name, type_),
         },
     )
     return list(compare_metadata(context, Base.metadata))

@@ -1,7 +1,8 @@
 """Alembic environment: runs on the connection handed over by bot.db.migrate.
 
-The full-text tables (`*_fts` and the tables SQLite keeps behind them) are not models: they are
-created by hand in the revisions, so comparing the models with a database leaves them out.
+The full-text tables (SQLite's `*_fts` and the tables it keeps behind them, PostgreSQL's
+`*_search`) are not models: they are created by hand in the revisions, so comparing the models
+with a database leaves them out.
 """
 
 from typing import Any, Literal
@@ -15,8 +16,11 @@ from bot.db.types import UTCDateTime
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Whether autogenerate compares this object: everything but the full-text tables."""
-    return not (type_ == "table" and name is not None and "_fts" in name)
+    """Whether autogenerate compares this object: everything but the full-text tables and
+    their indexes.
+    """
+    table = obj.table.name if type_ == "index" else name if type_ == "table" else None
+    return not (table is not None and ("_fts" in table or table.endswith("_search")))
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:

@@ -1,7 +1,9 @@
 """Baseline: the whole schema, as revisions 0001 to 0004 and 0007 had built it, in one revision.
 
 Learnings index, bot state and server settings; daily tip schedules and their post log; peer
-Q&A; API specs; and the SQLite full-text tables the search keeps in step (bot.db.search.sqlite).
+Q&A; API specs; and the full-text tables the search keeps in step: FTS5 tables on SQLite
+(bot.db.search.sqlite), tables with weighted `tsvector` columns, GIN and trigram indexes on
+PostgreSQL (bot.db.search.postgresql).
 It keeps the id of the last revision it replaces, so a database those had upgraded is at this
 one already (`bot.db.migrate` joins its three rows into this one). Ids 0001 to 0006 are never
 used again.
@@ -43,13 +45,54 @@ TABLES = (
     "spec_follows",
 )
 # Full-text tables (SQLite FTS5), filled by the services; rowid = the id of the row indexed.
-# Other databases will create their own full-text steps here, chosen by `op.get_bind().dialect`.
+# Each database has its own full-text steps here, chosen by `op.get_bind().dialect`.
 FULL_TEXT = {
     "entries_fts": "title, aliases, tags, summary, body, tokenize='porter unicode61'",
     "qa_fts": "title, details, tags, answers, tokenize='porter unicode61'",
     # Titles and tags only, with prefix indexes: autocomplete's small index.
     "qa_titles_fts": "title, tags, tokenize='porter unicode61', prefix='1 2 3'",
 }
+
+
+def _words(column: str) -> str:
+    """`column`'s words as English lexemes: punctuation is a space first, as FTS5's unicode61
+    reads it (`node.js` is `node` and `js`, never one host-name token).
+    """
+    return f"to_tsvector('english', regexp_replace({column}, '[^[:alnum:]_]+', ' ', 'g'))"
+
+
+def _weighted(*columns: tuple[str, str]) -> str:
+    """A generated, stored tsvector of `columns`, each with its weight (A highest)."""
+    parts = " || ".join(f"setweight({_words(c)}, '{w}')" for c, w in columns)
+    return f"tsvector GENERATED ALWAYS AS ({parts}) STORED"
+
+
+# PostgreSQL: one table per index, filled by the services (id = the id of the row indexed),
+# its tsvector columns generated from the text, with GIN indexes; pg_trgm indexes the titles
+# for typo-tolerant autocomplete.
+POSTGRES_FULL_TEXT = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE TABLE entries_search (id integer PRIMARY KEY, title text NOT NULL, "
+    "aliases text NOT NULL, tags text NOT NULL, summary text NOT NULL, body text NOT NULL, "
+    "document "
+    + _weighted(("title", "A"), ("aliases", "A"), ("summary", "B"), ("tags", "C"), ("body", "D"))
+    + ")",
+    "CREATE INDEX ix_entries_search_document ON entries_search USING gin (document)",
+    "CREATE TABLE qa_search (id integer PRIMARY KEY, title text NOT NULL, "
+    "details text NOT NULL, tags text NOT NULL, answers text NOT NULL, "
+    "document "
+    + _weighted(("title", "A"), ("tags", "B"), ("details", "C"), ("answers", "D"))
+    + ", topic "
+    + _weighted(("title", "A"), ("tags", "B"), ("details", "C"))
+    + ", heading "
+    + _weighted(("title", "A"), ("tags", "B"))
+    + ")",
+    "CREATE INDEX ix_qa_search_document ON qa_search USING gin (document)",
+    "CREATE INDEX ix_qa_search_topic ON qa_search USING gin (topic)",
+    "CREATE INDEX ix_qa_search_heading ON qa_search USING gin (heading)",
+    "CREATE INDEX ix_qa_search_title_trgm ON qa_search USING gin (lower(title) gin_trgm_ops)",
+)
+POSTGRES_FULL_TEXT_TABLES = ("entries_search", "qa_search")
 
 
 def required(name: str, type_: Any, **options: Any) -> sa.Column[Any]:
@@ -130,6 +173,10 @@ def upgrade() -> None:
     _daily_tips()
     _qa()
     _specs()
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in POSTGRES_FULL_TEXT:
+            op.execute(statement)
+        return
     for name, columns in FULL_TEXT.items():
         op.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({columns})")
 
@@ -298,7 +345,8 @@ def _specs() -> None:
 
 def downgrade() -> None:
     """Drop every table `upgrade` created (and their indexes with them)."""
-    for name in reversed(FULL_TEXT):
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for name in reversed(POSTGRES_FULL_TEXT_TABLES if postgresql else tuple(FULL_TEXT)):
         op.execute(f"DROP TABLE {name}")
     for name in reversed(TABLES):
         op.drop_table(name)
