@@ -52,6 +52,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite: about SQLite itself (its file, pragmas, FTS5): not run on PostgreSQL"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With `--database=postgresql`, the tests about SQLite itself are left out."""
+    if config.getoption("--database") != "postgresql":
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresDatabases]:
     """A PostgreSQL server for the run (NEXUS_TEST_POSTGRES's, else a private one) and the

@@ -1,0 +1,437 @@
+"""Full-text search in PostgreSQL: weighted `tsvector` columns, GIN indexes, `ts_headline`.
+
+The tables are created by the migrations: `entries_search` (id = the learning's id; its
+`document` weighs the title and aliases above the summary, the tags and the body) and
+`qa_search` (id = the question's id; `document` holds its answers too, `topic` what `/ask`
+compares a draft with, `heading` the title and tags that autocomplete searches, and a trigram
+index on the title for typing with typos). Each tsvector is generated from the text by the
+database, punctuation read as spaces (`node.js` is `node` and `js`, as on SQLite).
+
+Free text never reaches a query parser: a query is kept as phrases of word characters (its
+"language" here is a small JSON document, `Query`), and each phrase is a bound parameter of
+`phraseto_tsquery`, so quotes, `&`, `|`, `!`, `:*` and parentheses typed by members are only
+ever text. Scores are `ts_rank` negated (lower is better, as the interface ranks).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.text import MAX_QUERY_CHARS, WORD_RE
+from bot.db.search.base import (
+    HIGHLIGHT_CLOSE,
+    HIGHLIGHT_OPEN,
+    EntryIndex,
+    EntryPage,
+    EntryText,
+    Hit,
+    HitPage,
+    Hits,
+    QuestionFilter,
+    QuestionIndex,
+    QuestionText,
+    Ranking,
+    Search,
+)
+
+CONFIG = "english"  # stemming as FTS5's porter tokenizer does, on both sides of a match
+MAX_TERMS = 16  # phrases kept from one query, as on SQLite
+# ts_rank's weights of D, C, B, A: body/answers, tags/details, summary/tags, title/aliases.
+ENTRY_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
+QUESTION_WEIGHTS = "{0.15, 0.3, 0.6, 1.0}"
+ENTRY_SNIPPET_WORDS = 20
+QUESTION_SNIPPET_WORDS = 16
+
+
+def _headline_options(words: int) -> str:
+    """ts_headline's options: one fragment of about `words` words, matches between the marks."""
+    return (
+        f"StartSel={HIGHLIGHT_OPEN}, StopSel={HIGHLIGHT_CLOSE}, MaxWords={words}, "
+        f"MinWords={max(words // 2, 1)}, ShortWord=2, MaxFragments=1"
+    )
+
+
+# -- free text to queries (pure) --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A search as the PostgreSQL indexes run it: rows holding every phrase of one of `groups`
+    (in the column `column`); the last phrase of each group a prefix when `prefix` is set.
+
+    Phrases are words of word characters separated by single spaces.
+    """
+
+    groups: tuple[tuple[str, ...], ...]
+    column: str = "document"
+    prefix: bool = False
+
+    def encode(self) -> str:
+        """As the string the interface passes around."""
+        return json.dumps([self.column, self.prefix, [list(g) for g in self.groups]])
+
+    @classmethod
+    def decode(cls, raw: str) -> Query:
+        """Back from `encode`."""
+        column, prefix, groups = json.loads(raw)
+        return cls(tuple(tuple(g) for g in groups), column, prefix)
+
+    def sql(self, name: str) -> tuple[str, dict[str, Any]]:
+        """A tsquery expression and its parameters (named after `name`)."""
+        params: dict[str, Any] = {}
+        ors: list[str] = []
+        for g, group in enumerate(self.groups):
+            ands: list[str] = []
+            for p, phrase in enumerate(group):
+                key = f"{name}_{g}_{p}"
+                last = p == len(group) - 1
+                if self.prefix and last:
+                    # The unfinished word as a prefix: word characters only, never an operator.
+                    words = phrase.split(" ")
+                    if len(words) > 1:
+                        params[key] = " ".join(words[:-1])
+                        ands.append(f"phraseto_tsquery('{CONFIG}', :{key})")
+                    params[f"{key}_p"] = words[-1]
+                    ands.append(f"to_tsquery('simple', :{key}_p || ':*')")
+                else:
+                    params[key] = phrase
+                    ands.append(f"phraseto_tsquery('{CONFIG}', :{key})")
+            ors.append("(" + " && ".join(ands) + ")")
+        return "(" + " || ".join(ors) + ")", params
+
+
+def phrases(raw: str) -> list[str]:
+    """The phrases of free text: each whitespace-separated term's word characters, in order,
+    without repeats, at most MAX_TERMS (`c++` -> `c`, `node.js` -> `node js`).
+    """
+    found: list[str] = []
+    for chunk in raw[:MAX_QUERY_CHARS].split():
+        words = WORD_RE.findall(unicodedata.normalize("NFKC", chunk))
+        if words:
+            phrase = " ".join(words).lower()
+            if phrase not in found:
+                found.append(phrase)
+        if len(found) >= MAX_TERMS:
+            break
+    return found
+
+
+def text_query(raw: str, *, any_term: bool = False) -> str | None:
+    """Rows holding every phrase of `raw` (with `any_term`, any of them); None: nothing."""
+    found = phrases(raw)
+    if not found:
+        return None
+    groups = tuple((p,) for p in found) if any_term else (tuple(found),)
+    return Query(groups).encode()
+
+
+def prefix_query(raw: str) -> str | None:
+    """Text being typed: its last word may be unfinished (unless a space follows it)."""
+    found = phrases(raw)
+    if not found:
+        return None
+    return Query((tuple(found),), "heading", prefix=not raw[-1:].isspace()).encode()
+
+
+def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -> str | None:
+    """Questions sharing two of `keywords` (the one, if only one) in their title, details or
+    tags; two `common` words are not a match.
+    """
+    words = [p for k in keywords for p in phrases(k)[:1]]
+    if not words:
+        return None
+    if len(words) == 1:
+        groups: tuple[tuple[str, ...], ...] = ((words[0],),)
+    else:
+        groups = tuple(
+            (a, b) for a, b in combinations(words, 2) if a not in common or b not in common
+        )
+        if not groups:
+            return None
+    return Query(groups, "topic").encode()
+
+
+def any_query(keywords: Sequence[str]) -> str:
+    """Any of `keywords` in titles, details and tags."""
+    words = [p for k in keywords for p in phrases(k)[:1]]
+    return Query(tuple((w,) for w in words), "topic").encode()
+
+
+def _last_page(total: int, per_page: int, page: int) -> int:
+    """`page`, or the last page of `total` matches when it is past the end."""
+    return min(max(page, 1), max(1, math.ceil(total / per_page)))
+
+
+def _ids(ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
+    """`(:i0, :i1, ...)` and its parameters."""
+    names = [f":i{n}" for n in range(len(ids))]
+    return "(" + ", ".join(names) + ")", {f"i{n}": int(i) for n, i in enumerate(ids)}
+
+
+# -- the indexes ------------------------------------------------------------------------------
+
+
+class SearchTable:
+    """What both indexes share: one table of text per indexed row, under its id."""
+
+    table: str
+
+    async def remove(self, session: AsyncSession, ids: Sequence[int]) -> None:
+        """Forget the rows `ids`."""
+        if not ids:
+            return
+        listed, params = _ids(ids)
+        delete = text(f"DELETE FROM {self.table} WHERE id IN {listed}")  # noqa: S608
+        await session.execute(delete, params)
+
+    async def purge(self, session: AsyncSession) -> None:
+        """Nothing to rewrite: a deleted row's text leaves the table and its index with it
+        (VACUUM reclaims the space; the text is in no live row).
+        """
+
+    def match(self, query: str, *, any_term: bool = False) -> str | None:
+        """Phrases of word characters (`text_query`)."""
+        return text_query(query, any_term=any_term)
+
+
+class PostgresEntryIndex(SearchTable, EntryIndex):
+    """`entries_search`, ranked by ts_rank with the title and aliases first."""
+
+    table = "entries_search"
+
+    async def _add(self, session: AsyncSession, entry: EntryText) -> None:
+        """A row of `entries_search`, its lists as words."""
+        await session.execute(
+            text(
+                "INSERT INTO entries_search (id, title, aliases, tags, summary, body) "
+                "VALUES (:id, :title, :aliases, :tags, :summary, :body)"
+            ),
+            {
+                "id": entry.id,
+                "title": entry.title,
+                "aliases": " ".join(entry.aliases),
+                "tags": " ".join(entry.tags),
+                "summary": entry.summary,
+                "body": entry.body,
+            },
+        )
+
+    async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
+        """Counted, then ranked, with snippets of the body."""
+        tsquery, params = Query.decode(match).sql("q")
+        params |= {"limit": page.limit, "offset": page.offset}
+        params["headline"] = _headline_options(ENTRY_SNIPPET_WORDS)
+        kind_filter = ""
+        if page.kinds:
+            names = [f":k{i}" for i in range(len(page.kinds))]
+            kind_filter = f" AND e.kind IN ({', '.join(names)})"
+            params.update({f"k{i}": k for i, k in enumerate(page.kinds)})
+        # Statements are put together from constants and placeholders only.
+        base = (
+            "FROM entries_search s JOIN entries e ON e.id = s.id, "
+            f"(SELECT {tsquery} AS q) AS query "
+            f"WHERE s.document @@ query.q{kind_filter}"
+        )
+        total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
+        snippet = f"ts_headline('{CONFIG}', s.body, query.q, :headline)" if page.snippets else "''"
+        rows = (
+            await session.execute(
+                text(
+                    f"SELECT s.id, {snippet} AS snip, "
+                    f"-ts_rank('{ENTRY_WEIGHTS}', s.document, query.q) AS score "
+                    f"{base} ORDER BY score, s.id LIMIT :limit OFFSET :offset"
+                ),
+                params,
+            )
+        ).all()
+        return Hits(tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows), int(total))
+
+    async def _snippets(
+        self, session: AsyncSession, match: str, ids: Sequence[int]
+    ) -> dict[int, str]:
+        """ts_headline for the rows `ids` only: the costly part of a search."""
+        tsquery, params = Query.decode(match).sql("q")
+        listed, more = _ids(ids)
+        rows = await session.execute(
+            text(
+                f"SELECT s.id, ts_headline('{CONFIG}', s.body, query.q, "  # noqa: S608
+                ":headline) AS snip "
+                f"FROM entries_search s, (SELECT {tsquery} AS q) AS query "
+                f"WHERE s.id IN {listed} AND s.document @@ query.q"
+            ),
+            params | more | {"headline": _headline_options(ENTRY_SNIPPET_WORDS)},
+        )
+        return {int(r.id): r.snip or "" for r in rows}
+
+
+def _filters(where: QuestionFilter) -> tuple[str, dict[str, Any]]:
+    """SQL conditions on `qq` (qa_questions) and their parameters, beyond the server's."""
+    filters = ""
+    params: dict[str, Any] = {"guild": where.guild_id}
+    if where.tag is not None:
+        filters += " AND EXISTS (SELECT 1 FROM json_array_elements_text(qq.tags) t WHERE t = :tag)"
+        params["tag"] = where.tag
+    answered = "EXISTS (SELECT 1 FROM qa_answers a WHERE a.question_id = qq.id)"
+    if where.answered is True:
+        filters += f" AND {answered}"
+    elif where.answered is False:
+        filters += f" AND NOT {answered}"
+    if where.unaccepted:
+        filters += " AND qq.accepted_answer_id IS NULL"
+    return filters, params
+
+
+class PostgresQuestionIndex(SearchTable, QuestionIndex):
+    """`qa_search`: `document` for searching, `topic` for similar questions, `heading` and
+    the title's trigrams for autocomplete.
+    """
+
+    table = "qa_search"
+
+    async def _add(self, session: AsyncSession, question: QuestionText) -> None:
+        """One row; its tsvectors are generated by the database."""
+        await session.execute(
+            text(
+                "INSERT INTO qa_search (id, title, details, tags, answers) "
+                "VALUES (:id, :title, :details, :tags, :answers)"
+            ),
+            {
+                "id": question.id,
+                "title": question.title,
+                "details": question.details,
+                "tags": " ".join(question.tags),
+                "answers": "\n\n".join(question.answers),
+            },
+        )
+
+    async def count(self, session: AsyncSession, word: str) -> int:
+        """Questions holding `word` anywhere, counted by the index."""
+        found = phrases(word)
+        if not found:
+            return 0
+        tsquery, params = Query(((found[0],),)).sql("q")
+        counted = await session.scalar(
+            text(f"SELECT count(*) FROM qa_search s WHERE s.document @@ {tsquery}"),  # noqa: S608
+            params,
+        )
+        return int(counted or 0)
+
+    def similar_query(
+        self, keywords: Sequence[str], common: frozenset[str] = frozenset()
+    ) -> str | None:
+        """The query `similar` matches with (pairs of keywords in `topic`)."""
+        return pairs_query(keywords, common)
+
+    def highlight_query(self, keywords: Sequence[str]) -> str:
+        """The query `similar` highlights snippets with."""
+        return any_query(keywords)
+
+    def _prefix_match(self, typed: str) -> str | None:
+        """The last phrase a prefix (`prefix_query`)."""
+        return prefix_query(typed)
+
+    async def _titles(self, session: AsyncSession, match: str, ranking: Ranking) -> list[int]:
+        """From `heading` (title and tags), the newest `window` matches, ranked; when none
+        matches, titles close to what was typed (trigrams: a typo still finds them).
+        """
+        query = Query.decode(match)
+        tsquery, params = query.sql("q")
+        filters, more = _filters(ranking.where)
+        params |= more | {"window": ranking.window, "limit": ranking.per_page}
+        newest = (
+            f"SELECT s.id, -ts_rank('{QUESTION_WEIGHTS}', s.heading, query.q) AS score "  # noqa: S608
+            "FROM qa_search s JOIN qa_questions qq ON qq.id = s.id, "
+            f"(SELECT {tsquery} AS q) AS query "
+            f"WHERE s.heading @@ query.q AND qq.guild_id = :guild{filters} "
+            "ORDER BY s.id DESC LIMIT :window"
+        )
+        rows = (
+            await session.execute(
+                text(f"SELECT id FROM ({newest}) n ORDER BY score, id DESC LIMIT :limit"),  # noqa: S608
+                params,
+            )
+        ).all()
+        if rows:
+            return [int(r.id) for r in rows]
+        typed = " ".join(w for g in query.groups for w in g)
+        if len(typed) < 3:
+            return []
+        close = (
+            "SELECT s.id, word_similarity(:typed, lower(s.title)) AS likeness "  # noqa: S608
+            "FROM qa_search s JOIN qa_questions qq ON qq.id = s.id "
+            f"WHERE :typed <% lower(s.title) AND qq.guild_id = :guild{filters} "
+            "ORDER BY s.id DESC LIMIT :window"
+        )
+        rows = (
+            await session.execute(
+                text(f"SELECT id FROM ({close}) c ORDER BY likeness DESC, id DESC LIMIT :limit"),  # noqa: S608
+                params | {"typed": typed},
+            )
+        ).all()
+        return [int(r.id) for r in rows]
+
+    async def _ranked(
+        self, session: AsyncSession, match: str, highlight: str, ranking: Ranking
+    ) -> HitPage:
+        """The newest `window` matches ranked and counted in SQL; headlines for the page only."""
+        query = Query.decode(match)
+        tsquery, params = query.sql("q")
+        shown_query, shown_params = Query.decode(highlight).sql("h")
+        filters, more = _filters(ranking.where)
+        params |= more | shown_params
+        column = "topic" if query.column == "topic" else "document"
+        newest = (
+            f"SELECT s.id, -ts_rank('{QUESTION_WEIGHTS}', s.{column}, query.q) AS score "  # noqa: S608
+            "FROM qa_search s JOIN qa_questions qq ON qq.id = s.id, "
+            f"(SELECT {tsquery} AS q) AS query "
+            f"WHERE s.{column} @@ query.q AND qq.guild_id = :guild{filters} "
+            "ORDER BY s.id DESC LIMIT :window"
+        )
+        shown = (
+            f"SELECT id, score, count(*) OVER () AS total FROM ({newest}) n "  # noqa: S608
+            "ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
+        )
+        headline_of = (
+            "s.title || ' ' || s.details"
+            if column == "topic"
+            else "s.title || ' ' || s.details || ' ' || s.answers"
+        )
+        statement = text(
+            f"WITH shown AS ({shown}) SELECT shown.id, shown.score, shown.total, "  # noqa: S608
+            f"ts_headline('{CONFIG}', {headline_of}, {shown_query}, "
+            ":headline) AS snip "
+            "FROM shown JOIN qa_search s ON s.id = shown.id ORDER BY shown.score, shown.id DESC"
+        )
+        values = params | {"window": ranking.window}
+        values["headline"] = _headline_options(QUESTION_SNIPPET_WORDS)
+        per_page, page = ranking.per_page, max(ranking.page, 1)
+        for _ in range(2):
+            rows = (
+                await session.execute(
+                    statement,
+                    values | {"limit": per_page, "offset": (page - 1) * per_page},
+                )
+            ).all()
+            if rows or page == 1:
+                break
+            # Past the last page: count the matches and show the last page instead.
+            total = await session.scalar(text(f"SELECT count(*) FROM ({newest}) n"), values)  # noqa: S608
+            page = _last_page(int(total or 0), per_page, page)
+        hits = tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows)
+        return HitPage(hits, int(rows[0].total) if rows else 0, page)
+
+
+class PostgresSearch(Search):
+    """Full-text search of a PostgreSQL database, by tsvector columns."""
+
+    def __init__(self) -> None:
+        super().__init__(PostgresEntryIndex(), PostgresQuestionIndex())
