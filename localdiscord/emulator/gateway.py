@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import secrets
@@ -25,6 +26,22 @@ log = logging.getLogger(__name__)
 GUILD_MEMBERS_INTENT = 1 << 1
 MESSAGE_CONTENT_INTENT = 1 << 15
 DECODE_ERROR_REASON = b"Error while decoding payload."
+INVALID_SHARD_CLOSE = 4010  # Discord's close code for a shard IDENTIFY it cannot accept
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a guild's events, by Discord's formula."""
+    return (guild_id >> 22) % shard_count
+
+
+def valid_shard(shard: Any) -> bool:
+    """IDENTIFY's `shard`: `[shard_id, shard_count]`, 0 <= shard_id < shard_count."""
+    return (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+        and 0 <= shard[0] < shard[1]
+    )
 
 
 @dataclass
@@ -38,14 +55,25 @@ class GatewaySession:
     log: deque[JSON] = field(default_factory=lambda: deque(maxlen=2000))
     ws: web.WebSocketResponse | None = None
     ready: bool = False
+    order: int = 0  # when it last identified or resumed: the newest session of a shard wins
 
     @property
     def connected(self) -> bool:
         return self.ws is not None and not self.ws.closed
 
+    def holds(self, guild_id: int | None) -> bool:
+        """Whether this session receives the guild's events (every guild without sharding)."""
+        if guild_id is None or self.shard is None:
+            return True
+        shard_id, shard_count = self.shard
+        return bool(shard_of(guild_id, shard_count) == shard_id)
+
 
 class Gateway:
-    """Serves `/gateway` and pushes dispatches (with sequence numbers) to the current session."""
+    """Serves `/gateway` and pushes dispatches (with sequence numbers) to the session that
+    holds their guild: with sharded sessions (IDENTIFY's `shard: [id, count]`), the one whose
+    shard has it, by Discord's formula `(guild_id >> 22) % count`; otherwise the current one.
+    """
 
     def __init__(self, world: World, *, heartbeat_interval_ms: int = 41_250) -> None:
         self.world = world
@@ -59,6 +87,8 @@ class Gateway:
         self.identifies = 0
         self.resumes = 0
         self.heartbeats = 0
+        self.recommended_shards = 1  # what GET /gateway/bot advises
+        self._order = itertools.count(1)
         self._send_lock = asyncio.Lock()
 
     # -- connection handling ---------------------------------------------------------------
@@ -138,19 +168,25 @@ class Gateway:
         if not self._token_ok(data.get("token")):
             await ws.close(code=4004, message=b"Authentication failed.")
             return None
+        shard = data.get("shard")
+        if shard is not None and not valid_shard(shard):
+            await ws.close(code=INVALID_SHARD_CLOSE, message=b"Invalid shard.")
+            return None
         self.identifies += 1
         session = GatewaySession(
             session_id=secrets.token_hex(16),
             intents=int(data.get("intents") or 0),
-            shard=data.get("shard"),
+            shard=shard,
             ws=ws,
+            order=next(self._order),
         )
         self.sessions[session.session_id] = session
         self.current = session
-        await self.dispatch_to(
-            session, "READY", ready_payload(self.world, session.session_id, self.url, session.shard)
-        )
-        for guild in self.world.guilds:
+        guilds = [g for g in self.world.guilds if session.holds(g.id)]
+        ready = ready_payload(self.world, session.session_id, self.url, session.shard)
+        ready["guilds"] = [{"id": str(g.id), "unavailable": True} for g in guilds]
+        await self.dispatch_to(session, "READY", ready)
+        for guild in guilds:
             await self.dispatch_to(session, "GUILD_CREATE", self.guild_create(session, guild))
         session.ready = True
         self.world.notify()
@@ -172,6 +208,7 @@ class Gateway:
         self.resumes += 1
         old = session.ws
         session.ws = ws
+        session.order = next(self._order)
         self.current = session
         if old is not None and old is not ws and not old.closed:
             await old.close(code=4000)
@@ -225,17 +262,32 @@ class Gateway:
                     log.debug("gateway socket closed while sending %s", event)
             return session.seq
 
-    async def wait_until_connected(self, timeout: float = DEFAULT_TIMEOUT) -> GatewaySession:
-        """Wait until a session is identified (READY and GUILD_CREATEs sent) and connected."""
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        """The connected, ready session that receives `guild_id`'s events (None: none yet).
 
-        def check() -> GatewaySession | None:
-            session = self.current
-            return session if session is not None and session.ready and session.connected else None
+        The current session when it holds the guild; else the newest one whose shard does.
+        """
+        current = self.current
+        if current is not None and current.ready and current.connected and current.holds(guild_id):
+            return current
+        live = [s for s in self.sessions.values() if s.ready and s.connected and s.holds(guild_id)]
+        return max(live, key=lambda s: s.order, default=None)
 
-        return await self.world.wait_for(check, "the bot to connect to the gateway", timeout)
+    async def wait_until_connected(
+        self, timeout: float = DEFAULT_TIMEOUT, guild_id: int | None = None
+    ) -> GatewaySession:
+        """Wait until a session is identified (READY and GUILD_CREATEs sent) and connected;
+        with `guild_id`, one whose shard receives that guild.
+        """
+        what = "the bot" if guild_id is None else f"the bot's shard of guild {guild_id}"
+        return await self.world.wait_for(
+            lambda: self.session_for(guild_id), f"{what} to connect to the gateway", timeout
+        )
 
     async def dispatch(self, event: str, data: Any, timeout: float = DEFAULT_TIMEOUT) -> int:
-        session = await self.wait_until_connected(timeout)
+        """Send a DISPATCH to the session that holds its guild (`data["guild_id"]`)."""
+        guild = data.get("guild_id") if isinstance(data, dict) else None
+        session = await self.wait_until_connected(timeout, int(guild) if guild else None)
         return await self.dispatch_to(session, event, data)
 
     async def send_op(self, op: int, data: Any = None) -> None:

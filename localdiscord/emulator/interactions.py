@@ -138,7 +138,7 @@ class InteractionDriver:
         self, pending: PendingInteraction, what: str, timeout: float | None, follow_defer: bool
     ) -> InteractionResult:
         timeout = timeout or self.timeout
-        await self.gateway.wait_until_connected(timeout)
+        await self.gateway.wait_until_connected(timeout, pending.guild_id)
         self.world.interactions[pending.token] = pending
         pending.created = time.monotonic()
         await self.gateway.dispatch("INTERACTION_CREATE", pending.payload, timeout)
@@ -431,7 +431,9 @@ class InteractionDriver:
         message = create_message(self.world, where, body, author=who)
         message.pop("allowed_mentions", None)
         event = copy.deepcopy(message)
-        session = await self.gateway.wait_until_connected(timeout or self.timeout)
+        session = await self.gateway.wait_until_connected(
+            timeout or self.timeout, home.id if home is not None else None
+        )
         mentioned = f"<@{self.world.bot_user.id}>" in content
         if not session.intents & MESSAGE_CONTENT_INTENT and not mentioned and home is not None:
             event.update(content="", embeds=[], attachments=[], components=[])

@@ -236,7 +236,10 @@ class RestApi(CommandRoutes, InteractionRoutes):
 
     async def get_gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return json_response({"url": self.gateway.url, "shards": 1, "session_start_limit": limit})
+        shards = self.gateway.recommended_shards
+        return json_response(
+            {"url": self.gateway.url, "shards": shards, "session_start_limit": limit}
+        )
 
     async def get_application(self, request: web.Request) -> web.Response:
         owner = self.world.guilds[0].owner_id if self.world.guilds else self.world.bot_user.id

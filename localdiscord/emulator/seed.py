@@ -50,7 +50,11 @@ def add_guild(world: World, name: str = DEFAULT_GUILD_NAME) -> FakeGuild:
     """A guild with @everyone/Admin/Moderator (+ the bot's managed role), 3 channels, 6 members."""
     add_default_users(world)
     index = len(world.guilds)
-    created = datetime(2021, 3, 14, 12, 0, tzinfo=UTC) + timedelta(days=30 * index)
+    # A millisecond apart as well: a guild's shard is its id's milliseconds modulo the shard
+    # count, so consecutive guilds land on different shards, as real servers spread.
+    created = datetime(2021, 3, 14, 12, 0, tzinfo=UTC) + timedelta(
+        days=30 * index, milliseconds=index
+    )
     sf = world.snowflakes
     guild = FakeGuild(id=sf.at(created), name=name, owner_id=world.users["owner"].id)
     at = created + timedelta(minutes=1)

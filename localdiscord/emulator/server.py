@@ -194,7 +194,7 @@ class FakeDiscord:
 
     async def announce_guild(self, guild: FakeGuild) -> None:
         """Dispatch GUILD_CREATE for a guild added while the bot is connected."""
-        session = await self.gateway.wait_until_connected(self.timeout)
+        session = await self.gateway.wait_until_connected(self.timeout, guild.id)
         await self.gateway.dispatch_to(
             session, "GUILD_CREATE", self.gateway.guild_create(session, guild)
         )
@@ -272,9 +272,14 @@ class FakeDiscord:
 
     # -- the gateway -----------------------------------------------------------------------
 
-    async def wait_until_connected(self, timeout: float | None = None) -> GatewaySession:
-        """Wait until the bot has IDENTIFYed (or RESUMEd) and received its guilds."""
-        return await self.gateway.wait_until_connected(timeout or self.timeout)
+    async def wait_until_connected(
+        self, timeout: float | None = None, guild: str | int | None = None
+    ) -> GatewaySession:
+        """Wait until the bot has IDENTIFYed (or RESUMEd) and received its guilds; with `guild`,
+        until the shard that receives that guild has.
+        """
+        guild_id = self.world.guild(guild).id if guild is not None else None
+        return await self.gateway.wait_until_connected(timeout or self.timeout, guild_id)
 
     async def dispatch(self, event: str, data: Any) -> int:
         """Send any gateway DISPATCH event; returns its sequence number."""
