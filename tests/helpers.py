@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.db.engine import Database
+
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GxYzAb.test-token-that-is-not-real-0123456789"
@@ -40,3 +42,17 @@ def write_entry(
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     path.write_text(f"---\n{front}---\n{textwrap.dedent(body).strip()}\n", encoding="utf-8")
     return path
+
+
+def index_table(db: Database, of: str) -> tuple[str, str]:
+    """The full-text table holding the text of `of` ("entries" or "questions") in `db`, and
+    its id column: SQLite's FTS5 table (rowid) or PostgreSQL's search table (id)."""
+    tables = {
+        ("sqlite", "entries"): ("entries_fts", "rowid"),
+        ("sqlite", "questions"): ("qa_fts", "rowid"),
+        ("sqlite", "titles"): ("qa_titles_fts", "rowid"),
+        ("postgresql", "entries"): ("entries_search", "id"),
+        ("postgresql", "questions"): ("qa_search", "id"),
+        ("postgresql", "titles"): ("qa_search", "id"),
+    }
+    return tables[(db.engine.dialect.name, of)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import shutil
 from collections.abc import AsyncIterator
@@ -82,6 +83,23 @@ async def hold_write_lock(connection: AsyncConnection) -> None:
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         await connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+async def take_turn(session: AsyncSession, *key: object) -> None:
+    """Hold, until `session`'s transaction ends, the one turn of everything that calls this
+    with the same `key` (e.g. one member's cooldown): a check made after a write then sees
+    the rows of the writers before it.
+
+    SQLite has one writer at a time already: a transaction that wrote holds the database's
+    write lock. PostgreSQL writes concurrently, so the turn is a transaction-long advisory
+    lock on a 64-bit hash of the key.
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
+    lock = int.from_bytes(digest, "big", signed=True)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
 
 
 class Database:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.values import from_row
-from bot.db.engine import Database
+from bot.db.engine import Database, take_turn
 from bot.db.models import QaAnswer, QaMessageLink, QaQuestion
 from bot.db.search import QuestionText
 from bot.db.types import utcnow
@@ -249,11 +249,14 @@ class QaStore:
         within `window`.
 
         Called with `written` (the row just added, in the same transaction), the check holds
-        even for forms sent at the same moment: the write took the database's write lock, so
-        the other writers' rows are all there to see, and a refusal rolls the row back.
+        even for forms sent at the same moment: the write took the database's write lock (on
+        PostgreSQL, the member's turn: `take_turn`), so the other writers' rows are all there
+        to see, and a refusal rolls the row back.
         """
         if window <= timedelta(0):
             return
+        if written is not None:  # the writers of this member's rows, one after the other
+            await take_turn(session, "cooldown", model.__tablename__, guild_id, user_id)
         # What the member saved from chat counts as theirs; what others saved from their
         # messages does not (they did not act).
         link = QaMessageLink

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actor import Actor
-from bot.db.engine import Database
+from bot.db.engine import Database, take_turn
 from bot.db.models import SpecEndpoint, SpecNote
 from bot.errors import AlreadyExists, OnCooldown
 from bot.specs.listing import file_typed
@@ -123,8 +123,9 @@ class Notes:
 
         Checked after the note is written, in the same transaction: the write took the
         database's write lock, so notes sent at the same moment all see each other, and a
-        refusal rolls this one back.
+        refusal rolls this one back (on PostgreSQL, the member's writers take turns).
         """
+        await take_turn(session, "cooldown", SpecNote.__tablename__, guild_id, user_id)
         last = await session.scalar(
             select(SpecNote.created_at)
             .where(

@@ -219,3 +219,33 @@ async def test_question_index_filters_ranks_and_suggests(db: Database) -> None:
         )
         assert [h.id for h in similar] == [2]
     assert questions.similar_query(["a", "b"], frozenset({"a", "b"})) is None
+
+
+async def test_rebuilt_indexes_search_as_written_ones(db: Database) -> None:
+    async with db.unit_of_work() as session:
+        session.add(
+            Entry(
+                id=1,
+                slug="e1",
+                kind="concept",
+                title="Celery retries",
+                topic="python",
+                aliases=["retry", "backoff"],
+                tags=["celery"],
+                summary="Retry.",
+                body="Use autoretry_for.",
+                source_path="p",
+                content_hash="h",
+            )
+        )
+        session.add(QaQuestion(id=1, guild_id=1, title="Celery beat", details="d", tags=["py"]))
+        await session.flush()
+        await db.search.entries.rebuild(session)
+        await db.search.questions.rebuild(session)
+    async with db.read() as session:
+        found = await db.search.entries.search(session, "backoff", limit=5)
+        assert [h.id for h in found.hits] == [1]
+        page = await db.search.questions.search(
+            session, "py beat", QuestionFilter(1), window=10, page=1, per_page=5
+        )
+        assert [h.id for h in page.hits] == [1]

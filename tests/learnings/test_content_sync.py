@@ -11,7 +11,7 @@ from bot.db.engine import Database
 from bot.db.models import Entry
 from bot.learnings.sync import sync_content
 from cogs.learnings.content import check_content
-from tests.helpers import CONTENT, write_entry
+from tests.helpers import CONTENT, index_table, write_entry
 
 
 @contextmanager
@@ -32,14 +32,10 @@ def writes(db: Database) -> Iterator[list[str]]:
 
 async def fts_titles(db: Database, word: str) -> list[str]:
     async with db.read() as session:
-        rows = await session.execute(
-            text(
-                "SELECT e.title FROM entries_fts f JOIN entries e ON e.id = f.rowid "
-                "WHERE entries_fts MATCH :q ORDER BY e.title"
-            ),
-            {"q": word},
-        )
-        return [r.title for r in rows]
+        found = await db.search.entries.search(session, word, limit=100, every_term_only=True)
+        ids = [hit.id for hit in found.hits]
+        titles = await session.scalars(select(Entry.title).where(Entry.id.in_(ids)))
+        return sorted(titles)
 
 
 async def sync(db: Database, root: Path) -> Any:
@@ -81,5 +77,6 @@ async def test_real_content_syncs_and_is_searchable(db: Database) -> None:
     result = await sync_content(db, report.learnings)
     assert result.inserted == len(report.learnings) > 0
     async with db.read() as session:
-        fts_rows = (await session.execute(text("SELECT count(*) FROM entries_fts"))).scalar_one()
+        table, _ = index_table(db, "entries")
+        fts_rows = (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
     assert fts_rows == len(report.learnings)

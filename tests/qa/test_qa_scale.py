@@ -87,15 +87,7 @@ async def fill(db: Database) -> None:
             ),
             answers,
         )
-        await session.execute(
-            text(
-                "INSERT INTO qa_fts (rowid, title, details, tags, answers) "
-                "SELECT q.id, q.title, q.details, "
-                "(SELECT group_concat(value, ' ') FROM json_each(q.tags)), "
-                "coalesce((SELECT group_concat(a.body, ' ') FROM qa_answers a "
-                "WHERE a.question_id = q.id), '') FROM qa_questions q"
-            )
-        )
+        await db.search.questions.rebuild(session)
 
 
 async def timed(call: Callable[[], Awaitable[object]], runs: int = 15) -> tuple[float, float]:

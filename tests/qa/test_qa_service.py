@@ -11,6 +11,7 @@ from bot.db.engine import Database
 from bot.db.models import QaAnswer, QaQuestion
 from bot.errors import BadInput, NotAllowed, NotFound
 from bot.qa.service import Actor, OnCooldown, QaService, make_draft
+from tests.helpers import index_table
 
 GUILD, OTHER_GUILD = 111, 222
 ASKER, HELPER, STRANGER, MOD = Actor(1), Actor(2), Actor(3), Actor(4, is_moderator=True)
@@ -58,7 +59,8 @@ async def answer(qa: QaService, clock: Clock, question_id: int, body: str, actor
 
 async def fts_rows(db: Database) -> dict[int, str]:
     async with db.read() as session:
-        rows = (await session.execute(text("SELECT rowid, answers FROM qa_fts"))).all()
+        table, row_id = index_table(db, "questions")
+        rows = (await session.execute(text(f"SELECT {row_id}, answers FROM {table}"))).all()
     return {r[0]: r[1] for r in rows}
 
 
@@ -465,6 +467,7 @@ async def test_cooldowns_hold_for_forms_sent_at_the_same_moment(
     assert all(isinstance(a, OnCooldown) for a in answered if isinstance(a, BaseException))
 
 
+@pytest.mark.sqlite
 @pytest.mark.finding("1 forget-me leaves the words on disk")
 async def test_forgotten_words_are_gone_from_the_disk(
     qa: QaService, clock: Clock, db: Database, tmp_path: Path

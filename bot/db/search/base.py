@@ -171,6 +171,12 @@ class TextIndex(ABC, Generic[Document]):
         """Index a row that is not indexed."""
 
     @abstractmethod
+    async def rebuild(self, session: AsyncSession) -> None:
+        """Index every row of the table anew, from the rows themselves, as `put` indexes them
+        (for bulk loads and copies between databases: one statement, not one per row).
+        """
+
+    @abstractmethod
     async def purge(self, session: AsyncSession) -> None:
         """Rewrite the index so that no trace of removed rows is left in its storage."""
 

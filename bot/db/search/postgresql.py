@@ -225,6 +225,17 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
             },
         )
 
+    async def rebuild(self, session: AsyncSession) -> None:
+        """`entries_search` anew from `entries`, its lists as words."""
+        await session.execute(text("DELETE FROM entries_search"))
+        await session.execute(
+            text(
+                "INSERT INTO entries_search (id, title, aliases, tags, summary, body) "  # noqa: S608
+                f"SELECT e.id, e.title, {_words_of('e.aliases')}, {_words_of('e.tags')}, "
+                "e.summary, e.body FROM entries e"
+            )
+        )
+
     async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
         """Counted, then ranked, with snippets of the body."""
         tsquery, params = Query.decode(match).sql("q")
@@ -273,6 +284,12 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
         return {int(r.id): r.snip or "" for r in rows}
 
 
+def _words_of(column: str) -> str:
+    """A JSON list of words (`column`) as the index holds it: the words, space-separated."""
+    words = f"SELECT string_agg(w, ' ') FROM json_array_elements_text({column}) w"  # noqa: S608
+    return f"coalesce(({words}), '')"
+
+
 def _filters(where: QuestionFilter) -> tuple[str, dict[str, Any]]:
     """SQL conditions on `qq` (qa_questions) and their parameters, beyond the server's."""
     filters = ""
@@ -311,6 +328,18 @@ class PostgresQuestionIndex(SearchTable, QuestionIndex):
                 "tags": " ".join(question.tags),
                 "answers": "\n\n".join(question.answers),
             },
+        )
+
+    async def rebuild(self, session: AsyncSession) -> None:
+        """`qa_search` anew from the questions and their answers (in the order given)."""
+        await session.execute(text("DELETE FROM qa_search"))
+        await session.execute(
+            text(
+                "INSERT INTO qa_search (id, title, details, tags, answers) "  # noqa: S608
+                f"SELECT q.id, q.title, q.details, {_words_of('q.tags')}, "
+                "coalesce((SELECT string_agg(a.body, E'\\n\\n' ORDER BY a.id) FROM qa_answers a "
+                "WHERE a.question_id = q.id), '') FROM qa_questions q"
+            )
         )
 
     async def count(self, session: AsyncSession, word: str) -> int:

@@ -168,6 +168,17 @@ class SqliteEntryIndex(FtsTables, EntryIndex):
             },
         )
 
+    async def rebuild(self, session: AsyncSession) -> None:
+        """`entries_fts` anew from `entries`, its lists as words."""
+        await session.execute(text("DELETE FROM entries_fts"))
+        await session.execute(
+            text(
+                "INSERT INTO entries_fts (rowid, title, aliases, tags, summary, body) "  # noqa: S608
+                f"SELECT e.id, e.title, {_words_of('e.aliases')}, {_words_of('e.tags')}, "
+                "e.summary, e.body FROM entries e"
+            )
+        )
+
     async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
         """Counted, then bm25-ranked, with snippets."""
         kind_filter = ""
@@ -216,6 +227,12 @@ class SqliteEntryIndex(FtsTables, EntryIndex):
         return {int(r.id): r.snip or "" for r in rows}
 
 
+def _words_of(column: str) -> str:
+    """A JSON list of words (`column`) as the index holds it: the words, space-separated."""
+    words = f"SELECT group_concat(value, ' ') FROM json_each({column})"  # noqa: S608
+    return f"coalesce(({words}), '')"
+
+
 def _filters(where: QuestionFilter) -> tuple[str, dict[str, object]]:
     """SQL conditions on `q` (qa_questions) and their parameters, beyond the server's."""
     filters = ""
@@ -257,6 +274,26 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
                 "tags": tags,
                 "answers": "\n\n".join(question.answers),
             },
+        )
+
+    async def rebuild(self, session: AsyncSession) -> None:
+        """Both tables anew from the questions and their answers (in the order given)."""
+        for table in self.tables:
+            await session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+        await session.execute(
+            text(
+                "INSERT INTO qa_titles_fts (rowid, title, tags) "  # noqa: S608
+                f"SELECT q.id, q.title, {_words_of('q.tags')} FROM qa_questions q"
+            )
+        )
+        await session.execute(
+            text(
+                "INSERT INTO qa_fts (rowid, title, details, tags, answers) "  # noqa: S608
+                f"SELECT q.id, q.title, q.details, {_words_of('q.tags')}, "
+                "coalesce((SELECT group_concat(body, char(10) || char(10)) FROM "
+                "(SELECT a.body FROM qa_answers a WHERE a.question_id = q.id ORDER BY a.id)), '') "
+                "FROM qa_questions q"
+            )
         )
 
     async def count(self, session: AsyncSession, word: str) -> int:
