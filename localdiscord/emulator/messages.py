@@ -137,10 +137,14 @@ def create_message(
     interaction: PendingInteraction | None = None,
     message_type: int = 0,
     extra_flags: int = 0,
+    message_id: int | None = None,
 ) -> JSON:
-    """Build and store a message the way Discord returns it (plus the `allowed_mentions` sent)."""
+    """Build and store a message the way Discord returns it (plus the `allowed_mentions` sent).
+
+    `message_id`: the id it must have (a forum post's first message has the post's id).
+    """
     author = author or world.bot_user
-    message_id = world.snowflakes.now()
+    message_id = message_id or world.snowflakes.now()
     flags = (int(body.get("flags") or 0) & SETTABLE_FLAGS) | extra_flags
     message: JSON = {
         "id": str(message_id),
@@ -201,6 +205,8 @@ def create_message(
                 "user": meta["user"],
             }
     _refresh_mentions(world, message)
+    if channel.is_thread and message_id != channel.id:  # a post's first message is not counted
+        channel.message_count += 1
     world.messages.setdefault(channel.id, []).append(message)
     world.message_index[message_id] = message
     return message

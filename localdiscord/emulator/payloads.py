@@ -10,6 +10,7 @@ from localdiscord.emulator.state import (
     FakeGuild,
     FakeMember,
     FakeRole,
+    FakeTag,
     FakeUser,
     World,
     iso,
@@ -91,7 +92,48 @@ def role_payload(role: FakeRole) -> JSON:
     return payload
 
 
+def tag_payload(tag: FakeTag) -> JSON:
+    """A forum tag as Discord sends it in a forum's `available_tags`."""
+    return {
+        "id": str(tag.id),
+        "name": tag.name,
+        "moderated": tag.moderated,
+        "emoji_id": None,
+        "emoji_name": tag.emoji_name,
+    }
+
+
+def thread_payload(thread: FakeChannel) -> JSON:
+    """A thread (a forum post is one) as Discord sends it: channel fields and its metadata."""
+    created = iso(thread.created) if thread.created else None
+    archived_at = thread.archive_timestamp or thread.created
+    return {
+        "id": str(thread.id),
+        "type": thread.type,
+        "guild_id": str(thread.guild_id),
+        "parent_id": str(thread.parent_id),
+        "owner_id": str(thread.owner_id),
+        "name": thread.name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "message_count": thread.message_count,
+        "member_count": 1,
+        "total_message_sent": thread.message_count,
+        "applied_tags": [str(t) for t in thread.applied_tags],
+        "thread_metadata": {
+            "archived": thread.archived,
+            "auto_archive_duration": thread.auto_archive_duration,
+            "archive_timestamp": iso(archived_at) if archived_at else created,
+            "locked": thread.locked,
+            "create_timestamp": created,
+        },
+    }
+
+
 def channel_payload(channel: FakeChannel, world: World | None = None) -> JSON:
+    if channel.is_thread:
+        return thread_payload(channel)
     if channel.type == 1:
         recipients = []
         if world is not None:
@@ -125,6 +167,19 @@ def channel_payload(channel: FakeChannel, world: World | None = None) -> JSON:
             default_thread_rate_limit_per_user=0,
             default_auto_archive_duration=1440,
         )
+    elif channel.type == 15:
+        payload.update(
+            topic=channel.topic,
+            last_message_id=None,
+            rate_limit_per_user=0,
+            default_thread_rate_limit_per_user=0,
+            default_auto_archive_duration=1440,
+            available_tags=[tag_payload(t) for t in channel.available_tags],
+            default_reaction_emoji=None,
+            default_sort_order=None,
+            default_forum_layout=0,
+            template="",
+        )
     return payload
 
 
@@ -142,7 +197,7 @@ def guild_create_payload(world: World, guild: FakeGuild) -> JSON:
         "member_count": len(guild.members),
         "members": [member_payload(m) for m in guild.members.values()],
         "channels": channels,
-        "threads": [],
+        "threads": [thread_payload(t) for t in guild.threads.values() if not t.archived],
         "presences": [],
         "voice_states": [],
         "stage_instances": [],

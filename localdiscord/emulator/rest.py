@@ -50,6 +50,7 @@ from localdiscord.emulator.rest_kit import (
     truthy,
     unknown,
 )
+from localdiscord.emulator.rest_threads import ThreadRoutes, archived_refusal, may_post_in
 from localdiscord.emulator.state import (
     EPHEMERAL,
     JSON,
@@ -63,7 +64,7 @@ from localdiscord.emulator.state import (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class RestApi(CommandRoutes, InteractionRoutes):
+class RestApi(CommandRoutes, InteractionRoutes, ThreadRoutes):
     """Route handlers over the shared world; `middleware` records, authenticates, injects."""
 
     def __init__(
@@ -114,6 +115,7 @@ class RestApi(CommandRoutes, InteractionRoutes):
         r.add_get(p + "/oauth2/applications/@me", self.get_application)
         self.add_command_routes(r)
         self.add_interaction_routes(r)
+        self.add_thread_routes(r)
         r.add_get(p + "/channels/{channel}", self.get_channel)
         r.add_get(p + "/channels/{channel}/messages", self.list_messages)
         r.add_post(p + "/channels/{channel}/messages", self.create_channel_message)
@@ -266,8 +268,14 @@ class RestApi(CommandRoutes, InteractionRoutes):
         body, files = checked_message(request)
         if int(body.get("flags") or 0) & EPHEMERAL:
             return bad_request([Problem(("flags",), "only interaction responses can be ephemeral")])
+        refused = may_post_in(self.world, channel)
+        if refused is not None:
+            return refused.response
         self.world.sent_bodies.append(copy.deepcopy(body))
-        return json_response(create_message(self.world, channel, body, files))
+        message = create_message(self.world, channel, body, files)
+        if channel.is_thread and channel.archived:  # a message unarchives its thread
+            await self.unarchive(channel)
+        return json_response(message)
 
     async def get_channel_message(self, request: web.Request) -> web.Response:
         return json_response(self._channel_message(request))
@@ -276,6 +284,8 @@ class RestApi(CommandRoutes, InteractionRoutes):
         message = self._channel_message(request)
         if message["author"]["id"] != str(self.world.bot_user.id):
             return error(403, 50005, "Cannot edit a message authored by another user")
+        if self._channel(request).archived:
+            raise archived_refusal()
         body, files = checked_message(request, partial=True)
         self.world.sent_bodies.append(copy.deepcopy(body))
         return json_response(edit_message(self.world, message, body, files))

@@ -8,12 +8,15 @@ from localdiscord.emulator.state import (
     ADMINISTRATOR,
     BOT_ROLE_PERMISSIONS,
     EVERYONE_PERMISSIONS,
+    FORUM,
+    MANAGE_CHANNELS,
     MANAGE_MESSAGES,
     SEND_MESSAGES,
     FakeChannel,
     FakeGuild,
     FakeMember,
     FakeRole,
+    FakeTag,
     FakeUser,
     Overwrite,
     World,
@@ -113,3 +116,31 @@ def add_guild(world: World, name: str = DEFAULT_GUILD_NAME) -> FakeGuild:
     )
     world.guilds.append(guild)
     return guild
+
+
+def add_forum(
+    world: World,
+    guild: FakeGuild,
+    name: str = "help",
+    *,
+    topic: str = "Ask for help: one post per question.",
+    tags: tuple[str, ...] = (),
+    manage_channels: bool = True,
+) -> FakeChannel:
+    """A forum channel (type 15) with these tags. `manage_channels`: the bot's role may edit
+    it (its tags), as an admin would allow in the forum's permissions.
+    """
+    bot_role = guild.roles[world.bot_user.global_name or "bot"]
+    forum = FakeChannel(
+        id=world.snowflakes.now(),
+        name=name,
+        type=FORUM,
+        guild_id=guild.id,
+        position=len(guild.channels),
+        topic=topic,
+        available_tags=[FakeTag(id=world.snowflakes.now(), name=tag) for tag in tags],
+    )
+    if manage_channels:
+        forum.overwrites = [Overwrite(id=bot_role.id, type=0, allow=MANAGE_CHANNELS)]
+    guild.channels[name] = forum
+    return forum

@@ -18,8 +18,9 @@ from localdiscord.emulator.gateway import Gateway, GatewaySession
 from localdiscord.emulator.interactions import InteractionDriver
 from localdiscord.emulator.messages import pings
 from localdiscord.emulator.patch import DiscordPatch, patched_discord
+from localdiscord.emulator.payloads import channel_payload
 from localdiscord.emulator.rest import RestApi
-from localdiscord.emulator.seed import DEFAULT_GUILD_NAME, add_default_users, add_guild
+from localdiscord.emulator.seed import DEFAULT_GUILD_NAME, add_default_users, add_forum, add_guild
 from localdiscord.emulator.state import (
     DEFAULT_TIMEOUT,
     JSON,
@@ -191,6 +192,32 @@ class FakeDiscord:
     def add_guild(self, name: str | None = None) -> FakeGuild:
         """Add a guild laid out like the default one (same users); announce it if connected."""
         return add_guild(self.world, name or f"{DEFAULT_GUILD_NAME} {len(self.world.guilds) + 1}")
+
+    async def add_forum(
+        self,
+        name: str = "help",
+        *,
+        tags: tuple[str, ...] = (),
+        manage_channels: bool = True,
+        guild: str | int | None = None,
+    ) -> FakeChannel:
+        """Add a forum channel (with these tags) to a guild; CHANNEL_CREATE if connected.
+        `manage_channels`: the bot may edit the forum (its tags).
+        """
+        forum = add_forum(
+            self.world, self.world.guild(guild), name, tags=tags, manage_channels=manage_channels
+        )
+        await self.rest.announce("CHANNEL_CREATE", channel_payload(forum))
+        return forum
+
+    def threads(
+        self, forum: str | int | None = None, guild: str | int | None = None
+    ) -> list[FakeChannel]:
+        """The threads of a guild (posts of `forum` only, when named), oldest first."""
+        home = self.world.guild(guild)
+        parent = home.channel(forum).id if forum is not None else None
+        found = [t for t in home.threads.values() if parent is None or t.parent_id == parent]
+        return sorted(found, key=lambda t: t.id)
 
     async def announce_guild(self, guild: FakeGuild) -> None:
         """Dispatch GUILD_CREATE for a guild added while the bot is connected."""

@@ -46,7 +46,7 @@ SPEAK = 1 << 21
 CHANGE_NICKNAME = 1 << 26
 MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
-MANAGE_THREADS = 1 << 34
+MANAGE_THREADS = 1 << 34  # in a forum: "Manage Posts"
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 MODERATE_MEMBERS = 1 << 40
@@ -185,22 +185,61 @@ class Overwrite:
     deny: int = 0
 
 
+# channel types
+TEXT, DM, CATEGORY, FORUM = 0, 1, 4, 15
+THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
+PUBLIC_THREAD = 11
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes, as Discord allows
+
+
+@dataclass
+class FakeTag:
+    """A tag a forum's posts can carry (`available_tags`)."""
+
+    id: int
+    name: str
+    moderated: bool = False
+    emoji_name: str | None = None
+
+
 @dataclass
 class FakeChannel:
     id: int
     name: str
-    type: int = 0  # 0 text, 1 DM, 4 category
+    type: int = 0  # 0 text, 1 DM, 4 category, 11 public thread, 15 forum
     guild_id: int | None = None
     position: int = 0
     topic: str | None = None
-    parent_id: int | None = None
+    parent_id: int | None = None  # a thread's: the channel or forum it is in
     overwrites: list[Overwrite] = field(default_factory=list)
     nsfw: bool = False
     recipient_ids: list[int] = field(default_factory=list)
+    available_tags: list[FakeTag] = field(default_factory=list)  # a forum's (at most 20)
+    # A thread's: who started it, its state, the forum tags it carries, when it was made.
+    owner_id: int | None = None
+    archived: bool = False
+    locked: bool = False
+    auto_archive_duration: int = 1440
+    archive_timestamp: datetime | None = None
+    applied_tags: list[int] = field(default_factory=list)
+    created: datetime | None = None
+    message_count: int = 0
 
     @property
     def mention(self) -> str:
         return f"<#{self.id}>"
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
+
+    def tag(self, ref: str | int) -> FakeTag:
+        """One of a forum's tags, by name or id."""
+        for tag in self.available_tags:
+            if ref in (tag.name, tag.id, str(tag.id)):
+                return tag
+        names = [t.name for t in self.available_tags]
+        raise AssertionError(f"#{self.name} has no tag {ref!r}; tags: {names}")
 
 
 @dataclass
@@ -219,6 +258,7 @@ class FakeGuild:
     roles: dict[str, FakeRole] = field(default_factory=dict)
     channels: dict[str, FakeChannel] = field(default_factory=dict)
     members: dict[int, FakeMember] = field(default_factory=dict)
+    threads: dict[int, FakeChannel] = field(default_factory=dict)  # by id, archived ones too
 
     @property
     def everyone(self) -> FakeRole:
@@ -235,7 +275,7 @@ class FakeGuild:
             found = self.channels.get(ref.lstrip("#"))
             if found is not None:
                 return found
-        for channel in self.channels.values():
+        for channel in [*self.channels.values(), *self.threads.values()]:
             if ref in (channel.id, str(channel.id)):
                 return channel
         raise AssertionError(
@@ -252,10 +292,16 @@ class FakeGuild:
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
 
     def permissions_in(self, channel: FakeChannel, member: FakeMember) -> int:
-        """Discord's permission algorithm: base, then @everyone, role and member overwrites."""
+        """Discord's permission algorithm: base, then @everyone, role and member overwrites
+        (a thread's are those of the channel it is in).
+        """
         perms = self.base_permissions(member)
         if perms & ADMINISTRATOR:
             return ALL_PERMISSIONS
+        if channel.is_thread:
+            parent = next((c for c in self.channels.values() if c.id == channel.parent_id), None)
+            if parent is not None:
+                channel = parent
         by_id = {ow.id: ow for ow in channel.overwrites}
         everyone = by_id.get(self.id)
         if everyone is not None:
@@ -401,6 +447,8 @@ class World:
             for channel in guild.channels.values():
                 if channel.id == channel_id:
                     return channel
+            if channel_id in guild.threads:
+                return guild.threads[channel_id]
         return None
 
     def guild_by_id(self, guild_id: int | None) -> FakeGuild | None:
