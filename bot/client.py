@@ -170,7 +170,9 @@ class Nexus(commands.Bot):
         await self.load_content()
         for name in extension_names():
             await self.load_extension(name)
-        if self.settings.sync_commands or self.force_command_sync:
+        # Commands belong to the application, not to a shard: with several processes, only
+        # the one holding shard 0 registers them (Discord limits how often that may happen).
+        if (self.settings.sync_commands and self.settings.leads) or self.force_command_sync:
             self.commands_synced = await self.sync_commands(force=self.force_command_sync)
         await self.serve_metrics()
         self.heartbeat.start()
@@ -371,6 +373,20 @@ class Nexus(commands.Bot):
                 await asyncio.to_thread(flush_error_reports, REPORTS_FLUSH_SECONDS)
 
 
+class ShardedNexus(Nexus, commands.AutoShardedBot):
+    """Nexus on some of the bot's shards (SHARD_COUNT, SHARD_IDS): each process connects its
+    shards and receives only their servers' events; the database is shared by all of them.
+    """
+
+
 def create_bot(settings: Settings | None = None, **options: Any) -> Nexus:
-    """The production bot, not yet connected (settings from the environment by default)."""
-    return Nexus(settings or load_settings(), **options)
+    """The production bot, not yet connected (settings from the environment by default):
+    sharded when SHARD_COUNT is set, a single connection otherwise.
+    """
+    settings = settings or load_settings()
+    shards = settings.shards
+    if shards is None:
+        return Nexus(settings, **options)
+    return ShardedNexus(
+        settings, shard_count=settings.shard_count, shard_ids=list(shards), **options
+    )

@@ -51,6 +51,23 @@ class Settings:
     metrics_host: str = DEFAULT_METRICS_HOST
     sentry_dsn: str | None = field(default=None, repr=False)
     start_retry_seconds: float = 300.0
+    shard_count: int | None = None  # None: one process, one connection (discord.py's Bot)
+    shard_ids: tuple[int, ...] | None = None  # this process's shards (None: all of shard_count)
+
+    @property
+    def shards(self) -> tuple[int, ...] | None:
+        """The shards this process connects (None: not sharded)."""
+        if self.shard_count is None:
+            return None
+        return self.shard_ids if self.shard_ids is not None else tuple(range(self.shard_count))
+
+    @property
+    def leads(self) -> bool:
+        """Whether this process does the once-per-bot work (registering commands, backups): the
+        one holding shard 0, or the only one when not sharded.
+        """
+        shards = self.shards
+        return shards is None or 0 in shards
 
     @property
     def database(self) -> URL:
@@ -186,6 +203,49 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+MAX_SHARDS = 10_000  # far above any bot's; a typo of a count is caught, not a real one
+
+
+def _shards(
+    count_raw: str | None, ids_raw: str | None
+) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT and SHARD_IDS, checked together."""
+    if count_raw is None:
+        if ids_raw is not None:
+            raise ConfigError(
+                "SHARD_IDS",
+                "needs SHARD_COUNT too: set SHARD_COUNT to the number of shards of every "
+                "process together (e.g. SHARD_COUNT=2 with SHARD_IDS=0 here and 1 in the other)",
+            )
+        return None, None
+    if not re.fullmatch(r"\d{1,5}", count_raw) or not 1 <= int(count_raw) <= MAX_SHARDS:
+        raise ConfigError(
+            "SHARD_COUNT",
+            f"expected the number of shards of the whole bot (1-{MAX_SHARDS}), "
+            f"got {_shown(count_raw)}",
+        )
+    count = int(count_raw)
+    if ids_raw is None:
+        return count, None
+    parts = [part.strip() for part in ids_raw.split(",")]
+    if not all(re.fullmatch(r"\d{1,5}", part) for part in parts):
+        raise ConfigError(
+            "SHARD_IDS",
+            f"expected comma-separated shard numbers such as 0,1, got {_shown(ids_raw)}",
+        )
+    ids = [int(part) for part in parts]
+    outside = [i for i in ids if i >= count]
+    if outside:
+        raise ConfigError(
+            "SHARD_IDS",
+            f"expected shard numbers from 0 to {count - 1} (SHARD_COUNT is {count}), "
+            f"got {', '.join(map(str, outside))}",
+        )
+    if len(set(ids)) != len(ids):
+        raise ConfigError("SHARD_IDS", f"names a shard twice: {_shown(ids_raw)}")
+    return count, tuple(sorted(ids))
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -261,6 +321,8 @@ def load_settings(
             f"expected a number of seconds (0 or more), got {_shown(retry_raw)}",
         )
 
+    shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
+
     return Settings(
         discord_token=token,
         database_url=_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
@@ -282,4 +344,6 @@ def load_settings(
         metrics_port=_port("METRICS_PORT", metrics_port) if metrics_port else None,
         metrics_host=_host("METRICS_HOST", get("METRICS_HOST") or DEFAULT_METRICS_HOST),
         sentry_dsn=_sentry_dsn(sentry_dsn) if sentry_dsn else None,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )

@@ -26,6 +26,10 @@ class Backups(commands.Cog):
         settings = self.bot.settings
         if settings.backup_dir is None:
             return
+        if not settings.leads:
+            # One database, one daily backup: the process holding shard 0 makes it.
+            log.info("daily backups are made by the process holding shard 0, not this one")
+            return
         try:
             scheduler = BackupScheduler(
                 settings.database_url, settings.backup_dir, settings.backup_keep

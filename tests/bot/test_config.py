@@ -151,3 +151,45 @@ def test_a_token_of_three_parts_is_taken() -> None:
     assert load_settings(env(DISCORD_TOKEN="abc.de.fgh"), env_file=None).discord_token == (
         "abc.de.fgh"
     )
+
+
+def test_not_sharded_by_default() -> None:
+    settings = load_settings(env(), env_file=None)
+    assert settings.shard_count is None
+    assert settings.shards is None
+    assert settings.leads
+
+
+@pytest.mark.parametrize(
+    ("values", "shards", "leads"),
+    [
+        ({"SHARD_COUNT": "2"}, (0, 1), True),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1"}, (1,), False),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": " 3, 0 "}, (0, 3), True),
+        ({"SHARD_COUNT": "1", "SHARD_IDS": "0"}, (0,), True),
+    ],
+)
+def test_shards(values: dict[str, str], shards: tuple[int, ...], leads: bool) -> None:
+    settings = load_settings(env(**values), env_file=None)
+    assert settings.shard_count == int(values["SHARD_COUNT"])
+    assert settings.shards == shards
+    assert settings.leads is leads
+
+
+@pytest.mark.parametrize(
+    ("values", "variable", "words"),
+    [
+        ({"SHARD_IDS": "0"}, "SHARD_IDS", "needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT", "number of shards"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT", "number of shards"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "2"}, "SHARD_IDS", "from 0 to 1"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0;1"}, "SHARD_IDS", "comma-separated"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "-1"}, "SHARD_IDS", "comma-separated"),
+        ({"SHARD_COUNT": "3", "SHARD_IDS": "1,1"}, "SHARD_IDS", "twice"),
+    ],
+)
+def test_bad_shards_name_the_variable(values: dict[str, str], variable: str, words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env(**values), env_file=None)
+    assert caught.value.variable == variable
+    assert words in str(caught.value)
