@@ -173,6 +173,44 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    """Copy every row of the database into another (e.g. SQLite to PostgreSQL), index it for
+    search there, and check it; exit 2 when it cannot start, 1 when it does not come out whole.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db.copy import CopyError, copy_database, describe
+
+    try:
+        source = args.database_url or load_settings(require_token=False).database_url
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", 2)
+    try:  # the target is checked as DATABASE_URL is
+        target = load_settings(
+            {"DATABASE_URL": args.to}, env_file=None, require_token=False
+        ).database_url
+    except ConfigError as exc:
+        return _fail(f"--to: {exc.expected}", 2)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    say(f"copying {describe(source)} to {describe(target)}")
+    try:
+        done = asyncio.run(copy_database(source, target, force=args.force, progress=say))
+    except CopyError as exc:
+        return _fail(f"copy failed: {exc}", exc.status)
+    except (OSError, SQLAlchemyError) as exc:
+        return _fail(f"copy failed: a database could not be reached or refused: {exc}", 1)
+    print(done.table())
+    print(
+        f"copied {done.rows:,} rows in {done.seconds:.1f} s; {done.indexed:,} learnings and "
+        f"questions indexed for search, "
+        f"and search answers ({', '.join(repr(s) for s in done.searched) or 'nothing to search'})"
+    )
+    return 0
+
+
 def cmd_content_check(args: argparse.Namespace) -> int:
     """Check content/ (or --dir): one line per problem, exit 1 when there is any."""
     from cogs.learnings.content import check_content
@@ -326,6 +364,21 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True
     )
     db.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db_upgrade)
+    copy_db = db.add_parser(
+        "copy",
+        help="copy every row into another database (e.g. SQLite to PostgreSQL) and check it",
+    )
+    copy_db.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the database to fill, e.g. postgresql+asyncpg://nexus:secret@db/nexus",
+    )
+    copy_db.add_argument(
+        "--force", action="store_true", help="replace what the target holds (refused otherwise)"
+    )
+    copy_db.add_argument("--database-url", help="the database to copy (default: DATABASE_URL)")
+    copy_db.set_defaults(func=cmd_db_copy)
     content = sub.add_parser("content", help="content tasks").add_subparsers(
         dest="content_command", required=True
     )
