@@ -6,19 +6,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.client import Nexus, ShardedNexus, create_bot
 from bot.config import Settings
+from bot.core.localtime import local_due
 from bot.dailytip import TipScheduler
+from bot.dailytip.model import POSTED
+from bot.dailytip.postlog import LEASE
+from bot.db.engine import Database
+from bot.db.models import DailyTipPost
 from cogs.dailytip.cog import COG_NAME
-from localdiscord.emulator import FAST_CLIENT_OPTIONS, FakeDiscord, patched_discord
+from cogs.dailytip.render import MARKER
+from localdiscord.emulator import FAST_CLIENT_OPTIONS, FakeDiscord, FakeGuild, patched_discord
 from localdiscord.emulator.gateway import shard_of
+from tests.figures import report
 from tests.harness import READY_TIMEOUT, bot_settings, lift_limits, pings_nobody_but_an_asker
 from tests.postgres import PostgresDatabases
 
@@ -43,6 +55,7 @@ class SharedClock:
     def __init__(self, start: datetime) -> None:
         self._now = start
         self.asleep: dict[asyncio.Event, datetime | None] = {}
+        self._slept = asyncio.Event()  # set whenever a scheduler goes to sleep
 
     def now(self) -> datetime:
         return self._now
@@ -58,6 +71,7 @@ class SharedClock:
             await asyncio.sleep(0)
             return
         self.asleep[wake] = when
+        self._slept.set()
         try:
             await wake.wait()
         finally:
@@ -69,6 +83,17 @@ class SharedClock:
         return len(self.asleep) == schedulers and all(
             when is None or when > self._now for when in self.asleep.values()
         )
+
+    async def settle(self, schedulers: int, within: float = 60.0) -> None:
+        """Wait (bounded, in real seconds) until `schedulers` schedulers did what was due."""
+        async with asyncio.timeout(within):
+            while not self.settled(schedulers):
+                self._slept.clear()
+                await self._slept.wait()
+
+    def soonest(self) -> datetime | None:
+        """The first instant a sleeping scheduler asked to wake at."""
+        return min((w for w in self.asleep.values() if w is not None), default=None)
 
 
 @dataclass
@@ -173,3 +198,142 @@ async def test_two_sharded_processes_split_the_servers_and_one_registers_command
                 await stop_process(process)
         assert all(pings_nobody_but_an_asker(m) for m in fake.all_sent_messages())
         assert fake.unknown_requests == []
+
+
+# -- a week of daily tips, two processes, random restarts -------------------------------------
+
+DAYS = 7
+RESTART_CHANCE = 0.06  # per step of the clock (a step: 5 to 45 simulated minutes)
+DATE_IN_FOOTER = re.compile(re.escape(MARKER) + r" · (\d{4}-\d{2}-\d{2})$")
+
+
+def tip_dates(fake: FakeDiscord, guild: FakeGuild) -> list[date]:
+    """The local dates of the daily tips in the guild's #general, one per message."""
+    bot_id = str(fake.bot_user.id)
+    found: list[date] = []
+    for message in fake.world.messages.get(guild.channel("general").id, []):
+        if message["author"]["id"] != bot_id:
+            continue
+        for embed in message["embeds"]:
+            match = DATE_IN_FOOTER.search((embed.get("footer") or {}).get("text", ""))
+            if match:
+                found.append(date.fromisoformat(match.group(1)))
+    return found
+
+
+def days_due(zone: str, at: time, since: datetime, until: datetime) -> list[date]:
+    """The local dates whose tip falls due after `since` and by `until`."""
+    tz = ZoneInfo(zone)
+    day, last = since.astimezone(tz).date(), until.astimezone(tz).date()
+    due: list[date] = []
+    while day <= last:
+        instant = local_due(day, at, tz)
+        if instant is not None and since <= instant <= until:
+            due.append(day)
+        day += timedelta(days=1)
+    return due
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_two_processes_post_each_servers_tip_once_a_day_through_a_week_of_restarts(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, fake: FakeDiscord
+) -> None:
+    """Two processes (shards 0 and 1 of 2) on one fresh database, six servers in six time
+    zones. The clock moves by random steps (and to every instant a scheduler asked for, as
+    real time would); at random moments one process stops, gracefully or as a crash that
+    abandons its scheduler mid-work, and comes back at once or some steps later. Whoever is
+    up posts: each server gets exactly one tip each local day, none missed, none repeated.
+    """
+    rng = random.Random(f"week-{kind}")
+    # A week that ended two days ago: the local Discord dates messages by the real clock, and
+    # a retry looks for the message of an interrupted attempt after its claim's time.
+    start = datetime.now(UTC).replace(minute=7, second=0, microsecond=0) - timedelta(days=DAYS + 2)
+    clock = SharedClock(start)
+    async with database(kind, request, tmp_path) as url:
+        settings = [shard_settings(fake, tmp_path, url, shard) for shard in range(SHARDS)]
+        processes: list[Process | None] = list(
+            await asyncio.gather(*(start_process(s, clock) for s in settings))
+        )
+        posted = [0] * SHARDS
+        restarts = crashes = 0
+
+        def live() -> list[Process]:
+            return [p for p in processes if p is not None]
+
+        async def stop(index: int, *, crash: bool) -> None:
+            process = processes[index]
+            assert process is not None
+            processes[index] = None
+            posted[index] += process.scheduler.status().posted
+            await stop_process(process, crash=crash)
+
+        try:
+            for guild, (zone, at) in zip(fake.guilds, ZONES, strict=True):
+                answer = await fake.slash(
+                    "dailytip schedule",
+                    {"channel": "general", "time": f"{at:%H:%M}", "timezone": zone},
+                    user="admin",
+                    guild=guild.id,
+                )
+                assert "Daily tip scheduled" in (answer.content or ""), guild.name
+            await clock.settle(len(live()))
+            end = start + timedelta(days=DAYS)
+            while clock.now() < end:
+                step = clock.now() + timedelta(minutes=rng.uniform(5, 45))
+                soonest = clock.soonest()
+                clock.advance(min(step, soonest or step) - clock.now())
+                if rng.random() < RESTART_CHANCE:
+                    down = [i for i, p in enumerate(processes) if p is None]
+                    if down:
+                        processes[down[0]] = await start_process(settings[down[0]], clock)
+                    else:
+                        index, crash = rng.randrange(SHARDS), rng.random() < 0.5
+                        await asyncio.sleep(rng.choice((0, 0.001, 0.01)))  # maybe mid-post
+                        await stop(index, crash=crash)
+                        restarts, crashes = restarts + 1, crashes + crash
+                        if rng.random() < 0.5:
+                            processes[index] = await start_process(settings[index], clock)
+                await clock.settle(len(live()))
+            for index, process in enumerate(processes):  # everyone back for the last claims
+                if process is None:
+                    processes[index] = await start_process(settings[index], clock)
+            await clock.settle(len(live()))
+            clock.advance(LEASE + timedelta(seconds=1))  # a claim a crash left is retried
+            await clock.settle(len(live()))
+        finally:
+            for index, process in enumerate(processes):
+                if process is not None:
+                    await stop(index, crash=False)
+
+        finished = clock.now()
+        db = Database(url)
+        try:
+            async with db.read() as session:
+                rows = list(await session.scalars(select(DailyTipPost)))
+        finally:
+            await db.close()
+
+    expected_total = 0
+    for guild, (zone, at) in zip(fake.guilds, ZONES, strict=True):
+        expected = days_due(zone, at, start, finished)
+        expected_total += len(expected)
+        assert len(expected) >= DAYS - 1, guild.name
+        dates = tip_dates(fake, guild)
+        repeated = {day: n for day, n in Counter(dates).items() if n > 1}
+        assert repeated == {}, f"{guild.name} ({zone}) got a day's tip more than once"
+        assert sorted(dates) == expected, f"{guild.name} ({zone}) missed a day"
+        logged = [r for r in rows if r.guild_id == guild.id]
+        assert sorted(r.local_date for r in logged) == expected
+        assert {r.status for r in logged} == {POSTED}
+        assert len({r.tip_slug for r in logged}) == len(logged), "a tip repeated within a week"
+    assert fake.unknown_requests == []
+    assert all(pings_nobody_but_an_asker(m) for m in fake.all_sent_messages())
+    report(
+        f"a week of daily tips, two processes ({kind})",
+        servers=GUILDS,
+        tips_posted=expected_total,
+        restarts=restarts,
+        crashes=crashes,
+        posted_by_shard_0=posted[0],
+        posted_by_shard_1=posted[1],
+    )
