@@ -267,24 +267,19 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sqlite_file(database_url: str | None) -> Path:
-    from bot.backup import sqlite_path
-
-    if database_url is None:
-        database_url = load_settings(require_token=False).database_url
-    return sqlite_path(database_url)
-
-
-def _copy(args: argparse.Namespace, what: str, copy: Callable[[Path, Path], str]) -> int:
-    """`copy(database file, PATH)` for backup and restore, and what it says done; exit 2 on
-    bad settings, 1 when the copy fails.
+def _copy(args: argparse.Namespace, what: str, copy: Callable[[str, Path], str]) -> int:
+    """`copy(database URL, PATH)` for backup and restore, and what it says done; exit 2 on bad
+    settings or a missing PostgreSQL client program, 1 when the copy fails.
     """
-    from bot.backup import BackupError
+    from bot.backup import BackupError, ToolMissing
 
     try:
-        done = copy(_sqlite_file(args.database_url), Path(args.path))
+        database_url = args.database_url or load_settings(require_token=False).database_url
+        done = copy(database_url, Path(args.path))
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}", 2)
+    except ToolMissing as exc:
+        return _fail(f"{what} not made: {exc}", 2)
     except BackupError as exc:
         return _fail(f"{what} failed: {exc}", 1)
     print(done)
@@ -292,11 +287,13 @@ def _copy(args: argparse.Namespace, what: str, copy: Callable[[Path, Path], str]
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    """Copy the database to PATH while the bot may be running (SQLite's backup API)."""
-    from bot.backup import backup_database
+    """Copy the database to PATH while the bot may be running (SQLite's backup API, or
+    pg_dump for PostgreSQL).
+    """
+    from bot.backup import backup
 
-    def copy(database: Path, path: Path) -> str:
-        done = backup_database(database, path, force=args.force)
+    def copy(database_url: str, path: Path) -> str:
+        done = backup(database_url, path, force=args.force)
         return f"backup written to {done.path} ({done.size_bytes} bytes, {done.tables} tables)"
 
     return _copy(args, "backup", copy)
@@ -304,11 +301,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database with a backup (the bot must be stopped)."""
-    from bot.backup import restore_database
+    from bot.backup import restore
 
-    def copy(database: Path, path: Path) -> str:
-        done = restore_database(path, database, force=args.force)
-        return f"restored {args.path} into {done.path} ({done.tables} tables); start the bot again"
+    def copy(database_url: str, path: Path) -> str:
+        done = restore(path, database_url, force=args.force)
+        return f"restored {args.path} ({done.tables} tables); start the bot again"
 
     return _copy(args, "restore", copy)
 
@@ -413,8 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
         (
             "backup",
             cmd_backup,
-            "copy the database to PATH while the bot runs (SQLite backup API)",
-            "the file to write, e.g. backups/nexus-2026-11-23.db",
+            "copy the database to PATH while the bot runs (SQLite's backup API; pg_dump for "
+            "PostgreSQL)",
+            "the file to write, e.g. backups/nexus-2026-11-23.db (.dump for PostgreSQL)",
             "overwrite PATH if it exists",
         ),
         (

@@ -14,6 +14,7 @@ from bot.__main__ import main
 from bot.backup import (
     BackupError,
     BackupScheduler,
+    ToolMissing,
     backup_database,
     backup_name,
     next_backup_due,
@@ -27,6 +28,7 @@ from bot.db.models import BotState
 from bot.db.types import utcnow
 from tests.figures import report
 from tests.helpers import CONTENT, TOKEN
+from tests.postgres import PostgresDatabases
 
 WRITES = 300
 
@@ -53,6 +55,7 @@ async def write_burst(db: Database, prefix: str, count: int) -> None:
         await asyncio.sleep(0)
 
 
+@pytest.mark.sqlite
 async def test_cli_backup_while_writes_run_is_consistent(db: Database, tmp_path: Path) -> None:
     url = db.url
     writer = asyncio.create_task(write_burst(db, "w", WRITES))
@@ -99,7 +102,7 @@ def test_backup_refuses_to_overwrite_without_force(
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("postgresql+asyncpg://u:p@localhost/nexus", "pg_dump"),
+        ("postgresql+asyncpg://u:p@127.0.0.1:1/nexus", "pg_dump failed"),
         ("sqlite+aiosqlite:///{tmp}/missing.db", "no database at"),
     ],
 )
@@ -121,6 +124,7 @@ def test_backup_refuses_the_database_itself_and_folders(tmp_path: Path) -> None:
         backup_database(source, tmp_path)
 
 
+@pytest.mark.sqlite
 async def test_restore_brings_back_the_backup(db: Database, tmp_path: Path) -> None:
     await write_burst(db, "keep", 10)
     backup = tmp_path / "backup.db"
@@ -184,6 +188,7 @@ def test_next_backup_is_a_day_after_the_newest(tmp_path: Path) -> None:
     assert next_backup_due(tmp_path, late) == late, "a missed backup runs at once"
 
 
+@pytest.mark.sqlite
 async def test_scheduler_writes_and_prunes(db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "backups"
     scheduler = BackupScheduler(db.url, folder, keep=2)
@@ -197,6 +202,7 @@ async def test_scheduler_writes_and_prunes(db: Database, tmp_path: Path) -> None
     }
 
 
+@pytest.mark.sqlite
 async def test_scheduler_started_by_the_loop_backs_up_at_once(db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "daily"
     scheduler = BackupScheduler(db.url, folder, keep=7)
@@ -252,3 +258,85 @@ async def test_backup_of_the_running_bot_and_its_daily_schedule(tmp_path: Path) 
         assert conn.execute("SELECT count(*) FROM entries").fetchone()[0] > 10
     finally:
         conn.close()
+
+
+# -- PostgreSQL: pg_dump and pg_restore -------------------------------------------------------
+
+
+async def test_postgresql_is_backed_up_with_pg_dump_and_restored_with_pg_restore(
+    postgres: PostgresDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.qa import Actor, QaService, make_draft
+
+    async with postgres.migrated() as url:
+        db = Database(url)
+        qa = QaService(db, ask_cooldown=timedelta(0))
+        asked = await qa.ask(1, Actor(7), make_draft("Celery retries with backoff", "How?", ""))
+        await write_burst(db, "keep", 10)
+        dump = tmp_path / "nexus.dump"
+        status = await asyncio.to_thread(main, ["backup", str(dump), "--database-url", url])
+        out = capsys.readouterr().out
+        assert status == 0
+        assert f"backup written to {dump}" in out
+        assert int(out.split(", ")[-1].split()[0]) >= 18, "every table is in the archive"
+        assert dump.read_bytes()[:5] == b"PGDMP", "pg_dump's custom format"
+        async with db.unit_of_work() as session:
+            await session.execute(BotState.__table__.delete())
+        await write_burst(db, "later", 3)
+
+        status = await asyncio.to_thread(main, ["restore", str(dump), "--database-url", url])
+        assert status == 1
+        assert "other connection(s) use the database" in capsys.readouterr().err
+        await db.close()  # the bot is stopped before a restore
+        status = await asyncio.to_thread(main, ["restore", str(dump), "--database-url", url])
+        assert status == 1
+        assert "pass --force" in capsys.readouterr().err
+        status = await asyncio.to_thread(
+            main, ["restore", str(dump), "--force", "--database-url", url]
+        )
+        assert status == 0, capsys.readouterr().err
+
+        restored = Database(url)
+        try:
+            async with restored.read() as session:
+                keys = set(await session.scalars(select(BotState.key)))
+            assert keys == {f"keep{i}:{s}" for i in range(10) for s in "ab"}
+            found = await QaService(restored).search(1, "backoff")
+            assert [hit.question.id for hit in found.hits] == [asked.id], "search answers"
+            await restored.upgrade()  # at a revision Alembic knows
+        finally:
+            await restored.close()
+
+
+async def test_postgresql_daily_backups_are_dumps_kept_to_the_newest(
+    postgres: PostgresDatabases, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    async with postgres.migrated() as url:
+        scheduler = BackupScheduler(url, folder, keep=2)
+        start = datetime(2026, 5, 1, tzinfo=UTC)
+        for day in range(3):
+            await scheduler.run_once(start + timedelta(days=day))
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [backup_name(start + timedelta(days=d), postgres=True) for d in (1, 2)]
+    assert all(name.endswith(".dump") for name in names)
+    assert [stamp for stamp, _ in scheduled_backups(folder)] == [
+        start + timedelta(days=d) for d in (1, 2)
+    ]
+
+
+def test_without_pg_dump_postgresql_backups_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no PostgreSQL client programs
+    url = "postgresql+asyncpg://nexus:secret@db.example/nexus"
+    for argv in (["backup", str(tmp_path / "b.dump")], ["restore", str(tmp_path / "b.dump")]):
+        assert main([*argv, "--database-url", url]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1
+        assert "is not installed" in err
+        assert "apt install postgresql-client" in err
+        assert "secret" not in err
+    with pytest.raises(ToolMissing, match="pg_dump is not installed"):
+        BackupScheduler(url, tmp_path / "daily", keep=3)
+    assert not list(tmp_path.iterdir())
