@@ -37,7 +37,8 @@ from bot.specs.lookup import (
     version_ref,
 )
 from bot.specs.model import ExportFile, ImportReport, VersionRef, severity_counts
-from bot.specs.openapi import check_size, document_format
+from bot.specs.openapi import Problem, check_size, document_format
+from bot.specs.openapi.problems import code
 from bot.specs.scheduling import ImportQueue
 from bot.specs.settings import SpecSettingsService
 from bot.specs.validation import LABEL_MAX, clean_label, is_bare_number, parse_spec_name
@@ -139,6 +140,15 @@ class Importing:
         previous_id: int | None,
     ) -> ImportReport:
         parsed = analysis.summary
+        warnings, warning_count = parsed.warnings, parsed.warning_count
+        if label is not None and not parsed.api_version:
+            missing = Problem(
+                "The document has no `info.version`; this version is labelled "
+                f"`{code(label, 40)}` as given to the import. Put the version in the document "
+                "too, so tools agree.",
+                "/info/version",
+            )
+            warnings, warning_count = (missing, *warnings), warning_count + 1
         now = self._clock()
         async with self._db.unit_of_work() as session:
             spec = await spec_to_write(
@@ -166,8 +176,8 @@ class Importing:
                 document=analysis.document,
                 model=analysis.model,
                 info=analysis.info,
-                warnings=[w.as_dict() for w in parsed.warnings],
-                warning_count=parsed.warning_count,
+                warnings=[w.as_dict() for w in warnings],
+                warning_count=warning_count,
                 endpoint_count=len(analysis.endpoint_rows),
                 breaking_count=counts["breaking"],
                 change_count=len(analysis.changes),
@@ -198,8 +208,8 @@ class Importing:
                 version=version_ref(version),
                 previous=version_ref(previous) if previous else None,
                 source_format=parsed.source_format,
-                warnings=parsed.warnings,
-                warning_count=parsed.warning_count,
+                warnings=warnings,
+                warning_count=warning_count,
                 changes=analysis.changes,
                 announce_channel_id=settings.channel_id if settings else None,
                 followers=tuple(notices),

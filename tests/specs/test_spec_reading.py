@@ -155,7 +155,7 @@ def test_schema_defects_are_warnings_and_the_import_proceeds() -> None:
     assert "`ends_on`" in text
     # `required: true` on a property (a meta-schema error inside a schema).
     assert "properties/code/required`" in text
-    assert "True is not of type 'array'" in text
+    assert "`required` should be of type array; it is true." in text
     # A default outside its range, and an undeclared path parameter.
     assert "120 is greater than the maximum of 90" in text
     assert "Path parameter 'code'" in text
@@ -195,13 +195,18 @@ components:
 # -- refused documents ----------------------------------------------------------------------
 
 
-def test_a_broken_structure_is_refused_with_pointers_and_lines() -> None:
-    message = rejected((FIXTURES / "broken-structure.yaml").read_bytes())
-    assert message.startswith("This document cannot be imported, and nothing was stored:")
-    assert "`/`, line 2: 'info' is a required property" in message
-    assert "`/paths/~1api~1v1~1listings~1/get/parameters/0/in`, line 9" in message
-    assert '`in` cannot be "querry" here' in message
-    assert "/get/responses/200`, line 14: 'description' is a required property" in message
+def test_a_broken_structure_imports_with_warnings_at_its_pointers_and_lines() -> None:
+    # Before, each of these defects refused the whole document; Swagger UI shows it anyway.
+    spec = load("broken-structure.yaml")
+    text = "\n".join(str(w) for w in spec.warnings)
+    assert spec.title == "Untitled API"
+    assert "`/`, line 2: 'info' is a required property (missing here)." in text
+    assert "`/paths/~1api~1v1~1listings~1/get/parameters/0/in`, line 9" in text
+    assert '`in` cannot be "querry" here' in text
+    assert "/get/responses/200`, line 14: 'description' is a required property" in text
+    listing = spec.operations["GET /api/v1/listings/"]
+    assert listing["parameters"] == []  # the parameter with a misspelt `in` is skipped
+    assert listing["responses"]["200"]["fields"][""]["type"] == "array"
 
 
 @pytest.mark.parametrize(
@@ -292,11 +297,6 @@ def test_recursive_schemas_through_properties_are_fine() -> None:
         (b"[1, 2]", "spec.json", "must be an object at the top level; this one is a list"),
         (b"title: My API\n", "spec.yaml", "no `openapi` (3.x) or `swagger` (2.0) field"),
         (b"openapi: 3.0\n", "spec.yaml", 'a version string such as "3.0.3"'),
-        (
-            b"openapi: 3.0.3\ninfo: {title: t, version: 1.0}\npaths: {}\n",
-            "spec.yaml",
-            "`/info/version`, line 2: 1.0 is not of type 'string'",
-        ),
         (b"openapi: 3.2.0\n", "spec.yaml", "OpenAPI 3.2.0 is not supported"),
         (b"swagger: '1.2'\n", "spec.yaml", "`swagger: 1.2` is not supported"),
         (b'{"openapi": "3.0.3",\n "info": }', "spec.json", "The JSON cannot be read"),
@@ -344,10 +344,6 @@ def test_deep_nesting_is_refused() -> None:
     ("extra", "expected"),
     [
         (
-            {"components": {"schemas": {"A": {"$id": "https://evil.example/a", "type": "string"}}}},
-            "`$id: https://evil.example/a` changes where references resolve",
-        ),
-        (
             {"components": {"schemas": {"A": {"$schema": "https://evil.example/meta"}}}},
             "`$schema: https://evil.example/meta` names a dialect Nexus does not know",
         ),
@@ -375,17 +371,6 @@ def test_deep_nesting_is_refused() -> None:
                 }
             },
             "`operationRef: https://evil.example/openapi.json#/x` points to a remote URL",
-        ),
-        (
-            {"components": {"schemas": {"A": {"$ref": "#/components/schemas/Missing"}}}},
-            "`$ref: #/components/schemas/Missing` points at nothing in the document",
-        ),
-        (
-            {
-                "x-shared": {"Money": {"type": "integer"}},
-                "components": {"schemas": {"A": {"$ref": "#/x-shared/Money"}}},
-            },
-            "points into `x-` extension content",
         ),
         (
             {
@@ -475,11 +460,11 @@ def test_a_drf_spectacular_generated_document() -> None:
 
 
 def test_a_rejection_always_fits_in_one_discord_message() -> None:
-    long_key = "k" * 300
-    paths = {
-        f"/{long_key}/{i}": {"get": {"responses": {"200": {"description": 1}}}} for i in range(40)
+    long_name = "k" * 300
+    schemas = {
+        f"{long_name}{i}": {"$ref": f"#/components/schemas/{long_name}{i}"} for i in range(40)
     }
-    message = rejected(as_json(doc(paths=paths)), "a.json")
+    message = rejected(as_json(doc(components={"schemas": schemas})), "a.json")
     assert len(message) <= 2000
     assert "more." in message
 

@@ -15,6 +15,7 @@ imports only from the ones before it:
 - `loading`: bytes -> Python values (size, encoding, JSON, safe YAML with its budgets);
 - `safety`: the OpenAPI family, and the `$ref` checks on a sanitized copy;
 - `bounded`: values checked against the document's schemas with bounded work (RE2 patterns);
+- `explain`: meta-schema errors in plain words (the field, the form expected);
 - `validation`: openapi-spec-validator run offline, and the extra lint warnings;
 - `model`: `ParsedSpec` and the shapes of the operations, bodies and fields kept;
 - `schemas`: body schemas read into fields and examples (`$ref`s followed, `allOf` merged);
@@ -23,10 +24,20 @@ imports only from the ones before it:
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 from bot.specs.openapi.bounded import WorkBudget, scan_patterns
-from bot.specs.openapi.loading import check_size, decode, document_format, load_json, load_yaml
+from bot.specs.openapi.loading import (
+    check_size,
+    decode,
+    document_format,
+    line_of,
+    load_json,
+    load_yaml,
+    scalar_text,
+)
 from bot.specs.openapi.model import (
     METHODS,
     BodyInfo,
@@ -45,10 +56,11 @@ from bot.specs.openapi.problems import (
     MAX_WARNINGS_KEPT,
     DocumentRejected,
     Problem,
+    code,
     reject,
 )
 from bot.specs.openapi.safety import check_local_refs, detect_family, sanitize
-from bot.specs.openapi.validation import lint, validate
+from bot.specs.openapi.validation import duplicate_operation_ids, lint, validate
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -81,39 +93,40 @@ def read_spec(data: bytes, filename: str) -> ParsedSpec:
         original, root_node = load_yaml(text)
     family, openapi = detect_family(original)
     clean = sanitize(original, root_node)
-    check_local_refs(original, clean, root_node)
-    pattern_warnings, skip_unevaluated = scan_patterns(clean.document, root_node)
-    errors, warnings = validate(
-        family, clean.document, root_node, WorkBudget(skip_unevaluated=skip_unevaluated)
-    )
-    if errors:
-        raise DocumentRejected(errors)
-    warnings += pattern_warnings
-    warnings += lint(
-        family, clean.document, root_node, WorkBudget(skip_unevaluated=skip_unevaluated)
-    )
+    warnings = check_local_refs(original, clean, root_node)
     doc = clean.document
+    warnings += _settle_version(doc, root_node)
+    pattern_warnings, skip_unevaluated = scan_patterns(doc, root_node)
+    warnings += validate(
+        family,
+        doc,
+        root_node,
+        WorkBudget(skip_unevaluated=skip_unevaluated),
+        tuple(clean.unresolved),
+    )
+    warnings += pattern_warnings
+    warnings += duplicate_operation_ids(family, doc, root_node)
+    warnings += lint(family, doc, root_node, WorkBudget(skip_unevaluated=skip_unevaluated))
     reader = Reader(family, doc)
     operations = reader.operations()
     if not operations:
-        raise reject(
-            "The document describes no operations: add at least one path with a method "
-            "(`get`, `post`, ...).",
-            "/paths",
-        )
+        raise _no_operations(family, doc)
     info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
     tags = tuple(
         (str(t["name"]), text_of(t.get("description"), 200))
-        for t in doc.get("tags") or []
+        for t in _list(doc.get("tags"))
         if isinstance(t, dict) and isinstance(t.get("name"), str)
     )
     servers: tuple[str, ...]
     if family == "2.0":
-        host = str(doc.get("host") or "")
-        servers = (f"{host}{doc.get('basePath') or ''}",) if host or doc.get("basePath") else ()
+        host = text_of(doc.get("host"), 200)
+        base_path = text_of(doc.get("basePath"), 200)
+        servers = (f"{host}{base_path}",) if host or base_path else ()
     else:
         servers = tuple(
-            str(s["url"]) for s in doc.get("servers") or [] if isinstance(s, dict) and "url" in s
+            text_of(s["url"], 200)
+            for s in _list(doc.get("servers"))
+            if isinstance(s, dict) and isinstance(s.get("url"), str)
         )[:5]
     unique = list(dict.fromkeys(warnings))
     return ParsedSpec(
@@ -121,11 +134,51 @@ def read_spec(data: bytes, filename: str) -> ParsedSpec:
         openapi=openapi,
         source_format=source_format,
         title=text_of(info.get("title"), 200) or "Untitled API",
-        api_version=text_of(str(info.get("version", "")), 60),
+        api_version=text_of(info.get("version"), 60),
         description=text_of(info.get("description"), 300),
         servers=servers,
         tags=tags,
         operations=operations,
         warnings=tuple(unique[:MAX_WARNINGS_KEPT]),
         warning_count=len(unique),
+    )
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _settle_version(doc: dict[str, Any], root_node: yaml.Node | None) -> list[Problem]:
+    """`info.version` written as a number (YAML `version: 1.10`) is kept as the text written."""
+    info = doc.get("info")
+    if not isinstance(info, dict):
+        return []
+    version = info.get("version")
+    if not isinstance(version, int | float) or isinstance(version, bool):
+        return []
+    written = scalar_text(root_node, ["info", "version"]) or str(version)
+    info["version"] = written
+    return [
+        Problem(
+            f"`info.version` is a number, not text; it is read as `{code(written, 40)}` as "
+            'written. Quote it (`version: "1.10"`): as a number, `1.10` would be `1.1`.',
+            "/info/version",
+            line_of(root_node, ["info", "version"]),
+        )
+    ]
+
+
+def _no_operations(family: str, doc: dict[str, Any]) -> DocumentRejected:
+    webhooks = doc.get("webhooks")
+    if family == "3.1" and isinstance(webhooks, dict) and webhooks:
+        return reject(
+            f"The document describes only webhooks ({len(webhooks):,}): requests the API sends "
+            "to you, which Nexus does not list. Frontend peers read endpoints they call: add "
+            "them under `paths`.",
+            "/webhooks",
+        )
+    return reject(
+        "The document describes no operations: add at least one path with a method "
+        "(`get`, `post`, ...).",
+        "/paths",
     )

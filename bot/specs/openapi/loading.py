@@ -261,3 +261,18 @@ def line_of(root: yaml.Node | None, parts: Sequence[str | int]) -> int | None:
             break
         node = found
     return node.start_mark.line + 1
+
+
+def scalar_text(root: yaml.Node | None, parts: Sequence[str | int]) -> str | None:
+    """The text of the scalar at `parts` exactly as written in the YAML (`1.10`, not 1.1)."""
+    if root is None:
+        return None
+    node = root
+    for part in parts:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        found = next((v for k, v in node.value if str(k.value) == str(part)), None)
+        if found is None:
+            return None
+        node = found
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else None

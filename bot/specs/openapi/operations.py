@@ -17,8 +17,14 @@ from bot.specs.openapi.model import (
     text_of,
 )
 from bot.specs.openapi.problems import MAX_ENUM_VALUES, MAX_PATH_CHARS, code, pointer_of, reject
-from bot.specs.openapi.safety import Family
+from bot.specs.openapi.safety import UNRESOLVED, Family
 from bot.specs.openapi.schemas import SchemaReader
+
+LOCATIONS = {
+    "2.0": frozenset({"path", "query", "header", "formData", "body"}),
+    "3.0": frozenset({"path", "query", "header", "cookie"}),
+    "3.1": frozenset({"path", "query", "header", "cookie"}),
+}
 
 
 class Reader(SchemaReader):
@@ -29,7 +35,8 @@ class Reader(SchemaReader):
         if family == "2.0":
             self.schemes = doc.get("securityDefinitions") or {}
         else:
-            self.schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+            components = doc.get("components")
+            self.schemes = components.get("securitySchemes") if isinstance(components, dict) else {}
         if not isinstance(self.schemes, dict):
             self.schemes = {}
 
@@ -38,14 +45,16 @@ class Reader(SchemaReader):
         param, _ = self.deref(raw)
         if not isinstance(param, dict) or not isinstance(param.get("name"), str):
             return None, {}
-        location = str(param.get("in", ""))
+        location = param.get("in")
+        if not isinstance(location, str) or location not in LOCATIONS[self.family]:
+            return None, {}  # a misspelt `in`: the warning names it, the parameter is skipped
         schema: dict[str, Any] = param
         if self.family != "2.0":
             if isinstance(param.get("schema"), dict):
                 schema, _ = self.effective(param["schema"])
             elif isinstance(param.get("content"), dict) and param["content"]:
                 media = next(iter(param["content"].values()))
-                schema, _ = self.effective((media or {}).get("schema") or {})
+                schema, _ = self.effective(media.get("schema") if isinstance(media, dict) else {})
         label, inner, _ = self.type_of(schema)
         enum = inner.get("enum") if isinstance(inner.get("enum"), list) else None
         if label == "array" and isinstance(inner.get("items"), dict):
@@ -98,13 +107,17 @@ class Reader(SchemaReader):
         raw = operation.get("security", self.doc.get("security"))
         alternatives: list[list[str]] = []
         used: dict[str, str] = {}
+        if isinstance(raw, dict):  # one requirement written without its list
+            raw = [raw]
         if isinstance(raw, list):
             for requirement in raw:
                 if not isinstance(requirement, dict):
                     continue
                 alternative = []
                 for name, scopes in requirement.items():
-                    scope_list = sorted(str(s) for s in scopes) if isinstance(scopes, list) else []
+                    # Scopes written as an object (`{}`) are warned about; its keys are read.
+                    listed = scopes if isinstance(scopes, list | dict) else []
+                    scope_list = sorted(str(s) for s in listed)
                     alternative.append(
                         f"{name}[{','.join(scope_list)}]" if scope_list else str(name)
                     )
@@ -126,7 +139,7 @@ class Reader(SchemaReader):
         else:
             request, responses = self._openapi_bodies(op, raw_responses)
         security, schemes = self.security(op)
-        tags = [str(t) for t in op.get("tags") or [] if isinstance(t, str | int)]
+        tags = [str(t) for t in _list(op.get("tags")) if isinstance(t, str | int)]
         summary = text_of(op.get("summary"), 200) or text_of(op.get("operationId"), 200)
         if not summary:
             summary = text_of(str(op.get("description") or "").split("\n")[0], 200)
@@ -176,8 +189,8 @@ class Reader(SchemaReader):
         """Swagger 2.0: the request from the `body` (or `formData`) parameters, the responses."""
         request: BodyInfo | None = None
         responses: dict[str, BodyInfo] = {}
-        consumes = op.get("consumes", self.doc.get("consumes")) or ["application/json"]
-        produces = op.get("produces", self.doc.get("produces")) or ["application/json"]
+        consumes = _list(op.get("consumes", self.doc.get("consumes"))) or ["application/json"]
+        produces = _list(op.get("produces", self.doc.get("produces"))) or ["application/json"]
         body = next(((k, p) for k, p in raw_params.items() if p.get("in") == "body"), None)
         form = [p for p in raw_params.values() if p.get("in") == "formData"]
         if body is not None:
@@ -213,7 +226,7 @@ class Reader(SchemaReader):
                 [str(p) for p in produces] if response.get("schema") is not None else [],
                 _swagger_media(response.get("schema"), response.get("examples")),
                 required=True,
-                description=text_of(response.get("description"), 300),
+                description=_description(response),
                 direction="response",
             )
         return request, responses
@@ -229,7 +242,7 @@ class Reader(SchemaReader):
             request = self.body(
                 *_content(raw_request.get("content")),
                 required=raw_request.get("required") is True,
-                description=text_of(raw_request.get("description"), 300),
+                description=_description(raw_request),
                 direction="request",
             )
         for status, raw in raw_responses.items():
@@ -238,7 +251,7 @@ class Reader(SchemaReader):
             responses[str(status)] = self.body(
                 *_content(response.get("content")),
                 required=True,
-                description=text_of(response.get("description"), 300),
+                description=_description(response),
                 direction="response",
             )
         return request, responses
@@ -270,6 +283,18 @@ class Reader(SchemaReader):
                 out.items(), key=lambda kv: (kv[1]["path"], METHODS.index(kv[1]["method"].lower()))
             )
         )
+
+
+def _list(value: Any) -> list[Any]:
+    """A list from the document, or an empty one when something else stands there."""
+    return value if isinstance(value, list) else []
+
+
+def _description(body: dict[str, Any]) -> str:
+    """A body's description, or what it is when its reference points at nothing."""
+    if UNRESOLVED in body:
+        return text_of(f"Unresolved: {body[UNRESOLVED]}", 300)
+    return text_of(body.get("description"), 300)
 
 
 def _param_order(param: ParamInfo) -> tuple[int, str]:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urljoin
 
 import yaml
 
@@ -71,6 +72,9 @@ NAME_MAPS = frozenset(
 DATA_FIELDS = frozenset({"example", "default", "enum", "const", "value"})
 REFERENCE_FIELDS = ("$ref", "$dynamicRef", "$recursiveRef", "operationRef")
 MAPPING_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
+# Put in place of a `$ref` that points at nothing: the piece reads as "unresolved" where it is
+# used, and the validators see an empty object instead of a reference they cannot follow.
+UNRESOLVED = "x-nexus-unresolved"
 
 Family = Literal["2.0", "3.0", "3.1"]
 TOO_MANY_OBJECTS = (
@@ -124,17 +128,25 @@ def is_extension(container_key: str | None, key: str) -> bool:
 class _Sanitized:
     document: Any
     local_refs: list[tuple[str, str]] = field(default_factory=list)  # (target, where)
+    mapping_refs: list[tuple[str, str]] = field(default_factory=list)  # (target, where)
+    # References to an `$id` (by its address): each is rewritten to a `#/...` pointer once
+    # every `$id` of the document is known (the object holding it, its pointer, the address).
+    id_refs: list[tuple[dict[str, Any], list[str | int], str]] = field(default_factory=list)
+    ids: dict[str, list[str | int]] = field(default_factory=dict)  # address -> where
+    unresolved: list[str] = field(default_factory=list)  # pointers of dangling references
 
 
 def sanitize(doc: Any, root_node: yaml.Node | None = None) -> _Sanitized:
     """A copy of `doc` without `x-` extension content, after checking every reference.
 
     Refused, naming the pointer: a `$ref` (or `$dynamicRef`, `$recursiveRef`, `operationRef`,
-    discriminator mapping) that points outside the document, an `$id` (it would make `#/...`
-    references resolve against another address), an unknown `$schema` dialect, nesting deeper
-    than MAX_NESTING, more than MAX_NODES values, or more than MAX_OBJECTS objects outside
-    examples and defaults (each costs the validators ~0.1-0.25 ms). The copy is what validators
-    see.
+    discriminator mapping) that points outside the document, an unknown `$schema` dialect,
+    nesting deeper than MAX_NESTING, more than MAX_NODES values, or more than MAX_OBJECTS
+    objects outside examples and defaults (each costs the validators ~0.1-0.25 ms). A `$ref` to
+    the address of an `$id` in the document is rewritten to its `#/...` pointer and the `$id`
+    left out, so validators resolve everything against the document alone. A `$ref` inside
+    literal data (`example`, `default`, `enum`, `const`) is data: never checked or followed.
+    The copy is what validators see.
     """
     result = _Sanitized(None)
     count = objects = 0
@@ -142,7 +154,15 @@ def sanitize(doc: Any, root_node: yaml.Node | None = None) -> _Sanitized:
     def fail(message: str, parts: list[str | int], hint: str | None = None) -> DocumentRejected:
         return reject(message, pointer_of(parts), line_of(root_node, parts), hint)
 
-    def copy(value: Any, container_key: str | None, parts: list[str | int], data: bool) -> Any:
+    def copy(
+        value: Any,
+        container_key: str | None,
+        parts: list[str | int],
+        data: bool,
+        base: str,
+        named: bool = False,
+        in_discriminator: bool = False,
+    ) -> Any:
         nonlocal count, objects
         count += 1
         if count > MAX_NODES:
@@ -154,66 +174,100 @@ def sanitize(doc: Any, root_node: yaml.Node | None = None) -> _Sanitized:
         if len(parts) > MAX_NESTING:
             raise fail(f"The document nests deeper than {MAX_NESTING} levels.", parts)
         if isinstance(value, list):
-            return [copy(item, "[]", [*parts, i], data) for i, item in enumerate(value)]
+            return [copy(item, "[]", [*parts, i], data, base) for i, item in enumerate(value)]
         if not isinstance(value, dict):
             return value
-        names = container_key in NAME_MAPS
+        # Keys of a map of names (`properties`, `schemas`...) are chosen by the author; but a
+        # value found *under* a name is an object again (a property called `properties`).
+        names = container_key in NAME_MAPS and not named
+        if not data and not names and isinstance(value.get("$id"), str):
+            # An `$id` names this schema by an address; references to that address (relative
+            # to the enclosing `$id`) are references inside the document.
+            base = urljoin(base, value["$id"]).split("#")[0]
+            result.ids.setdefault(base, parts)
+        # A discriminator's `mapping`, not a property that happens to be named `mapping` (or
+        # the schema of a property named `discriminator`).
+        mapping = names and container_key == "mapping" and in_discriminator
+        discriminator = container_key == "discriminator" and not named
         out: dict[str, Any] = {}
         for key, item in value.items():
             key = str(key)
             if not data and not names and key.startswith("x-"):
                 continue  # opaque extension content: never checked, resolved or validated
             here = [*parts, key]
-            if isinstance(item, str) and (not names or container_key == "mapping"):
-                _check_keyword(key, item, here, data, container_key, result, fail)
             if data:
-                out[key] = copy(item, key, here, True)
+                out[key] = copy(item, key, here, True, base)
                 continue
+            if isinstance(item, str) and (not names or mapping):
+                if key == "$ref" and not names and not _is_local(item):
+                    # Kept for `_settle_id_refs`: local if it names an `$id` of the document.
+                    result.id_refs.append((out, here, urljoin(base, item)))
+                    out[key] = item
+                    continue
+                _check_keyword(key, item, here, mapping, result, fail)
+            if not names and key == "$id":
+                continue  # settled above: validators resolve against the document alone
             item_is_data = not names and (
                 key in DATA_FIELDS or (key == "examples" and isinstance(item, list))
             )
-            out[key] = copy(item, key, here, item_is_data)
+            out[key] = copy(item, key, here, item_is_data, base, names, discriminator)
         return out
 
-    result.document = copy(doc, None, [], False)
+    result.document = copy(doc, None, [], False, "")
+    _settle_id_refs(result, fail)
     return result
+
+
+def _is_local(ref: str) -> bool:
+    return ref == "#" or ref.startswith("#/")
+
+
+def _settle_id_refs(
+    result: _Sanitized, fail: Callable[[str, list[str | int], str | None], DocumentRejected]
+) -> None:
+    """References by address: to an `$id` of the document they become `#/...` pointers;
+    anything else points outside the document and is refused (the first one, in order).
+    """
+    for holder, here, address in result.id_refs:
+        target, _, fragment = address.partition("#")
+        where = result.ids.get(target)
+        if where is None or (fragment and not fragment.startswith("/")):
+            raise fail(_outside_message("$ref", str(holder["$ref"])), here, BUNDLE_HINT)
+        local = pointer_of(where) + fragment
+        holder["$ref"] = "#" + local
+        result.local_refs.append(("#" + local, pointer_of(here[:-1])))
 
 
 def _check_keyword(
     key: str,
     value: str,
     here: list[str | int],
-    data: bool,
-    container_key: str | None,
+    mapping: bool,
     result: _Sanitized,
     fail: Callable[[str, list[str | int], str | None], DocumentRejected],
 ) -> None:
-    """Check one string-valued field for references that would leave the document."""
-    if key in REFERENCE_FIELDS:
-        local = value == "#" or value.startswith("#/")
+    """Check one string-valued field (outside literal data) for references that would leave
+    the document. A `$ref` inside an `example`, `default` or `enum` value is data: it never
+    comes here.
+    """
+    if key in REFERENCE_FIELDS and not mapping:
+        local = _is_local(value)
         if key in ("$dynamicRef", "$recursiveRef"):
             local = value.startswith("#")
         if not local:
             raise fail(_outside_message(key, value), here, BUNDLE_HINT)
-        if not data and key in ("$ref", "operationRef"):
+        if key in ("$ref", "operationRef"):
             result.local_refs.append((value, pointer_of(here[:-1])))
         return
-    if data:
-        return
-    if container_key == "mapping":  # a discriminator mapping value: a schema name or a ref
+    if mapping:  # a discriminator mapping value: a schema name or a ref
         if value.startswith("#/"):
-            result.local_refs.append((value, pointer_of(here)))
+            result.mapping_refs.append((value, pointer_of(here)))
         elif not MAPPING_NAME_RE.fullmatch(value) or value.lower().endswith(
             (".json", ".yaml", ".yml")
         ):
             raise fail(_outside_message("discriminator mapping", value), here, BUNDLE_HINT)
-    elif key == "$id":
-        raise fail(
-            f"`$id: {code(value, 80)}` changes where references resolve; Nexus reads "
-            "self-contained documents only. Remove the `$id`.",
-            here,
-            None,
-        )
+        else:
+            result.mapping_refs.append((value, pointer_of(here)))
     elif key in ("$schema", "jsonSchemaDialect") and value not in KNOWN_DIALECTS:
         raise fail(
             f"`{key}: {code(value, 80)}` names a dialect Nexus does not know (and will not "
@@ -250,13 +304,22 @@ def resolve_pointer(doc: Any, ref: str) -> tuple[Any, list[str]]:
     return node, parts
 
 
-def check_local_refs(original: Any, clean: _Sanitized, root_node: yaml.Node | None = None) -> None:
-    """Every local reference must land on something, outside `x-` content, without a loop of
-    references that never reaches a value (`A -> B -> A`).
+def check_local_refs(
+    original: Any, clean: _Sanitized, root_node: yaml.Node | None = None
+) -> list[Problem]:
+    """Every local reference should land on something outside `x-` content: one that does not
+    is a warning, and the object holding it reads as unresolved (`UNRESOLVED`). Refused: a
+    loop of references that never reaches a value (`A -> B -> A`), which nothing can read.
+    Discriminator mappings are checked the same way (warnings only).
     """
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     settled: set[str] = set()
+    dangling: set[str] = set()
     for ref, where in clean.local_refs:
+        if ref in dangling:
+            _mark_unresolved(clean, ref, where)
+            continue
         if ref in settled:
             continue
         chain = [ref]
@@ -265,14 +328,18 @@ def check_local_refs(original: Any, clean: _Sanitized, root_node: yaml.Node | No
             try:
                 target, parts = resolve_pointer(clean.document, current)
             except KeyError:
+                if current != ref:
+                    break  # reported where that reference is written (each one is listed)
                 reason = _missing_reason(original, current)
-                problems.append(
+                warnings.append(
                     Problem(
-                        f"`$ref: {code(current, 120)}` {reason}.",
+                        f"`$ref: {code(current, 120)}` {reason}; what uses it reads as unresolved.",
                         where,
                         line_of(root_node, pointer_parts(where)),
                     )
                 )
+                dangling.add(ref)
+                _mark_unresolved(clean, ref, where)
                 break
             settled.add(current)
             nxt = target.get("$ref") if isinstance(target, dict) else None
@@ -295,6 +362,59 @@ def check_local_refs(original: Any, clean: _Sanitized, root_node: yaml.Node | No
             break
     if problems:
         raise DocumentRejected(problems)
+    return warnings + _check_mappings(clean, root_node)
+
+
+def _mark_unresolved(clean: _Sanitized, ref: str, where: str) -> None:
+    """Replace the reference at `where` (a `{"$ref": ...}` object) by the unresolved marker."""
+    try:
+        holder, _ = resolve_pointer(clean.document, "#" + where)
+    except KeyError:
+        return
+    if isinstance(holder, dict) and holder.get("$ref") == ref:
+        holder.clear()
+        holder[UNRESOLVED] = ref
+        clean.unresolved.append(where)
+
+
+def _check_mappings(clean: _Sanitized, root_node: yaml.Node | None) -> list[Problem]:
+    """A discriminator mapping whose target is missing, or is itself only a reference."""
+    warnings: list[Problem] = []
+    components = clean.document.get("components") if isinstance(clean.document, dict) else None
+    schemas = components.get("schemas") if isinstance(components, dict) else None
+    for target, where in clean.mapping_refs:
+        parts = pointer_parts(where)
+        name = code(parts[-1], 60)
+        if target.startswith("#/"):
+            try:
+                value, _ = resolve_pointer(clean.document, target)
+            except KeyError:
+                value = None
+                message = f"points at nothing (`{code(target, 120)}`); that entry is ignored."
+            else:
+                inner = value.get("$ref") if isinstance(value, dict) else None
+                if not isinstance(inner, str):
+                    continue
+                message = (
+                    f"resolves through another `$ref` (`{code(target, 80)}` → "
+                    f"`{code(inner, 80)}`): tools differ on which schema that names. Point "
+                    "it at the schema itself."
+                )
+        elif isinstance(schemas, dict) and target in schemas:
+            continue
+        else:
+            message = (
+                f"names `{code(target, 80)}`, which is not a schema in `components/schemas`; "
+                "that entry is ignored."
+            )
+        warnings.append(
+            Problem(
+                f"The discriminator mapping `{name}` {message}",
+                where,
+                line_of(root_node, parts),
+            )
+        )
+    return warnings
 
 
 def _missing_reason(original: Any, ref: str) -> str:

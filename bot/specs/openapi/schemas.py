@@ -15,7 +15,7 @@ from bot.specs.openapi.problems import (
     MAX_FIELDS,
     clip,
 )
-from bot.specs.openapi.safety import Family, resolve_pointer
+from bot.specs.openapi.safety import UNRESOLVED, Family, resolve_pointer
 from bot.specs.openapi.validation import example_value
 
 # The JSON type of what json.loads gives (bool first: a bool is an int too).
@@ -78,13 +78,13 @@ class SchemaReader:
             if branch_name is not None and branch_name in seen:
                 continue
             inner, _ = self.effective(branch, seen | ({branch_name} if branch_name else set()))
-            properties.update(inner.get("properties") or {})
-            required.extend(r for r in inner.get("required") or [] if isinstance(r, str))
+            properties.update(_dict(inner.get("properties")))
+            required.extend(r for r in _list(inner.get("required")) if isinstance(r, str))
             for key in ("type", "format", "items", "enum", "additionalProperties", "nullable"):
                 if key in inner and key not in merged:
                     merged[key] = inner[key]
-        properties.update(schema.get("properties") or {})
-        required.extend(r for r in schema.get("required") or [] if isinstance(r, str))
+        properties.update(_dict(schema.get("properties")))
+        required.extend(r for r in _list(schema.get("required")) if isinstance(r, str))
         merged["properties"] = properties
         merged["required"] = required
         if len(branches) == 1 and name is None:
@@ -97,6 +97,8 @@ class SchemaReader:
         into and its name: the only non-null variant of a `oneOf`/`anyOf` (the usual way to
         write "nullable" in 3.1), else the schema itself.
         """
+        if UNRESOLVED in schema:
+            return f"unresolved {schema[UNRESOLVED]}", schema, None
         kind = schema.get("type")
         if isinstance(kind, list):
             named = [str(k) for k in kind if k != "null"]
@@ -167,7 +169,7 @@ class SchemaReader:
             inner_stack = stack | {name} if name else stack
             properties = inner.get("properties")
             if isinstance(properties, dict):
-                required_names = {r for r in inner.get("required") or [] if isinstance(r, str)}
+                required_names = {r for r in _list(inner.get("required")) if isinstance(r, str)}
                 for prop, sub in properties.items():
                     child = f"{path}.{prop}" if path else str(prop)
                     visit(sub, child, prop in required_names, depth + 1, inner_stack)
@@ -227,6 +229,14 @@ class SchemaReader:
             value = self.sample(schema)
         text = json.dumps(value, ensure_ascii=False, indent=1, default=str)
         return clip(text, MAX_EXAMPLE_CHARS)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def json_type(value: Any) -> str:

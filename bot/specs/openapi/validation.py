@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import yaml
-from jsonschema.exceptions import ValidationError, best_match
 from openapi_schema_validator import (
     oas30_format_checker,
     oas31_format_checker,
@@ -18,9 +16,12 @@ from openapi_spec_validator.validation import (
     OpenAPIV30SpecValidator,
     OpenAPIV31SpecValidator,
 )
-from openapi_spec_validator.validation.exceptions import ExtraParametersError
+from openapi_spec_validator.validation.exceptions import (
+    DuplicateOperationIDError,
+    ExtraParametersError,
+)
 from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
 from bot.specs.openapi.bounded import (
@@ -31,11 +32,10 @@ from bot.specs.openapi.bounded import (
     bounded_keyword_validators,
     spending,
 )
+from bot.specs.openapi.explain import deepest, example_error, explain
 from bot.specs.openapi.loading import line_of
 from bot.specs.openapi.problems import MAX_EXAMPLES_CHECKED, Problem, clip, code, pointer_of
 from bot.specs.openapi.safety import DATA_FIELDS, NAME_MAPS, Family, resolve_pointer
-
-SCHEMA_CONTEXT = frozenset({"schema", "schemas", "definitions", "properties", "items"})
 
 
 class _NoRetrieval(Mapping[str, Callable[[str], Any]]):
@@ -82,114 +82,65 @@ class _OfflineV31(OpenAPIV31SpecValidator):
 VALIDATORS = {"2.0": _OfflineV2, "3.0": _OfflineV30, "3.1": _OfflineV31}
 
 
-def _in_schema(parts: list[str | int]) -> bool:
-    """Whether a location lies inside a Schema Object (where defects are only warnings)."""
-    strs = [p for p in parts if isinstance(p, str)]
-    if strs[:2] == ["components", "schemas"] or strs[:1] == ["definitions"]:
-        return True
-    return any(p in SCHEMA_CONTEXT for p in strs[1:])
-
-
-def _describe(error: ValidationError) -> str:
-    message = " ".join(error.message.split())
-    if message.endswith("is not valid under any of the given schemas"):
-        return "this does not match any form the specification allows here"
-    return clip(message, 240)
-
-
-def _is_reference_branch(errors: list[ValidationError]) -> bool:
-    """The `Reference Object` alternative of a oneOf, which fails only for lack of `$ref`."""
-    return all(e.validator == "required" and "'$ref'" in e.message for e in errors)
-
-
-def _deepest(error: ValidationError) -> ValidationError:
-    """The most specific cause of a meta-schema error: down through `oneOf`/`anyOf` while one
-    alternative is clearly the one meant (the `$ref` alternative never is).
-    """
-    error = best_match([error]) or error
-    for _ in range(20):
-        real = _real_branches(error)
-        if len(real) != 1:
-            break
-        error = best_match(real[0]) or real[0][0]
-    return error
-
-
-def _real_branches(error: ValidationError) -> list[list[ValidationError]]:
-    branches: dict[Any, list[ValidationError]] = {}
-    for sub in error.context or ():
-        branch = sub.relative_schema_path[0] if sub.relative_schema_path else None
-        branches.setdefault(branch, []).append(sub)
-    return [errs for errs in branches.values() if not _is_reference_branch(errs)]
-
-
-def _explain(error: ValidationError) -> tuple[list[str | int], str]:
-    """(location, message) for a meta-schema error, as precise as the alternatives allow:
-    when every alternative fails on the same field (`in: querry`), that field is named.
-    """
-    best = _deepest(error)
-    real = _real_branches(best)
-    if len(real) > 1:
-        by_place = [{tuple(e.absolute_path): e for e in errs} for errs in real]
-        common = set(by_place[0]).intersection(*by_place[1:])
-        deeper = [p for p in common if len(p) > len(best.absolute_path)]
-        if deeper:
-            place = max(deeper, key=len)
-            value = code(json.dumps(by_place[0][place].instance, default=str), 60)
-            return list(place), f"`{code(str(place[-1]), 40)}` cannot be {value} here"
-    return list(best.absolute_path), _describe(best)
-
-
 def validate(
     family: Family,
     document: Any,
     root_node: yaml.Node | None = None,
     budget: WorkBudget | None = None,
-) -> tuple[list[Problem], list[Problem]]:
-    """(structural errors, warnings) from openapi-spec-validator on a sanitized document.
+    unresolved: tuple[str, ...] = (),
+) -> list[Problem]:
+    """Warnings from openapi-spec-validator on a sanitized document.
 
-    The document is checked against the OpenAPI meta-schema: a failure outside any Schema
-    Object breaks the structure (refused); inside one, it is a schema-level defect (warning).
-    The validator's own semantic checks (defaults, required names, duplicate operation ids,
-    undeclared path parameters) are warnings too: real published documents carry them.
-    `default` values are checked within `budget` (see bounded.py); past it they are not.
+    The document is checked against the OpenAPI meta-schema. Whatever breaks it is a warning
+    naming its pointer: real published documents carry such defects (a response key that is
+    not a status code, a stray field, a path parameter marked optional) and Swagger UI shows
+    them anyway; the reader skips what it cannot use. Objects that stand for a reference to
+    nothing (`unresolved`) are already reported. The validator's own semantic checks
+    (defaults, required names, duplicate operation ids, undeclared path parameters) are
+    warnings too. `default` values are checked within `budget` (see bounded.py); past it they
+    are not.
     """
     validator = VALIDATORS[family](document)
-    errors: list[Problem] = []
     warnings: list[Problem] = []
+    seen: set[str] = set()  # the validator's own words, to drop its repeats below
     for error in validator.schema_validator.iter_errors(document):
-        parts, message = _explain(error)
-        problem = Problem(message, pointer_of(parts), line_of(root_node, parts))
-        (warnings if _in_schema(parts) else errors).append(problem)
-        if len(errors) + len(warnings) > 500:
+        seen.add(" ".join(deepest(error).message.split()))
+        parts, message = explain(error)
+        pointer = pointer_of(parts)
+        if any(pointer == u or pointer.startswith(u + "/") for u in unresolved):
+            continue
+        warnings.append(Problem(message, pointer, line_of(root_node, parts)))
+        if len(warnings) > 500:
             break
-    if errors:
-        return errors, warnings
     # The semantic pass walks the document without the meta-schema phase's cache (the library
     # memoises `iter_errors` per validator forever, which would keep every document alive).
     root_check = validator.root_validator
-    seen = {w.message for w in warnings}
     try:
         with spending(budget or WorkBudget()):
             for error in root_check(validator.schema_path):
-                message = _describe(error)
-                if isinstance(error, ExtraParametersError):
-                    message = f"A `required` name has no property: {message}"
+                if isinstance(error, DuplicateOperationIDError):
+                    continue  # `duplicate_operation_ids` names both places
+                message = " ".join(error.message.split())
+                if message.endswith("is not valid under any of the given schemas"):
+                    continue  # the meta-schema pass names it, with its place
                 if message in seen:
                     continue  # the same defect, already reported with its location
                 seen.add(message)
+                message = clip(message, 240)
+                if isinstance(error, ExtraParametersError):
+                    message = f"A `required` name has no property: {message}"
                 warnings.append(Problem(message))
                 if len(warnings) > 500:
                     break
     except BudgetSpent:
         warnings.append(Problem(UNCHECKED_DEFAULTS))
-    except (Unresolvable, RecursionError, ValueError, TypeError, KeyError) as error:
+    except Exception as error:
         warnings.append(
             Problem(
                 f"Validation stopped early: {clip(type(error).__name__ + ': ' + str(error), 200)}"
             )
         )
-    return errors, warnings
+    return warnings
 
 
 UNCHECKED_DEFAULTS = (
@@ -239,17 +190,17 @@ def lint(
         try:
             validator = cls({"$ref": ref}, registry=registry, format_checker=checker)
             with spending(budget):
-                errors = [_deepest(e) for e in itertools.islice(validator.iter_errors(value), 3)]
+                errors = [deepest(e) for e in itertools.islice(validator.iter_errors(value), 3)]
         except BudgetSpent:
             unchecked += 1
             return
-        except (Unresolvable, RecursionError, ValueError, TypeError, KeyError):
+        except Exception:
             return
         for error in errors:
             inner = [*where, *error.absolute_path]
             warnings.append(
                 Problem(
-                    f"The example does not match its schema: {_describe(error)}",
+                    f"The example does not match its schema: {example_error(error)}",
                     pointer_of(inner),
                     line_of(root_node, inner),
                 )
@@ -285,11 +236,11 @@ def lint(
 
     walk(document, [], None)
     # A component schema's own `example` should satisfy the schema itself.
-    components = (
-        document.get("definitions")
-        if family == "2.0"
-        else ((document.get("components") or {}).get("schemas"))
-    )
+    if family == "2.0":
+        components = document.get("definitions")
+    else:
+        holder = document.get("components")
+        components = holder.get("schemas") if isinstance(holder, dict) else None
     base = ["definitions"] if family == "2.0" else ["components", "schemas"]
     if isinstance(components, dict):
         for name, schema in components.items():
@@ -298,6 +249,43 @@ def lint(
     if unchecked:
         warnings.append(Problem(UNCHECKED_EXAMPLES.format(count=f"{unchecked:,}")))
     return warnings
+
+
+def duplicate_operation_ids(
+    family: Family, document: Any, root_node: yaml.Node | None = None
+) -> list[Problem]:
+    """An `operationId` used by two operations: each one after the first, naming the first."""
+    first: dict[str, str] = {}
+    warnings: list[Problem] = []
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return warnings
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        for method, op in item.items():
+            if method not in METHODS or not isinstance(op, dict):
+                continue
+            op_id = op.get("operationId")
+            if not isinstance(op_id, str):
+                continue
+            here = f"{method.upper()} {path}"
+            if op_id not in first:
+                first[op_id] = here
+                continue
+            where = ["paths", path, method, "operationId"]
+            warnings.append(
+                Problem(
+                    f"`operationId` `{code(op_id, 60)}` is also the id of "
+                    f"`{code(first[op_id], 80)}`; code generators need each to be unique.",
+                    pointer_of(where),
+                    line_of(root_node, where),
+                )
+            )
+    return warnings
+
+
+METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
 def example_value(document: Any, example: Any, family: Family) -> tuple[Any, bool]:
