@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.actor import Actor
 from bot.core.values import rowcount
+from bot.db.engine import take_turn
 from bot.db.models import QaAnswer, QaQuestion, QaVote
 from bot.db.types import UTCDateTime
 from bot.errors import NotAllowed
@@ -109,9 +110,11 @@ class Recognition(QaStore):
         """Cast a 👍 on an answer, or take it back when the member already gave one.
 
         One per member and answer (a unique index holds it); never on one's own answer. The
-        delete comes first: it takes the write lock, so two clicks at once are taken in turn.
+        delete comes first: it takes the write lock (on PostgreSQL, the member's turn on the
+        answer), so two clicks at once are taken in turn.
         """
         async with self._db.unit_of_work() as session:
+            await take_turn(session, "vote", answer_id, actor.user_id)
             mine = (QaVote.answer_id == answer_id, QaVote.voter_id == actor.user_id)
             taken_back = rowcount(await session.execute(delete(QaVote).where(*mine))) > 0
             row, answer, question = await self._load_answer(session, guild_id, answer_id)

@@ -662,12 +662,26 @@ async def test_a_failed_write_logs_no_members_text(
     """A database error is logged as an incident, without the statement's parameters: the
     title and details a member typed stay out of the logs."""
     async with nexus.bot.db.unit_of_work() as session:
-        await session.execute(
-            text(
-                "CREATE TRIGGER refuse_questions BEFORE INSERT ON qa_questions "
-                "BEGIN SELECT RAISE(ABORT, 'questions are refused'); END"
+        if nexus.bot.db.is_sqlite:
+            await session.execute(
+                text(
+                    "CREATE TRIGGER refuse_questions BEFORE INSERT ON qa_questions "
+                    "BEGIN SELECT RAISE(ABORT, 'questions are refused'); END"
+                )
             )
-        )
+        else:
+            await session.execute(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'questions are refused'; END $$"
+                )
+            )
+            await session.execute(
+                text(
+                    "CREATE TRIGGER refuse_questions BEFORE INSERT ON qa_questions "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
     secret = "Where do I keep my-private-words-42 safely?"
     result = await ask(nexus.fake, secret, "details-private-99 are here too")
     assert "Incident `" in (result.content or "")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text as sql
 
 from bot.config import Settings
 from localdiscord.emulator import FakeDiscord, Upload
@@ -410,16 +410,17 @@ async def test_an_editor_deletes_a_spec_after_confirming(nexus: Harness) -> None
     gone = await fake.slash("spec list", {"spec": "bookings-api"})
     assert gone.ephemeral
     assert "no spec `bookings-api`" in (gone.content or "")
-    path = nexus.settings.database_url.removeprefix("sqlite+aiosqlite:///")
-    conn = sqlite3.connect(path)
-    try:
+    async with nexus.bot.db.read() as session:
         left = {
-            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("spec_versions", "spec_endpoints", "spec_changes", "spec_notes")
+            table: await session.scalar(sql(f"SELECT count(*) FROM {table}"))
+            for table in (
+                "spec_versions",
+                "spec_endpoints",
+                "spec_changes",
+                "spec_notes",
+                "spec_follows",
+            )
         }
-        left["spec_follows"] = conn.execute("SELECT count(*) FROM spec_follows").fetchone()[0]
-    finally:
-        conn.close()
     assert set(left.values()) == {0}, left
 
     # The same name starts a fresh spec.
@@ -455,18 +456,15 @@ async def test_forget_me_deletes_notes_and_follows_and_unnames_the_rest(nexus: H
     text = embed_text(shown.message or {})
     assert "sorted by date" in text, "the others' notes stay"
     assert "paged by 20" not in text
-    path = nexus.settings.database_url.removeprefix("sqlite+aiosqlite:///")
-    conn = sqlite3.connect(path)
-    try:
-        admin = nexus.fake.user("admin").id
-        named = conn.execute(
-            "SELECT (SELECT count(*) FROM specs WHERE created_by = ?)"
-            " + (SELECT count(*) FROM spec_versions WHERE imported_by = ?)"
-            " + (SELECT count(*) FROM spec_follows WHERE user_id = ?)",
-            (admin, admin, admin),
-        ).fetchone()[0]
-    finally:
-        conn.close()
+    async with nexus.bot.db.read() as session:
+        named = await session.scalar(
+            sql(
+                "SELECT (SELECT count(*) FROM specs WHERE created_by = :admin)"
+                " + (SELECT count(*) FROM spec_versions WHERE imported_by = :admin)"
+                " + (SELECT count(*) FROM spec_follows WHERE user_id = :admin)"
+            ),
+            {"admin": nexus.fake.user("admin").id},
+        )
     assert named == 0
 
 

@@ -74,19 +74,25 @@ class Query:
     groups: tuple[tuple[str, ...], ...]
     column: str = "document"
     prefix: bool = False
+    # Terms as typed when punctuation joins their words (`node.js`): what ts_headline's
+    # parser reads as one word in the text shown, so that it is highlighted too.
+    spelled: tuple[str, ...] = ()
 
     def encode(self) -> str:
         """As the string the interface passes around."""
-        return json.dumps([self.column, self.prefix, [list(g) for g in self.groups]])
+        groups = [list(g) for g in self.groups]
+        return json.dumps([self.column, self.prefix, groups, list(self.spelled)])
 
     @classmethod
     def decode(cls, raw: str) -> Query:
         """Back from `encode`."""
-        column, prefix, groups = json.loads(raw)
-        return cls(tuple(tuple(g) for g in groups), column, prefix)
+        column, prefix, groups, spelled = json.loads(raw)
+        return cls(tuple(tuple(g) for g in groups), column, prefix, tuple(spelled))
 
-    def sql(self, name: str) -> tuple[str, dict[str, Any]]:
-        """A tsquery expression and its parameters (named after `name`)."""
+    def sql(self, name: str, *, spelled: bool = False) -> tuple[str, dict[str, Any]]:
+        """A tsquery expression and its parameters (named after `name`); with `spelled`, for
+        highlighting: the terms as typed match too.
+        """
         params: dict[str, Any] = {}
         ors: list[str] = []
         for g, group in enumerate(self.groups):
@@ -106,6 +112,10 @@ class Query:
                     params[key] = phrase
                     ands.append(f"phraseto_tsquery('{CONFIG}', :{key})")
             ors.append("(" + " && ".join(ands) + ")")
+        if spelled:
+            for n, term in enumerate(self.spelled):
+                params[f"{name}_s{n}"] = term
+                ors.append(f"plainto_tsquery('{CONFIG}', :{name}_s{n})")
         return "(" + " || ".join(ors) + ")", params
 
 
@@ -125,13 +135,23 @@ def phrases(raw: str) -> list[str]:
     return found
 
 
+def spelled(raw: str) -> tuple[str, ...]:
+    """The terms of `raw` whose words punctuation joins (`node.js`, `ci/cd`), as typed."""
+    terms: list[str] = []
+    for chunk in raw[:MAX_QUERY_CHARS].split()[:MAX_TERMS]:
+        term = unicodedata.normalize("NFKC", chunk).strip(".,;:!?()[]{}\"'`")
+        if len(WORD_RE.findall(term)) > 1 and term not in terms:
+            terms.append(term)
+    return tuple(terms)
+
+
 def text_query(raw: str, *, any_term: bool = False) -> str | None:
     """Rows holding every phrase of `raw` (with `any_term`, any of them); None: nothing."""
     found = phrases(raw)
     if not found:
         return None
     groups = tuple((p,) for p in found) if any_term else (tuple(found),)
-    return Query(groups).encode()
+    return Query(groups, spelled=spelled(raw)).encode()
 
 
 def prefix_query(raw: str) -> str | None:
@@ -238,7 +258,10 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
 
     async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
         """Counted, then ranked, with snippets of the body."""
-        tsquery, params = Query.decode(match).sql("q")
+        query = Query.decode(match)
+        tsquery, params = query.sql("q")
+        shown, more = query.sql("h", spelled=True)
+        params |= more
         params |= {"limit": page.limit, "offset": page.offset}
         params["headline"] = _headline_options(ENTRY_SNIPPET_WORDS)
         kind_filter = ""
@@ -249,7 +272,7 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
         # Statements are put together from constants and placeholders only.
         base = (
             "FROM entries_search s JOIN entries e ON e.id = s.id, "
-            f"(SELECT {tsquery} AS q) AS query "
+            f"(SELECT {tsquery} AS q, {shown} AS h) AS query "
             f"WHERE s.document @@ query.q{kind_filter}"
         )
         total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
@@ -270,13 +293,16 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
         self, session: AsyncSession, match: str, ids: Sequence[int]
     ) -> dict[int, str]:
         """ts_headline for the rows `ids` only: the costly part of a search."""
-        tsquery, params = Query.decode(match).sql("q")
+        query = Query.decode(match)
+        tsquery, params = query.sql("q")
+        shown, more = query.sql("h", spelled=True)
+        params |= more
         listed, more = _ids(ids)
         rows = await session.execute(
             text(
-                f"SELECT s.id, ts_headline('{CONFIG}', s.body, query.q, "  # noqa: S608
+                f"SELECT s.id, ts_headline('{CONFIG}', s.body, query.h, "  # noqa: S608
                 ":headline) AS snip "
-                f"FROM entries_search s, (SELECT {tsquery} AS q) AS query "
+                f"FROM entries_search s, (SELECT {tsquery} AS q, {shown} AS h) AS query "
                 f"WHERE s.id IN {listed} AND s.document @@ query.q"
             ),
             params | more | {"headline": _headline_options(ENTRY_SNIPPET_WORDS)},
@@ -414,7 +440,7 @@ class PostgresQuestionIndex(SearchTable, QuestionIndex):
         """The newest `window` matches ranked and counted in SQL; headlines for the page only."""
         query = Query.decode(match)
         tsquery, params = query.sql("q")
-        shown_query, shown_params = Query.decode(highlight).sql("h")
+        shown_query, shown_params = Query.decode(highlight).sql("h", spelled=True)
         filters, more = _filters(ranking.where)
         params |= more | shown_params
         column = "topic" if query.column == "topic" else "document"
