@@ -3,6 +3,7 @@
 python -m bench                 # the full run (about 15-25 minutes on 2 cores)
 python -m bench --smoke         # seconds: small sizes, few runs (the test suite runs it)
 python -m bench --sizes 10k     # one size
+python -m bench --database postgresql+asyncpg://user@host/db   # the same, on PostgreSQL
 python -m bench search-quality  # how often search puts the right answer first (-v: the misses)
 """
 
@@ -13,15 +14,16 @@ import asyncio
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import specgen
+from bench import postgres, specgen
 from bench.data import Plan, build
 from bench.fullstack import (
     MEMBERS,
@@ -67,6 +69,9 @@ class Config:
     in_flight: int
     restarts: int
     smoke: bool
+    keep: bool = False
+    # None: SQLite files. A PostgreSQL URL: a fresh database on its server for each size.
+    database: str | None = None
 
 
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
@@ -86,6 +91,7 @@ def config_from(args: argparse.Namespace) -> Config:
             in_flight=50,
             restarts=1,
             smoke=True,
+            database=args.database,
         )
     names = [s.strip() for s in args.sizes.split(",") if s.strip()]
     largest = max(names, key=lambda n: SIZES[n])
@@ -102,6 +108,7 @@ def config_from(args: argparse.Namespace) -> Config:
         in_flight=50,
         restarts=3,
         smoke=False,
+        database=args.database,
     )
 
 
@@ -119,7 +126,9 @@ async def keep_similar(bench: Bench, drafts: list[Any]) -> list[Any]:
     return kept
 
 
-async def run_tier(tier: Tier, cfg: Config, vocab: Vocabulary, work_root: Path) -> dict[str, Any]:
+async def run_tier(
+    tier: Tier, cfg: Config, vocab: Vocabulary, work_root: Path, server: postgres.Server | None
+) -> dict[str, Any]:
     started = time.monotonic()
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     work = work_root / tier.name
@@ -135,18 +144,26 @@ async def run_tier(tier: Tier, cfg: Config, vocab: Vocabulary, work_root: Path) 
                         say)  # fmt: skip
     say(f"[{tier.name}] database ready ({'cache' if built.from_cache else 'built'} "
         f"{built.build_seconds:.0f} s)")  # fmt: skip
+    url: str | None = None
+    loading: dict[str, Any] = {}
+    if server is not None:
+        began = time.monotonic()
+        url = await server.fresh_database(tier.name)
+        say(f"[{tier.name}] loading it into PostgreSQL ({postgres.database_name(url)})")
+        loading["rows"] = await postgres.load(db_path, url, say)
+        loading["seconds"] = round(time.monotonic() - began, 1)
 
     workload = build_workload(vocab, db_path, cfg.runs + cfg.warmup, seed=5)
-    bench = Bench(db_path, guild_id, workload, cfg.runs)
+    bench = Bench(db_path, guild_id, workload, cfg.runs, url)
     await bench.open()
     workload.drafts = await keep_similar(bench, workload.drafts) or workload.drafts
     say(f"[{tier.name}] service layer")
     service = await bench.measure_services()
-    say(f"[{tier.name}] FTS5 floor")
+    say(f"[{tier.name}] {'tsvector' if url else 'FTS5'} floor")
     floor = await bench.measure_floors()
     say(f"[{tier.name}] baselines")
     baselines = await bench.measure_baselines(cfg.baseline_budget_s)
-    sizes = bench.sizes(tier.questions)
+    sizes = await bench.database_sizes(tier.questions)
     service_outcomes = bench.outcomes
     await bench.close()
 
@@ -158,6 +175,7 @@ async def run_tier(tier: Tier, cfg: Config, vocab: Vocabulary, work_root: Path) 
         "learnings": learnings,
         "learnings_scale": tier.learnings_scale,
         "database": {k: v for k, v in asdict(built).items() if k != "path"},
+        **({"postgres_load": loading} if loading else {}),
         "service": {k: v.as_dict() for k, v in service.items()},
         "service_outcomes": service_outcomes,
         "floor": {k: v.as_dict() for k, v in floor.items()},
@@ -170,7 +188,11 @@ async def run_tier(tier: Tier, cfg: Config, vocab: Vocabulary, work_root: Path) 
         "load_average_at_start": load_at_start,
     }
     say(f"[{tier.name}] full stack")
-    result.update(await full_stack(tier, cfg, workload, work, content, db_path, vocab))
+    try:
+        result.update(await full_stack(tier, cfg, workload, work, content, db_path, vocab, url))
+    finally:
+        if server is not None and url is not None and not cfg.keep:
+            await server.drop(url)
     result["seconds"] = round(time.monotonic() - started, 1)
     result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return result
@@ -184,6 +206,7 @@ async def full_stack(
     content: Path,
     db_path: Path,
     vocab: Vocabulary,
+    url: str | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     # No 3-second deadline here: under load a late answer must still be measured (and counted
@@ -194,7 +217,7 @@ async def full_stack(
     log = work / "bot.log"
     await fake.start()
     try:
-        config = bot_config(fake, db_path, content, work)
+        config = bot_config(fake, url or db_path, content, work)
         bot = await BotProcess.start(config, log)
         first = bot.startup()
         await bot.stop()
@@ -245,7 +268,7 @@ async def full_stack(
         await bot.stop()
 
         say(f"[{tier.name}]   content sync of one changed file")
-        bench = Bench(db_path, fake.guild_id, workload, cfg.runs)
+        bench = Bench(db_path, fake.guild_id, workload, cfg.runs, url)
         await bench.open()
         out["content_sync"] = await bench.content_sync_one_file(content)
         await bench.close()
@@ -284,16 +307,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, help="the JSON file (default: bench/results/...)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases)")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="a PostgreSQL server's database (postgresql+asyncpg://user:pass@host/db): each "
+        "size is measured on a new database made there (default: SQLite files)",
+    )
     args = parser.parse_args(argv)
+    if args.database and not postgres.is_postgres(args.database):
+        parser.error("--database takes a postgresql+asyncpg:// URL (SQLite is the default)")
     for size in args.sizes.split(","):
         if size.strip() and size.strip() not in SIZES:
             parser.error(f"unknown size {size!r}; use {', '.join(SIZES)}")
-    cfg = config_from(args)
+    cfg = replace(config_from(args), keep=args.keep)
     return asyncio.run(run(cfg, args.out, args.keep))
 
 
 async def run(cfg: Config, out: Path | None, keep: bool) -> int:
     began = time.monotonic()
+    server = postgres.Server(cfg.database) if cfg.database else None
+    database = (
+        {"backend": "PostgreSQL", "version": await server.version()}
+        if server is not None
+        else {"backend": "SQLite", "version": sqlite3.sqlite_version}
+    )
     vocab = Vocabulary.from_content(REPO / "content")
     RESULTS.mkdir(parents=True, exist_ok=True)
     work_root = Path(tempfile.mkdtemp(prefix="work-", dir=RESULTS))
@@ -301,7 +338,8 @@ async def run(cfg: Config, out: Path | None, keep: bool) -> int:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **describe(REPO),
         "mode": "smoke" if cfg.smoke else "full",
-        "settings": {k: v for k, v in asdict(cfg).items() if k != "tiers"},
+        "database": database,
+        "settings": {k: v for k, v in asdict(cfg).items() if k not in ("tiers", "database")},
         "notes": [
             "full stack: the production bot in its own process, real discord.py, against the "
             "local Discord (localdiscord.emulator) in the benchmark process; latency is from the "
@@ -310,14 +348,15 @@ async def run(cfg: Config, out: Path | None, keep: bool) -> int:
             "to the follow-up with similar questions; for /spec import: to the final response)",
             "the emulator runs with interaction_deadline=None so late answers are measured; "
             "answers later than 3 s are counted in over_3s",
-            "service layer, baselines and FTS5 floor: same database, same inputs, one process",
+            "service layer, baselines and the raw floor (FTS5 on SQLite, tsvector on "
+            "PostgreSQL): same database, same inputs, one process",
             "baselines with a time budget stop early (at least 30 runs); see runs",
         ],
         "tiers": {},
     }
     try:
         for tier in cfg.tiers:
-            tier_result = await run_tier(tier, cfg, vocab, work_root)
+            tier_result = await run_tier(tier, cfg, vocab, work_root, server)
             tier_result["targets"] = check_targets(tier_result)
             results["tiers"][tier.name] = tier_result
     finally:
@@ -332,7 +371,7 @@ async def run(cfg: Config, out: Path | None, keep: bool) -> int:
     versions = results["versions"]
     print(
         f"Nexus benchmark ({results['mode']}) · {head['cpu']} · {head['usable_cores']} cores · "
-        f"Python {versions['python']} · SQLite {versions['sqlite']} · "
+        f"Python {versions['python']} · {database['backend']} {database['version']} · "
         f"discord.py {versions['discord.py']} · commit {results['commit'][:12]}"
     )
     print(table(results))

@@ -27,14 +27,18 @@ from localdiscord.emulator import FakeDiscord
 REPO = Path(__file__).resolve().parent.parent
 
 
-def bot_config(fake: FakeDiscord, database: Path, content: Path, work: Path) -> dict[str, Any]:
-    """What bench/botproc.py needs to connect to `fake` (started) with the given database."""
+def bot_config(
+    fake: FakeDiscord, database: Path | str, content: Path, work: Path
+) -> dict[str, Any]:
+    """What bench/botproc.py needs to connect to `fake` (started) with the given database: a
+    SQLite file, or a database URL."""
+    url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
     return {
         "base_url": fake.base_url,
         "gateway_url": fake.gateway_url,
         "token": fake.token,
         "guild_id": fake.guild_id,
-        "database_url": f"sqlite+aiosqlite:///{database}",
+        "database_url": url,
         "content_dir": str(content),
         "health_file": str(work / "heartbeat"),
     }

@@ -12,7 +12,16 @@ from typing import Any
 
 import yaml
 
-PACKAGES = ("discord.py", "SQLAlchemy", "aiosqlite", "alembic", "rapidfuzz", "aiohttp", "PyYAML")
+PACKAGES = (
+    "discord.py",
+    "SQLAlchemy",
+    "aiosqlite",
+    "asyncpg",
+    "alembic",
+    "rapidfuzz",
+    "aiohttp",
+    "PyYAML",
+)
 
 
 def _cpu_model() -> str:

@@ -1,10 +1,12 @@
 """The same operations at the service layer alone, the baselines a typical bot would use
-(`LIKE '%term%'` scans, fuzzy matching over every row in Python), and the raw FTS5 queries
-alone (the floor), measured in one process on the same database and the same inputs."""
+(`LIKE '%term%'` scans, fuzzy matching over every row in Python), and the raw full-text queries
+alone (the floor: FTS5 on SQLite, tsvector on PostgreSQL), measured in one process on the same
+database and the same inputs."""
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -14,9 +16,12 @@ from typing import Any
 from rapidfuzz import fuzz, process
 from sqlalchemy import text
 
+from bench import postgres
 from bench.stats import Summary, measure_async, measure_sync
 from bench.workload import Workload, nth
 from bot.db.engine import Database
+from bot.db.search.postgresql import prefix_query as pg_prefix_query
+from bot.db.search.postgresql import text_query as pg_text_query
 from bot.db.search.sqlite import fts_query
 from bot.errors import NexusError
 from bot.learnings import LearningsService
@@ -28,6 +33,7 @@ from bot.specs.lookup import like
 from cogs.learnings.content import check_content
 
 LEARNING_WEIGHTS = "8.0, 6.0, 3.0, 4.0, 1.0"  # as bot/learnings/service.py ranks
+LIKE_RE = re.compile(r"\bLIKE\b")
 
 
 def _words(query: str) -> list[str]:
@@ -35,27 +41,37 @@ def _words(query: str) -> list[str]:
 
 
 class Bench:
-    """Everything measured in-process against one database file."""
+    """Everything measured in-process against one database: the SQLite file `db_path`, or
+    the PostgreSQL database of `url` (loaded from that file, see bench/postgres.py)."""
 
-    def __init__(self, db_path: Path, guild_id: int, work: Workload, runs: int) -> None:
+    def __init__(
+        self, db_path: Path, guild_id: int, work: Workload, runs: int, url: str | None = None
+    ) -> None:
         self.db_path = db_path
         self.guild_id = guild_id
         self.work = work
         self.runs = runs
-        self.db = Database(f"sqlite+aiosqlite:///{db_path}")
+        self.url = url or f"sqlite+aiosqlite:///{db_path}"
+        self.postgres = postgres.is_postgres(self.url)
+        self.db = Database(self.url)
         self.learnings = LearningsService(self.db)
         self.qa = QaService(self.db)
         self.specs = SpecsService(self.db)
         self.raw = sqlite3.connect(db_path)
+        self.floor = postgres.PostgresFloor(self.url) if self.postgres else None
         self.outcomes: dict[str, dict[str, int]] = {}
         self.fallbacks: list[str] = []
 
     async def open(self) -> None:
         await self.learnings.refresh()
+        if self.floor is not None:
+            await self.floor.open()
 
     async def close(self) -> None:
         self.specs.close()
         self.raw.close()
+        if self.floor is not None:
+            await self.floor.close()
         await self.db.close()
 
     def _count(self, op: str, outcome: str) -> None:
@@ -125,6 +141,8 @@ class Bench:
     # -- baselines: what a typical bot does ---------------------------------------------------
 
     async def _rows(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        if self.postgres:  # SQLite's LIKE ignores the case of ASCII letters: PostgreSQL's ILIKE
+            sql = LIKE_RE.sub("ILIKE", sql)
         async with self.db.read() as session:
             return list((await session.execute(text(sql), params)).all())
 
@@ -137,7 +155,7 @@ class Bench:
                 params[f"w{n}"] = like(word)
                 alts = " OR ".join(f"{c} LIKE :w{n} ESCAPE '\\'" for c in columns)
                 clauses.append(f"({alts})")
-            return " AND ".join(clauses) or "1", params
+            return " AND ".join(clauses) or "1 = 1", params
 
         def qa_where(words: list[str]) -> tuple[str, dict[str, str]]:
             clauses, params = [], {}
@@ -148,7 +166,7 @@ class Bench:
                     f"EXISTS (SELECT 1 FROM qa_answers a WHERE a.question_id = q.id "
                     f"AND a.body LIKE :w{n} ESCAPE '\\'))"
                 )
-            return " AND ".join(clauses) or "1", params
+            return " AND ".join(clauses) or "1 = 1", params
 
         async def like_qa_search(i: int) -> None:
             where, params = qa_where(_words(nth(w.qa_searches, i)))
@@ -192,7 +210,8 @@ class Bench:
             query = nth(w.concept_names, i).lower()
             await self._rows(
                 "SELECT slug, title FROM entries WHERE kind = 'concept' AND "
-                "(lower(title) LIKE :q ESCAPE '\\' OR lower(aliases) LIKE :q ESCAPE '\\') "
+                "(lower(title) LIKE :q ESCAPE '\\' "
+                "OR lower(CAST(aliases AS TEXT)) LIKE :q ESCAPE '\\') "
                 "LIMIT 25",
                 {"q": like(query)},
             )
@@ -201,7 +220,9 @@ class Bench:
             rows = await self._rows(
                 "SELECT slug, title, aliases FROM entries WHERE kind = 'concept'", {}
             )
-            names = [n for r in rows for n in (r.title, *json.loads(r.aliases))]
+            aliases = [r.aliases if isinstance(r.aliases, list) else json.loads(r.aliases)
+                       for r in rows]  # fmt: skip
+            names = [n for r, more in zip(rows, aliases, strict=True) for n in (r.title, *more)]
             process.extract(nth(w.concept_names, i), names, scorer=fuzz.WRatio,
                             limit=5)  # fmt: skip
 
@@ -242,7 +263,10 @@ class Bench:
             d = nth(w.drafts, i)
             keywords = [k for k in _words(d.title) if len(k) > 3][:4] or _words(d.title)[:1]
             params = {f"k{n}": like(k) for n, k in enumerate(keywords)}
-            hits = " + ".join(f"(q.title LIKE :k{n} ESCAPE '\\')" for n in range(len(keywords)))
+            hits = " + ".join(
+                f"(CASE WHEN q.title LIKE :k{n} ESCAPE '\\' THEN 1 ELSE 0 END)"
+                for n in range(len(keywords))
+            )
             await self._rows(
                 f"SELECT q.id, q.title FROM qa_questions q WHERE q.guild_id = :g "
                 f"AND {hits} >= {min(2, len(keywords))} "
@@ -422,10 +446,64 @@ class Bench:
         return {name: op(name) for name in limits}
 
     async def measure_floors(self) -> dict[str, Summary]:
+        if self.postgres:
+            calls = await self.postgres_floor_ops()
+            return {name: await measure_async(call, self.runs) for name, call in calls.items()}
         ops = await self.floor_ops()
         return {name: measure_sync(call, self.runs) for name, call in ops.items()}
 
+    async def postgres_floor_ops(self) -> dict[str, Callable[[int], Awaitable[Any]]]:
+        """The floor on PostgreSQL: the tsquery the service builds for each input, ranked by
+        the statements of bot/db/search/postgresql.py alone (bench/postgres.py)."""
+        assert self.floor is not None
+        floor, w = self.floor, self.work
+        drafts = [make_draft(d.title, d.details, d.tags) for d in w.drafts]
+        similar: list[tuple[str, str]] = []
+        for draft in drafts:
+            found = await self.qa.similarity_expressions(draft)
+            similar.append((found[0], found[1] or "") if found else ("", ""))
+        searches = [pg_text_query(q) or "" for q in w.searches]
+        qa_searches = [pg_text_query(q) or "" for q in w.qa_searches]
+        typed = [pg_prefix_query(t) or "" for t in w.qa_typed]
+
+        async def search(i: int) -> None:
+            match = nth(searches, i)
+            if match:
+                await floor.entries(match, 5)
+                await floor.questions(match, 3, qa_module.TOP_WINDOW)
+
+        async def qa_search(i: int) -> None:
+            match = nth(qa_searches, i)
+            if match:
+                await floor.questions(match, 5, qa_module.RANK_WINDOW)
+
+        async def qa_ac(i: int) -> None:
+            match = nth(typed, i)
+            if match:
+                await floor.questions(match, 25, qa_module.SUGGEST_WINDOW)
+
+        async def ask_similar(i: int) -> None:
+            first, every_pair = nth(similar, i)
+            if not first:
+                return
+            found = await floor.questions(first, 3, qa_module.SIMILAR_WINDOW)
+            if len(found) < 3 and every_pair:  # the pairs of common words
+                await floor.questions(every_pair, 3, qa_module.SIMILAR_COMMON_WINDOW)
+
+        return {
+            "search": search,
+            "qa search": qa_search,
+            "qa autocomplete": qa_ac,
+            "ask similar": ask_similar,
+        }
+
     # -- sizes and content sync --------------------------------------------------------------
+
+    async def database_sizes(self, questions: int) -> dict[str, Any]:
+        """`sizes` of the database measured (SQLite file or PostgreSQL database)."""
+        if self.postgres:
+            return await postgres.sizes(self.url, questions)
+        return self.sizes(questions)
 
     def sizes(self, questions: int) -> dict[str, Any]:
         self.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")

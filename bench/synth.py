@@ -17,6 +17,7 @@ import yaml
 
 from bench.vocab import FRAMEWORK_NAMES, PROJECTS, Vocabulary
 from bot.core.text import normalise
+from bot.learnings.check import SECTIONS as CHECKED_SECTIONS
 from bot.learnings.model import Learning
 
 VARIANTS = (
@@ -32,9 +33,10 @@ VARIANTS = (
     "{T} 101", "{T} notes", "{T} primer", "{T} Q&A", "{T} tips", "{T} lab", "{T} drills",
     "{T} review", "{T} quiz", "{T} kata", "{T} sketch", "{T} memo", "{T} walkthrough",
 )  # fmt: skip
+# The sections content check allows for each kind, in its order, but the example (code).
 SECTIONS = {
-    "concept": ("What it is", "When to use it", "When not to", "Pitfalls"),
-    "challenge": ("Problem", "Why it happens", "Solution", "Lessons learned"),
+    kind: tuple(name for name in names if name != "Example")
+    for kind, names in CHECKED_SECTIONS.items()
 }
 SLUG_JUNK_RE = re.compile(r"[^a-z0-9]+")
 
@@ -47,6 +49,8 @@ def _body(rng: random.Random, vocab: Vocabulary, base: Learning) -> str:
     pool = list(vocab.sentences[base.slug])
     for other in vocab.related(base)[:3]:
         pool += vocab.sentences[other.slug]
+    # A sentence that would read as a heading, a quote or a code fence at a line's start.
+    pool = [s for s in pool if not s.lstrip().startswith(("#", ">", "```"))]
     rng.shuffle(pool)
     if base.kind == "tip":
         text = ""
@@ -64,7 +68,11 @@ def _body(rng: random.Random, vocab: Vocabulary, base: Learning) -> str:
                 break
             sentence = pool.pop()
             lines.append(f"- {sentence}" if rng.random() < 0.5 else sentence)
-        section = f"## {heading}\n" + "\n".join(lines or [base.summary])
+        section = f"## {heading}"
+        for line in lines or [base.summary]:
+            # A line of prose after another line would read as one wrapped paragraph (content
+            # check refuses it): it starts a paragraph of its own; list items follow each other.
+            section += ("\n" if line.startswith("- ") else "\n\n") + line
         if size + len(section) > 4800:
             break
         parts.append(section)

@@ -1,12 +1,14 @@
-"""`python -m bench --smoke` runs end to end and writes the results it promises.
+"""`python -m bench --smoke` runs end to end and writes the results it promises, on SQLite and
+(`--database`) on PostgreSQL.
 
 Timings are not asserted (they depend on the machine); the structure is: every operation
-measured through the full stack, at the service layer, against the baselines and the FTS5
-floor, plus start-up, content sync, spec import, memory, sizes, throughput and stalls.
+measured through the full stack, at the service layer, against the baselines and the raw
+full-text floor, plus start-up, content sync, spec import, memory, sizes, throughput and stalls.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import subprocess
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import REPO
+from tests.postgres import PostgresDatabases
 
 OPS = {
     "concept",
@@ -40,11 +43,10 @@ def _summary(value: dict[str, Any], runs: int | None = None) -> None:
         assert value["runs"] == runs
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
-    out = tmp_path_factory.mktemp("bench") / "smoke.json"
+def run_smoke(out: Path, *more: str) -> tuple[dict[str, Any], str]:
+    """`python -m bench --smoke` with `more` arguments: its JSON results and what it printed."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--out", str(out)],
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(out), *more],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -55,9 +57,20 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
     return json.loads(out.read_text()), done.stdout
 
 
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    return run_smoke(tmp_path_factory.mktemp("bench") / "smoke.json")
+
+
 @pytest.mark.timeout(150)
 def test_smoke_results_hold_every_measurement(smoke: tuple[dict[str, Any], str]) -> None:
     results, _ = smoke
+    assert results["database"]["backend"] == "SQLite"
+    holds_every_measurement(results)
+
+
+def holds_every_measurement(results: dict[str, Any]) -> None:
+    """Every figure the table shows is in the results, of the right shape."""
     assert results["mode"] == "smoke"
     assert {"cpu", "cores", "memory_mb"} <= set(results["machine"])
     assert {"python", "sqlite", "discord.py", "SQLAlchemy"} <= set(results["versions"])
@@ -117,9 +130,44 @@ def test_smoke_results_hold_every_measurement(smoke: tuple[dict[str, Any], str])
 
 def test_smoke_prints_one_table(smoke: tuple[dict[str, Any], str]) -> None:
     _, printed = smoke
+    assert " · SQLite 3." in printed.splitlines()[0]
+    prints_one_table(printed, "RAW FTS5 FLOOR")
+
+
+def prints_one_table(printed: str, floor: str) -> None:
     assert "FULL STACK p50 / p95 / p99" in printed
     assert "BASELINES" in printed
-    assert "RAW FTS5 FLOOR" in printed
+    assert floor in printed
     assert "/spec endpoint autocomplete" in printed
     assert "Targets at" in printed
     assert Path(printed.rsplit("JSON: ", 1)[1].split()[0]).name == "smoke.json"
+
+
+@pytest.mark.timeout(180)
+async def test_smoke_on_postgresql(postgres: PostgresDatabases, tmp_path: Path) -> None:
+    """The same measurements and the same table on PostgreSQL: the data loaded into a new
+    database on the server, the floor measured with tsvector queries; the database is
+    dropped afterwards."""
+    import asyncpg
+
+    from bench.postgres import asyncpg_url
+
+    results, printed = await asyncio.to_thread(
+        run_smoke, tmp_path / "smoke.json", "--database", postgres.server_url
+    )
+    assert results["database"]["backend"] == "PostgreSQL"
+    assert results["database"]["version"][:1].isdigit()
+    assert " · PostgreSQL " in printed.splitlines()[0]
+    holds_every_measurement(results)
+    prints_one_table(printed, "RAW TSVECTOR FLOOR")
+    tier = results["tiers"]["smoke"]
+    loaded = tier["postgres_load"]["rows"]
+    assert loaded["qa_questions"] == tier["questions"]
+    assert loaded["qa_answers"] == tier["database"]["answers"]
+    assert loaded["spec_endpoints"] == tier["database"]["endpoints"]
+    conn = await asyncpg.connect(asyncpg_url(postgres.server_url))
+    try:
+        left = await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'nexus_bench%'")
+    finally:
+        await conn.close()
+    assert left == []
