@@ -69,6 +69,14 @@ class Settings:
         shards = self.shards
         return shards is None or 0 in shards
 
+    def holds(self, guild_id: int) -> bool:
+        """Whether this process's shards receive the server's events (always when not
+        sharded): Discord's `(guild_id >> 22) % shard_count`.
+        """
+        if self.shard_count is None or self.shards is None:
+            return True
+        return (guild_id >> 22) % self.shard_count in self.shards
+
     @property
     def database(self) -> URL:
         """`database_url`, parsed."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +17,9 @@ from bot.dailytip.model import PENDING, Post, Schedule
 
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=30)
+# How late a process claims the day of a server another process holds (its shard is elsewhere):
+# the holder posts on time; when it is down, any other process stands in this much later.
+STAND_IN = timedelta(minutes=1)
 
 
 # -- the rotation --------------------------------------------------------------------------------
@@ -97,8 +100,13 @@ def plan(
     schedules: Sequence[Schedule],
     posts: Sequence[Post],
     holds: Mapping[int, datetime] | None = None,
+    elsewhere: Callable[[int], bool] | None = None,
 ) -> Plan:
-    """Decide, from the rows, what is due now and when the next thing will be."""
+    """Decide, from the rows, what is due now and when the next thing will be.
+
+    `holds`: servers paused until then. `elsewhere(guild_id)`: the server is another process's
+    (on a shard it holds); its day is claimed here only STAND_IN after it falls due.
+    """
     holds = holds or {}
     by_guild = {s.guild_id: s for s in schedules}
     rows = {(p.guild_id, p.local_date): p for p in posts}
@@ -110,6 +118,8 @@ def plan(
             continue
         today = rows.get((schedule.guild_id, schedule.today(now)))
         when = next_action_at(schedule, today, now)
+        if today is None and elsewhere is not None and elsewhere(schedule.guild_id):
+            when += STAND_IN
         hold = holds.get(schedule.guild_id)
         if hold is not None and hold > now:
             when = max(when, hold)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -83,8 +83,10 @@ class TipScheduler:
         owner: str | None = None,
         concurrency: int = 5,
         rng: random.Random | None = None,
+        elsewhere: Callable[[int], bool] | None = None,
     ) -> None:
         self.service = service
+        self.elsewhere = elsewhere  # servers another process holds: claimed only as a stand-in
         self.publisher = publisher
         self.clock: Clock = clock or service.clock
         self.owner = owner or secrets.token_hex(8)
@@ -149,7 +151,7 @@ class TipScheduler:
         for _ in range(MAX_PASSES):
             now = self.clock.now()
             schedules, posts = await self._db(self.service.load(now))
-            todo = plan(now, schedules, posts, self._faults.pauses)
+            todo = plan(now, schedules, posts, self._faults.pauses, self.elsewhere)
             if not todo.has_work:
                 return todo.next_at
             outcomes = await self._work(todo, now)

@@ -167,7 +167,14 @@ class DailyTip(commands.Cog, name=COG_NAME):
     def __init__(self, bot: Nexus) -> None:
         self.bot = bot
         self.service = bot.services.dailytip
-        self.scheduler = TipScheduler(self.service, DiscordTipPublisher(bot))
+        settings = bot.settings
+        self.scheduler = TipScheduler(
+            self.service,
+            DiscordTipPublisher(bot),
+            # With several processes, each posts its own shards' servers on time and stands in
+            # for the others' a little later (the post log's claims keep every day to one post).
+            elsewhere=None if settings.shards is None else lambda g: not settings.holds(g),
+        )
         self._runner: asyncio.Task[None] | None = None
 
     def about_fields(self) -> list[tuple[str, str]]:

@@ -193,3 +193,13 @@ def test_bad_shards_name_the_variable(values: dict[str, str], variable: str, wor
         load_settings(env(**values), env_file=None)
     assert caught.value.variable == variable
     assert words in str(caught.value)
+
+
+def test_a_process_holds_the_servers_of_its_shards() -> None:
+    alone = load_settings(env(), env_file=None)
+    second = load_settings(env(SHARD_COUNT="2", SHARD_IDS="1"), env_file=None)
+    even, odd = 2 << 22, 3 << 22  # the shard is in the id's timestamp: (id >> 22) % count
+    assert alone.holds(even)
+    assert alone.holds(odd)
+    assert not second.holds(even)
+    assert second.holds(odd)

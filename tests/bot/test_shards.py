@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +24,7 @@ from bot.config import Settings
 from bot.core.localtime import local_due
 from bot.dailytip import TipScheduler
 from bot.dailytip.model import POSTED
+from bot.dailytip.plan import STAND_IN
 from bot.dailytip.postlog import LEASE
 from bot.db.engine import Database
 from bot.db.models import DailyTipPost
@@ -198,6 +200,78 @@ async def test_two_sharded_processes_split_the_servers_and_one_registers_command
                 await stop_process(process)
         assert all(pings_nobody_but_an_asker(m) for m in fake.all_sent_messages())
         assert fake.unknown_requests == []
+
+
+# -- daily tips across processes -------------------------------------------------------------
+
+
+def record_posts(process: Process, shard: int, posts: list[tuple[int, int]]) -> None:
+    """Note (shard, guild id) for each tip the process sends."""
+    publisher: Any = process.scheduler.publisher
+    publish = publisher.publish
+
+    async def noted(job: Any) -> int:
+        posts.append((shard, job.guild_id))
+        return int(await publish(job))
+
+    publisher.publish = noted
+
+
+async def run_until(clock: SharedClock, until: datetime, schedulers: int) -> None:
+    """Move the clock to `until` by the instants the schedulers asked for, as time would."""
+    await clock.settle(schedulers)
+    while clock.now() < until:
+        soonest = clock.soonest()
+        clock.advance(min(until, soonest or until) - clock.now())
+        await clock.settle(schedulers)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_each_process_posts_its_servers_tips_and_stands_in_for_a_stopped_one(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, fake: FakeDiscord
+) -> None:
+    start = datetime.now(UTC).replace(hour=6, minute=7, second=0, microsecond=0)
+    start -= timedelta(days=3)
+    nine = start.replace(hour=9, minute=0)
+    clock = SharedClock(start)
+    posts: list[tuple[int, int]] = []
+    async with database(kind, request, tmp_path) as url:
+        settings = [shard_settings(fake, tmp_path, url, shard) for shard in range(SHARDS)]
+        processes = list(await asyncio.gather(*(start_process(s, clock) for s in settings)))
+        for shard, process in enumerate(processes):
+            record_posts(process, shard, posts)
+        try:
+            for guild in fake.guilds:
+                await fake.slash(
+                    "dailytip schedule",
+                    {"channel": "general", "time": "09:00", "timezone": "UTC"},
+                    user="admin",
+                    guild=guild.id,
+                )
+            await run_until(clock, nine + timedelta(minutes=5), SHARDS)
+            holders = {g.id: shard_of(g.id, SHARDS) for g in fake.guilds}
+            assert sorted(posts) == sorted((shard, guild) for guild, shard in holders.items())
+
+            await stop_process(processes.pop())  # shard 1 is down for the next day
+            posts.clear()
+            await run_until(clock, nine + timedelta(days=1, minutes=5), 1)
+            assert sorted(posts) == sorted((0, guild) for guild in holders)
+        finally:
+            for process in processes:
+                await stop_process(process)
+        db = Database(url)
+        try:
+            async with db.read() as session:
+                rows = list(await session.scalars(select(DailyTipPost)))
+        finally:
+            await db.close()
+    second_day = nine.date() + timedelta(days=1)
+    claimed = {r.guild_id: r.claimed_at for r in rows if r.local_date == second_day}
+    for guild, shard in holders.items():
+        late = STAND_IN if shard == 1 else timedelta(0)
+        assert claimed[guild] == nine + timedelta(days=1) + late
+    assert len(rows) == 2 * GUILDS
+    assert {r.status for r in rows} == {POSTED}
 
 
 # -- a week of daily tips, two processes, random restarts -------------------------------------

@@ -12,6 +12,7 @@ from bot.dailytip.model import MISSED, PENDING, POSTED, Post, Schedule, TipJob
 from bot.dailytip.plan import (
     FIRST_RETRY,
     MAX_RETRY,
+    STAND_IN,
     next_action_at,
     next_in_rotation,
     plan,
@@ -166,6 +167,20 @@ def test_a_failed_post_is_retried_when_its_backoff_ends() -> None:
     assert result.next_at == NOW + timedelta(minutes=2)
     due = replace(waiting, next_attempt_at=NOW - timedelta(seconds=1))
     assert plan(NOW, [s], [due]).retries == ((s, due),)
+
+
+def test_another_processs_server_is_claimed_only_as_a_stand_in_a_little_later() -> None:
+    s = schedule(active_from=BERLIN_NINE - timedelta(days=1))
+    theirs = plan(BERLIN_NINE, [s], [], elsewhere=lambda guild_id: guild_id == s.guild_id)
+    assert not theirs.has_work
+    assert theirs.next_at == BERLIN_NINE + STAND_IN
+    assert plan(BERLIN_NINE, [s], [], elsewhere=lambda guild_id: False).claims == (s,)
+    later = BERLIN_NINE + STAND_IN
+    assert plan(later, [s], [], elsewhere=lambda guild_id: True).claims == (s,)
+    # A claim the holder left behind is retried by anyone as soon as it may be.
+    left = post(status=PENDING, next_attempt_at=BERLIN_NINE - timedelta(seconds=1))
+    retried = plan(BERLIN_NINE, [s], [left], elsewhere=lambda guild_id: True)
+    assert retried.retries == ((s, left),)
 
 
 def test_a_claim_in_flight_elsewhere_is_left_alone_until_its_lease_ends() -> None:
