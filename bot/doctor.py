@@ -1,7 +1,8 @@
 """`python -m bot doctor`: what a start needs, checked one thing at a time, one line each.
 
-The settings, the token's shape, the database (it opens, its migrations, its integrity, the disk
-it lives on), the content, and, unless asked not to, whether Discord answers and accepts the
+The settings, the token's shape, the database (SQLite: it opens, its migrations, its integrity,
+the disk it lives on; PostgreSQL: it answers, its migrations, its search tables, pg_dump for
+the backups), the content, and, unless asked not to, whether Discord answers and accepts the
 token. A check only looks: a missing database is not created, nothing is migrated or written.
 A line starts with ✔ (fine), ✖ (what is wrong and what to do) or – (not checked, and why).
 """
@@ -16,9 +17,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.backup import BackupError, sqlite_path
+from sqlalchemy import NullPool, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.backup import INSTALL_CLIENT, BackupError, is_postgres, sqlite_path
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.migrate import MigrationError, baseline_row, chain
+from bot.db.search.postgresql import PostgresEntryIndex, PostgresQuestionIndex
 from bot.learnings.check import ContentReport
 from bot.network import EXIT_SETTINGS, Endpoint, StartFailure, check_login
 
@@ -68,7 +75,8 @@ def read_settings(environ: dict[str, str] | None = None) -> tuple[list[Check], S
     read = Check(
         True,
         "settings",
-        f"read from {where} (database {settings.database_url}, content {settings.content_dir})",
+        f"read from {where} (database {make_url(settings.database_url).render_as_string()}, "
+        f"content {settings.content_dir})",
     )
     return [read, token], settings
 
@@ -81,20 +89,25 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 def _migrations(conn: sqlite3.Connection) -> Check:
-    """Where the database is on the chain of migrations."""
-    known = chain()
+    """Where the SQLite database is on the chain of migrations."""
     try:
         rows = [row[0] for row in conn.execute("SELECT version_num FROM alembic_version")]
     except sqlite3.OperationalError:
         rows = []
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
+    return _revision(rows, bool(tables[0]))
+
+
+def _revision(rows: list[str], has_tables: bool) -> Check:
+    """Where a database is on the chain of migrations: `rows` of its alembic_version."""
+    known = chain()
     if not rows:
-        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
-        if tables[0]:
+        if has_tables:
             return Check(
                 False,
                 "migrations",
                 "the database has tables but no migration recorded: it is not a Nexus "
-                f"database; point DATABASE_URL at the right file or {RESTORE}",
+                f"database; point DATABASE_URL at the right database or {RESTORE}",
             )
         return Check(True, "migrations", "none applied yet: the first start applies them all")
     try:
@@ -191,6 +204,87 @@ def check_database(database_url: str) -> list[Check]:
         conn.close()
 
 
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+CONNECT_TIMEOUT_S = 10
+SEARCH_TABLES = (PostgresEntryIndex.table, PostgresQuestionIndex.table)
+
+
+def _reason(exc: BaseException) -> str:
+    """What the driver said, on one line (the password is never in it)."""
+    said = getattr(exc, "orig", None) or exc
+    return " ".join(f"{type(said).__name__}: {said}".split())[:300]
+
+
+async def check_postgres(database_url: str, backup_dir: Path | None) -> list[Check]:
+    """The PostgreSQL database: it answers, its migrations, its search tables, and pg_dump
+    for the daily backups (when BACKUP_DIR is set). Only reads.
+    """
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    engine = create_async_engine(
+        database_url,
+        poolclass=NullPool,
+        hide_parameters=True,
+        connect_args={"timeout": CONNECT_TIMEOUT_S},
+    )
+    try:
+        async with engine.connect() as conn:
+            version = await conn.scalar(text("SHOW server_version"))
+            rows: list[str] = []
+            if await conn.scalar(text("SELECT to_regclass('alembic_version')")) is not None:
+                rows = list(await conn.scalars(text("SELECT version_num FROM alembic_version")))
+            tables = await conn.scalar(
+                text("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")
+            )
+            missing = [
+                name
+                for name in SEARCH_TABLES
+                if await conn.scalar(text("SELECT to_regclass(:name)"), {"name": name}) is None
+            ]
+    except (OSError, SQLAlchemyError, TimeoutError) as exc:
+        return [
+            Check(
+                False,
+                "database",
+                f"{shown} cannot be reached ({_reason(exc)}): check DATABASE_URL, that the "
+                "server runs and that it lets this user into that database",
+            )
+        ]
+    finally:
+        await engine.dispose()
+    checks = [
+        Check(True, "database", f"{shown} answers (PostgreSQL {str(version).split()[0]})"),
+        _revision(rows, bool(tables)),
+    ]
+    if not rows:
+        checks.append(Check(None, "search", "not checked: the first start creates its tables"))
+    elif missing:
+        checks.append(
+            Check(
+                False,
+                "search",
+                f"the search tables {', '.join(missing)} are missing: searches fail until "
+                f"they are back; {RESTORE}",
+            )
+        )
+    else:
+        checks.append(
+            Check(True, "search", f"the search tables {', '.join(SEARCH_TABLES)} are there")
+        )
+    if backup_dir is not None:
+        found = shutil.which("pg_dump")
+        checks.append(
+            Check(True, "backups", f"pg_dump found ({found}): daily backups into {backup_dir}")
+            if found
+            else Check(
+                False,
+                "backups",
+                f"BACKUP_DIR is set but pg_dump is not installed: {INSTALL_CLIENT}",
+            )
+        )
+    return checks
+
+
 def check_content(root: Path, check: Callable[[Path], ContentReport]) -> Check:
     """content/ as the bot reads it at start."""
     report = check(root)
@@ -238,7 +332,11 @@ async def diagnose(
         yield check
     if settings is None:
         return
-    for check in check_database(settings.database_url):
+    if is_postgres(settings.database_url):
+        database = await check_postgres(settings.database_url, settings.backup_dir)
+    else:
+        database = check_database(settings.database_url)
+    for check in database:
         yield check
     yield check_content(settings.content_dir, content)
     token_ok = all(c.ok for c in checks)

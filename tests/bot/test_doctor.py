@@ -11,6 +11,7 @@ from pathlib import Path
 
 from localdiscord.emulator import FakeDiscord
 from tests.helpers import CONTENT, REPO, TOKEN, write_entry
+from tests.postgres import PostgresDatabases
 
 # `python -m bot doctor ...` with discord.py's REST base replaced by argv[1].
 POINTED = (
@@ -153,3 +154,94 @@ async def test_a_bad_setting_is_the_one_line(tmp_path: Path) -> None:
     status, lines = await doctor(tmp_path, "http://127.0.0.1:9/api/v10", LOG_LEVEL="loud")
     assert status == 1
     assert lines[0].startswith("✖ settings: LOG_LEVEL: expected one of")
+
+
+# -- PostgreSQL: the database answers, its migrations, its search tables, pg_dump -------------
+
+
+def with_password(url: str) -> str:
+    """The test server trusts every local connection: a password is accepted and ignored."""
+    return url.replace("postgres@", "postgres:s3cret-word@")
+
+
+async def test_a_healthy_postgresql_set_up(postgres: PostgresDatabases, tmp_path: Path) -> None:
+    async with postgres.migrated() as url:
+        status, lines = await doctor(
+            tmp_path,
+            "http://127.0.0.1:9/api/v10",
+            "--offline",
+            DATABASE_URL=with_password(url),
+            BACKUP_DIR=str(tmp_path / "backups"),
+        )
+    assert status == 0, lines
+    names = [entry[2:].split(":", 1)[0] for entry in lines]
+    assert names == [
+        "settings",
+        "token",
+        "database",
+        "migrations",
+        "search",
+        "backups",
+        "content",
+        "Discord",
+        "login",
+    ]
+    assert line(lines, "database").startswith("✔ database: postgresql+asyncpg://postgres:***@")
+    assert "answers (PostgreSQL " in line(lines, "database")
+    assert "at the newest revision" in line(lines, "migrations")
+    assert (
+        line(lines, "search") == "✔ search: the search tables entries_search, qa_search are there"
+    )
+    assert line(lines, "backups").startswith("✔ backups: pg_dump found (")
+    assert "s3cret-word" not in "\n".join(lines), "the password is never shown"
+
+
+async def test_a_fresh_postgresql_database_is_healthy_before_the_first_start(
+    postgres: PostgresDatabases, tmp_path: Path
+) -> None:
+    async with postgres.empty() as url:
+        status, lines = await doctor(tmp_path, "http://127.0.0.1:9/api/v10", "--offline",
+                                     DATABASE_URL=url)  # fmt: skip
+    assert status == 0, lines
+    assert "none applied yet" in line(lines, "migrations")
+    assert line(lines, "search").startswith("– search: not checked: the first start creates")
+
+
+async def test_a_broken_postgresql_set_up_is_named(
+    postgres: PostgresDatabases, tmp_path: Path
+) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    async with postgres.migrated() as url:
+        address = make_url(url)
+        conn = await asyncpg.connect(
+            host=address.host, port=address.port, user=address.username, database=address.database
+        )
+        await conn.execute("DROP TABLE qa_search; UPDATE alembic_version SET version_num='9999'")
+        await conn.close()
+        bare = tmp_path / "bin"
+        bare.mkdir()
+        status, lines = await doctor(
+            tmp_path,
+            "http://127.0.0.1:9/api/v10",
+            "--offline",
+            DATABASE_URL=url,
+            BACKUP_DIR=str(tmp_path / "backups"),
+            PATH=str(bare),  # no pg_dump
+        )
+    assert status == 1
+    assert line(lines, "database").startswith("✔")
+    assert line(lines, "migrations").startswith("✖ migrations: the database is at 9999")
+    assert line(lines, "search").startswith("✖ search: the search tables qa_search are missing")
+    assert line(lines, "backups").startswith(
+        "✖ backups: BACKUP_DIR is set but pg_dump is not installed"
+    )
+
+    unreachable = "postgresql+asyncpg://nexus:s3cret-word@127.0.0.1:9/nexus"
+    status, lines = await doctor(tmp_path, "http://127.0.0.1:9/api/v10", "--offline",
+                                 DATABASE_URL=unreachable)  # fmt: skip
+    assert status == 1
+    assert line(lines, "database").startswith("✖ database: postgresql+asyncpg://nexus:***@")
+    assert "cannot be reached" in line(lines, "database")
+    assert "s3cret-word" not in "\n".join(lines)
