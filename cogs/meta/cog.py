@@ -53,6 +53,10 @@ def _gateway(bot: Nexus, latency_text: str) -> str:
             f"\n{health.disconnects} drop(s), {health.resumes} resume(s) since start; "
             f"up {since} since the last"
         )
+    shards, count = bot.settings.shards, bot.settings.shard_count
+    if shards is not None and count is not None:
+        here = f"shard {', '.join(map(str, shards))} of {count}"
+        line += f"\nthis process: {here} (the others answer their own servers)"
     return line
 
 

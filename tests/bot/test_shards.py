@@ -195,11 +195,36 @@ async def test_two_sharded_processes_split_the_servers_and_one_registers_command
             for guild in fake.guilds:
                 answer = await fake.slash("concept", {"name": "jwt"}, guild=guild.id)
                 assert answer.embeds, guild.name
+                about = await fake.slash("about", guild=guild.id)
+                fields = {f["name"]: f["value"] for f in about.embeds[0]["fields"]}
+                shard = shard_of(guild.id, SHARDS)
+                assert f"this process: shard {shard} of {SHARDS}" in fields["Gateway"]
         finally:
             for process in processes:
                 await stop_process(process)
         assert all(pings_nobody_but_an_asker(m) for m in fake.all_sent_messages())
         assert fake.unknown_requests == []
+
+
+async def test_only_the_process_holding_shard_0_makes_the_daily_backup(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+    folder = tmp_path / "backups"
+    settings = [
+        replace(shard_settings(fake, tmp_path, url, shard), backup_dir=folder)
+        for shard in range(SHARDS)
+    ]
+    processes = []
+    try:
+        for each in settings:
+            processes.append(await start_process(each))
+        leader, other = (getattr(p.bot.get_cog("Backups"), "scheduler", 0) for p in processes)
+        assert leader is not None
+        assert other is None
+    finally:
+        for process in processes:
+            await stop_process(process)
 
 
 # -- daily tips across processes -------------------------------------------------------------
