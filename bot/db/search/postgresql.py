@@ -139,7 +139,8 @@ def spelled(raw: str) -> tuple[str, ...]:
     """The terms of `raw` whose words punctuation joins (`node.js`, `ci/cd`), as typed."""
     terms: list[str] = []
     for chunk in raw[:MAX_QUERY_CHARS].split()[:MAX_TERMS]:
-        term = unicodedata.normalize("NFKC", chunk).strip(".,;:!?()[]{}\"'`")
+        printable = "".join(c for c in chunk if c.isprintable())  # PostgreSQL text has no NUL
+        term = unicodedata.normalize("NFKC", printable).strip(".,;:!?()[]{}\"'`")
         if len(WORD_RE.findall(term)) > 1 and term not in terms:
             terms.append(term)
     return tuple(terms)

@@ -91,6 +91,7 @@ def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -
     """A MATCH expression for questions that share two of `keywords` (the one, if there is
     only one), looking at titles, details and tags; two `common` words are not a match.
     """
+    keywords = _words(keywords)
     if not keywords:
         return None
     quoted = {word: quote(word) for word in keywords}
@@ -110,7 +111,14 @@ def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -
 
 def any_query(keywords: Sequence[str]) -> str:
     """A MATCH expression for any of `keywords` in titles, details and tags."""
+    keywords = _words(keywords) or ["_"]
     return f"{SIMILAR_COLUMNS} : (" + " OR ".join(quote(w) for w in keywords) + ")"
+
+
+def _words(keywords: Sequence[str]) -> list[str]:
+    """Each keyword's word characters (a keyword of none is left out), NFKC-read."""
+    found = (WORD_RE.findall(unicodedata.normalize("NFKC", k)) for k in keywords)
+    return [" ".join(words) for words in found if words]
 
 
 def _last_page(total: int, per_page: int, page: int) -> int:
@@ -297,9 +305,12 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
         )
 
     async def count(self, session: AsyncSession, word: str) -> int:
-        """Questions holding `word` anywhere, counted by the index."""
+        """Questions holding `word` (its word characters) anywhere, counted by the index."""
+        words = _words([word])
+        if not words:
+            return 0
         counted = await session.scalar(
-            text("SELECT count(*) FROM qa_fts WHERE qa_fts MATCH :q"), {"q": quote(word)}
+            text("SELECT count(*) FROM qa_fts WHERE qa_fts MATCH :q"), {"q": quote(words[0])}
         )
         return int(counted or 0)
 
