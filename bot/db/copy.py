@@ -9,8 +9,9 @@ search (`db.search`) rebuilds it from the rows just copied, as the services inde
 Afterwards the rows of every table are counted on both sides, and a search must find what it
 searched for.
 
-The source is read in one read transaction (a consistent snapshot on both databases); a bot
-writing to it meanwhile is not copied from after the snapshot, which the counts then show.
+The source is read in one read transaction (a consistent snapshot on both databases), then
+counted again: a bot that wrote to it meanwhile (rows the copy does not hold) fails the copy
+with a message to stop the bot and copy again.
 """
 
 from __future__ import annotations
@@ -282,6 +283,15 @@ async def copy_database(
             listed = ", ".join(f"{c.table} ({c.source:,} → {c.target:,})" for c in differ)
             raise CopyError(f"the copy's row counts differ from the source's: {listed}")
         searched = await _searches(target)
+        async with reader.connect() as now:
+            later = await _counts(now)
+        moved = [name for name, n in later.items() if n != source_counts[name]]
+        if moved:
+            raise CopyError(
+                f"the source changed while it was copied (rows of {', '.join(moved)}): the copy "
+                "holds the database as it was when the copy began. Stop the bot (every "
+                "process), then copy again with --force"
+            )
     finally:
         await reader.dispose()
         await target.close()

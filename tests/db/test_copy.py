@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from bench.data import Plan, build
 from bench.vocab import Vocabulary
 from bench.workload import build_workload
 from bot.__main__ import main
-from bot.db.copy import tables
+from bot.db.copy import CopyError, copy_database, tables
 from bot.db.engine import Database
 from bot.db.models import (
     BotState,
@@ -355,3 +356,35 @@ async def test_what_cannot_be_copied_is_one_clear_line(
         assert len(err.strip().splitlines()) == 1
         assert "Traceback" not in err
     assert not (tmp_path / "none.db").exists(), "a missing source is not created"
+
+
+async def test_a_copy_reads_one_snapshot_and_fails_when_the_source_moved(tmp_path: Path) -> None:
+    path, copied = tmp_path / "nexus.db", tmp_path / "copy.db"
+    source = await source_database(path, questions=30, specs=0, endpoints=0)
+    before = await counts(source)
+    await source.close()
+
+    def bot_writes(line: str) -> None:
+        """A bot still running: it writes once bot_state is copied, before qa_answers is."""
+        if line.startswith("copied bot_state"):
+            with sqlite3.connect(path) as conn:
+                conn.execute(
+                    "INSERT INTO bot_state (key, value, updated_at) VALUES ('late', '1', "
+                    "'2026-12-01 00:00:00.000000')"
+                )
+                conn.execute(
+                    "INSERT INTO qa_answers (guild_id, question_id, body, created_at) "
+                    "VALUES (?, 1, 'written during the copy', '2026-12-01 00:00:00.000000')",
+                    (GUILD,),
+                )
+            conn.close()
+
+    with pytest.raises(CopyError, match="the source changed while it was copied") as failed:
+        await copy_database(sqlite_url(path), sqlite_url(copied), progress=bot_writes)
+    assert "bot_state, qa_answers" in str(failed.value)
+    assert "copy again with --force" in str(failed.value)
+    target = Database(sqlite_url(copied))
+    try:
+        assert await counts(target) == before, "the copy is the snapshot taken when it began"
+    finally:
+        await target.close()
