@@ -340,3 +340,35 @@ def test_without_pg_dump_postgresql_backups_say_so(
     with pytest.raises(ToolMissing, match="pg_dump is not installed"):
         BackupScheduler(url, tmp_path / "daily", keep=3)
     assert not list(tmp_path.iterdir())
+
+
+async def test_the_bot_on_postgresql_makes_its_daily_dump_or_warns_once_without_pg_dump(
+    postgres: PostgresDatabases,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from localdiscord.emulator import FakeDiscord, patched_discord
+    from tests.harness import bot_settings, running_bot
+
+    folder = tmp_path / "backups"
+    async with postgres.migrated() as url, FakeDiscord() as fake, patched_discord(fake):
+        settings = bot_settings(fake, tmp_path, database_url=url, backup_dir=folder, backup_keep=3)
+        async with running_bot(fake, settings):
+            for _ in range(500):
+                if scheduled_backups(folder):
+                    break
+                await asyncio.sleep(0.02)
+            assert [p.suffix for _, p in scheduled_backups(folder)] == [".dump"]
+            answer = await fake.slash("search", {"query": "cache"})
+            assert answer.errors == []
+
+        monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+        caplog.clear()
+        async with running_bot(fake, settings):  # the cogs are loaded once it runs
+            pass
+        warnings = [r for r in caplog.records if "pg_dump is not installed" in r.getMessage()]
+        assert len(warnings) == 1
+        assert warnings[0].levelname == "WARNING"
+        assert "secret" not in warnings[0].getMessage()
+    assert len(scheduled_backups(folder)) == 1, "no other backup was attempted"
