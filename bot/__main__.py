@@ -201,7 +201,12 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
     except CopyError as exc:
         return _fail(f"copy failed: {exc}", exc.status)
     except (OSError, SQLAlchemyError) as exc:
-        return _fail(f"copy failed: a database could not be reached or refused: {exc}", 1)
+        said = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+        return _fail(
+            f"copy failed: a database could not be reached or refused ({said}): check the "
+            "addresses, that the server runs and that the database exists (CREATE DATABASE)",
+            1,
+        )
     print(done.table())
     print(
         f"copied {done.rows:,} rows in {done.seconds:.1f} s; {done.indexed:,} learnings and "

@@ -287,6 +287,13 @@ async def test_a_target_with_rows_is_refused_unless_forced(
             assert "--force" in err
             assert "Traceback" not in err
             assert (await counts(target))["qa_questions"] == 1, "nothing was touched"
+            missing = url.rsplit("/", 1)[0] + "/no_such_database"
+            status, _out, err = await copy(
+                capsys, "--database-url", sqlite_url(path), "--to", missing
+            )
+            assert status == 1
+            assert 'database "no_such_database" does not exist' in err
+            assert len(err.strip().splitlines()) == 1
 
             status, _out, err = await copy(
                 capsys, "--database-url", sqlite_url(path), "--to", url, "--force"
