@@ -103,12 +103,17 @@ class GuildSettings(OnePerServer, Base):
 
 
 class QaSettings(OnePerServer, Base):
-    """Where a server's questions are posted (None: in the channel where they are asked)."""
+    """Where a server's questions are posted (None: in the channel where they are asked; a
+    forum: each question is a post), and how long a solved post stays open.
+    """
 
     __tablename__ = "qa_settings"
 
     channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Minutes a post with an accepted answer stays open, quiet, before it is archived (None:
+    # the default, bot.qa.forum.QUIET_PERIOD).
+    archive_after_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class QaQuestion(InAServer, Base):
@@ -119,6 +124,7 @@ class QaQuestion(InAServer, Base):
         Index("ix_qa_questions_guild_created", "guild_id", "created_at"),
         Index("ix_qa_questions_author", "author_id", "created_at"),
         Index("ix_qa_questions_guild_accepted", "guild_id", "accepted_at"),
+        Index("ix_qa_questions_archive_due", "archive_due_at"),
     )
 
     author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -133,6 +139,15 @@ class QaQuestion(InAServer, Base):
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
     # When `accepted_answer_id` was last set (None for answers accepted before it was kept).
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A forum post: the forum it is in (`channel_id` is then the post's thread, `message_id`
+    # its first message), and when it is to be archived (None: not due).
+    forum_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    archive_due_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Closed by its asker or a moderator: why ("solved", "duplicate", "outdated"), when, and
+    # the question it duplicates.
+    close_reason: Mapped[str | None] = mapped_column(String(16), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    duplicate_of: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class QaAnswer(InAServer, Base):

@@ -35,6 +35,11 @@ class Question:
     accepted_answer_id: int | None
     created_at: datetime
     edited_at: datetime | None
+    # A forum post: the forum it is in (`channel_id` is its thread); None in a text channel.
+    forum_id: int | None = None
+    # Closed by its asker or a moderator: "solved", "duplicate" (of `duplicate_of`), "outdated".
+    close_reason: str | None = None
+    duplicate_of: int | None = None
 
     @property
     def accepted(self) -> bool:

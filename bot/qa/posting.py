@@ -7,6 +7,7 @@ from sqlalchemy import delete, update
 from bot.core.actor import Actor
 from bot.db.models import QaAnswer, QaQuestion
 from bot.errors import NotFound
+from bot.qa.forum import after_accept, after_answer
 from bot.qa.model import Answer, Draft, Posted, Question, Removed
 from bot.qa.store import QaStore, notice_of, to_answer, to_question
 from bot.qa.validation import make_answer, require_change
@@ -60,6 +61,7 @@ class Posting(QaStore):
         cleaned = make_answer(body)
         async with self._db.unit_of_work() as session:
             row, _ = await self._load(session, guild_id, question_id)
+            await after_answer(session, row, self._clock())
             answer = await self._write_answer(
                 session, guild_id, question_id, actor.user_id, actor.user_id, cleaned
             )
@@ -77,6 +79,7 @@ class Posting(QaStore):
                 raise NotFound(f"Question #{question_id} has no answer #{answer_id}.")
             row.accepted_answer_id = answer_id
             row.accepted_at = self._clock()
+            await after_accept(session, row, row.accepted_at)
             await session.flush()
             _, question = await self._load(session, guild_id, question_id)
             return Posted(question, to_answer(answer, answer_id))

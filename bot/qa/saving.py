@@ -18,6 +18,7 @@ from bot.core.actor import Actor
 from bot.core.text import clean_text
 from bot.db.models import QaMessageLink, QaQuestion
 from bot.errors import AlreadyExists, BadInput
+from bot.qa.forum import after_answer
 from bot.qa.model import Draft, Posted, Question
 from bot.qa.store import QaStore, to_answer, to_question
 from bot.qa.validation import (
@@ -178,6 +179,7 @@ class Saving(QaStore):
         cleaned = make_answer(body)
         async with self._db.unit_of_work() as session:
             question_row, _ = await self._load(session, guild_id, question_id)
+            await after_answer(session, question_row, self._clock())
             answer = await self._write_answer(
                 session, guild_id, question_id, message.author_id, saver.user_id, cleaned
             )

@@ -22,6 +22,23 @@ class Settings(QaStore):
             else:
                 row.channel_id = channel_id
 
+    async def set_archive_after(self, guild_id: int, minutes: int, *, can_manage: bool) -> None:
+        """How long a solved forum post stays open when quiet. Manage Server only."""
+        require_manage_server(can_manage)
+        async with self._db.unit_of_work() as session:
+            row = await session.get(QaSettings, guild_id)
+            if row is None:
+                session.add(QaSettings(guild_id=guild_id, archive_after_minutes=minutes))
+            else:
+                row.archive_after_minutes = minutes
+
+    async def archive_after(self, guild_id: int) -> int | None:
+        """Minutes a solved forum post stays open when quiet (None: the default)."""
+        async with self._db.read() as session:
+            return await session.scalar(
+                select(QaSettings.archive_after_minutes).where(QaSettings.guild_id == guild_id)
+            )
+
     async def channel_for(self, guild_id: int) -> int | None:
         """The channel questions are posted in (None: where they are asked)."""
         async with self._db.read() as session:

@@ -28,6 +28,10 @@ SELECT_OPTION_DESCRIPTION = 100
 SELECT_PLACEHOLDER = 150
 MODAL_TITLE = 45
 STRING_OPTION = 6000  # the longest value a string option accepts
+THREAD_NAME = 100  # a thread's (a forum post's) name
+FORUM_TAGS = 20  # tags a forum offers
+FORUM_TAG_NAME = 20
+POST_TAGS = 5  # tags one forum post carries
 
 # The page size we aim for: well inside the description limit, leaving room for the rest.
 PAGE_BUDGET = 3500

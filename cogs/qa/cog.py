@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +11,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import BadInput
 from bot.qa import (
     ANSWER_MAX,
     TAG_MAX_CHARS,
@@ -19,6 +20,7 @@ from bot.qa import (
     parse_ref,
     parse_tag,
 )
+from bot.qa.forum import QUIET_MAX_HOURS, QUIET_PERIOD
 from cogs._kit.interaction import Picked, actor, server
 from cogs._kit.text import plural
 from cogs._kit.ui import (
@@ -42,6 +44,8 @@ from cogs.qa.browse import (
     search_message,
 )
 from cogs.qa.context import FromChat
+from cogs.qa.forum import archive_due_posts
+from cogs.qa.posts import PostCommands, QaChannel, can_post_in
 from cogs.qa.question import (
     ANSWERS,
     WHERE,
@@ -66,7 +70,10 @@ if TYPE_CHECKING:
     from bot.client import Nexus
 
 
+log = logging.getLogger("cogs.qa")
+
 COG_NAME = "Q&A"
+ARCHIVE_EVERY = 60.0  # seconds between two looks for solved posts to archive
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     AnswerButton,
     ShowAnswersButton,
@@ -91,11 +98,37 @@ class QA(commands.Cog, name=COG_NAME):
 
     def __init__(self, bot: Nexus) -> None:
         self.bot = bot
+        self._archiver: asyncio.Task[None] | None = None
 
     @property
     def qa(self) -> QaService:
         """The Q&A service (the bot's, built once)."""
         return self.bot.services.qa
+
+    # -- archiving solved forum posts --------------------------------------------------------
+
+    async def cog_load(self) -> None:
+        self._archiver = asyncio.create_task(self._archive_forever(), name="qa-archiver")
+
+    async def cog_unload(self) -> None:
+        if self._archiver is not None:
+            self._archiver.cancel()
+
+    async def _archive_forever(self) -> None:
+        """Archive solved posts whose quiet period is over: at start (what came due while the
+        bot was away), then every `ARCHIVE_EVERY` seconds.
+        """
+        await self.bot.wait_until_ready()
+        while True:
+            try:
+                await self.archive_due_posts()
+            except Exception:
+                log.warning("archiving solved forum posts failed; trying again", exc_info=True)
+            await asyncio.sleep(ARCHIVE_EVERY)
+
+    async def archive_due_posts(self) -> int:
+        """Archive the solved posts that are due now, each once; how many were."""
+        return await archive_due_posts(self.bot)
 
     # -- asking and answering --------------------------------------------------------------
 
@@ -134,28 +167,45 @@ class QA(commands.Cog, name=COG_NAME):
 
     # -- /qa ---------------------------------------------------------------------------------
 
-    @qa_group.command(name="setup", description="Choose the channel where questions are posted")
-    @app_commands.describe(channel="The Q&A channel; leave empty to post where each is asked")
+    @qa_group.command(
+        name="setup", description="Choose the channel or forum where questions are posted"
+    )
+    @app_commands.describe(
+        channel="The Q&A channel, or a forum (one post per question); empty: where each is asked",
+        archive_after="In a forum: hours a solved post stays open when quiet (default 24)",
+    )
     async def setup(
-        self, interaction: Interaction, channel: discord.TextChannel | None = None
+        self,
+        interaction: Interaction,
+        channel: QaChannel | None = None,
+        archive_after: app_commands.Range[int, 1, QUIET_MAX_HOURS] | None = None,
     ) -> None:
         guild_id = server(interaction, WHERE)
         can_manage = interaction.permissions.manage_guild
+        note = ""
         if channel is not None and can_manage:
-            me = channel.guild.me
-            perms = channel.permissions_for(me) if me is not None else None
-            if perms is not None and not (
-                perms.view_channel and perms.send_messages and perms.embed_links
-            ):
-                raise BadInput(
-                    f"I cannot post in {channel.mention}: give me View Channel, Send Messages "
-                    "and Embed Links there first."
+            note = can_post_in(channel)
+        if archive_after is not None:
+            await self.qa.set_archive_after(guild_id, archive_after * 60, can_manage=can_manage)
+            if channel is None:
+                await interaction.response.send_message(
+                    f"🗄️ A solved forum post is archived after {plural(archive_after, 'hour')} "
+                    "of quiet.",
+                    ephemeral=True,
                 )
+                return
         await self.qa.set_channel(guild_id, channel.id if channel else None, can_manage=can_manage)
-        where = channel.mention if channel else "the channel where each one is asked"
-        await interaction.response.send_message(
-            f"📌 New questions will be posted in {where}.", ephemeral=True
-        )
+        if isinstance(channel, discord.ForumChannel):
+            minutes = await self.qa.archive_after(guild_id)
+            hours = QUIET_PERIOD.total_seconds() / 3600 if minutes is None else minutes / 60
+            text = (
+                f"📌 New questions will be posts of {channel.mention}, tagged with their tags; "
+                f"a solved post is archived after {plural(round(hours), 'hour')} of quiet."
+            )
+        else:
+            where = channel.mention if channel else "the channel where each one is asked"
+            text = f"📌 New questions will be posted in {where}."
+        await interaction.response.send_message(text + note, ephemeral=True)
 
     @qa_group.command(name="search", description="Search questions and answers of this server")
     @app_commands.describe(
@@ -332,6 +382,12 @@ class QA(commands.Cog, name=COG_NAME):
     stats = qa_group.command(
         name="stats", description="This server's Q&A health: questions, answered, response times"
     )(RecognitionCommands.stats)
+
+    # -- forum posts (cogs/qa/posts.py) ----------------------------------------------------------
+
+    close = qa_group.command(
+        name="close", description="Close your forum post: solved, a duplicate, or outdated"
+    )(PostCommands.close)
 
 
 async def setup(bot: Nexus) -> None:

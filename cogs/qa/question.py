@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import discord
 
@@ -27,6 +27,7 @@ from cogs._kit.pager import Book
 from cogs._kit.persistent import Action
 from cogs._kit.ui import QUIET_EDIT, Form, SafeView
 from cogs.qa import render
+from cogs.qa.forum import create_post, forum_at, update_post
 from cogs.qa.recognition import notice_view, vote_button
 
 log = logging.getLogger("cogs.qa")
@@ -69,6 +70,9 @@ async def post_question(
         question = await qa.save_question(
             guild_id, actor(interaction), saved_from, draft, channel_id
         )
+    forum = await forum_at(interaction.client, guild_id, channel_id)
+    if forum is not None:
+        return question, await _post_in_forum(interaction, forum, question)
     channel = interaction.client.get_partial_messageable(channel_id, guild_id=guild_id)
     reference = None  # saved from a message of this channel: posted as a reply to it
     if saved_from is not None and saved_from.channel_id == channel_id:
@@ -82,17 +86,41 @@ async def post_question(
             reference=reference,
         )
     except Exception as error:
-        await qa.discard(question.id)  # whatever went wrong, no question stays unposted
-        if not isinstance(error, discord.HTTPException):
-            raise
-        log.warning("could not post question %s in channel %s", question.id, channel_id)
-        raise BadInput(
-            f"I could not post in <#{channel_id}> (I may lack the permission to, or the "
-            "channel is gone), so your question was not saved. A moderator can choose the "
-            "Q&A channel with `/qa setup`."
-        ) from None
+        await _not_posted(qa, question, channel_id, error)
     await qa.attach_message(question.id, channel_id, message.id)
     return question, message.jump_url
+
+
+async def _not_posted(
+    qa: QaService, question: Question, channel_id: int, error: Exception
+) -> NoReturn:
+    """The question could not be posted: removed again, and the member told why."""
+    await qa.discard(question.id)  # whatever went wrong, no question stays unposted
+    if not isinstance(error, discord.HTTPException):
+        raise error
+    log.warning("could not post question %s in channel %s", question.id, channel_id)
+    raise BadInput(
+        f"I could not post in <#{channel_id}> (I may lack the permission to, or the "
+        "channel is gone), so your question was not saved. A moderator can choose the "
+        "Q&A channel with `/qa setup`."
+    ) from None
+
+
+async def _post_in_forum(interaction: Interaction, forum: Any, question: Question) -> str:
+    """Post the question as a forum post with its tags; a link to the post."""
+    qa = services(interaction).qa
+    try:
+        thread = await create_post(
+            interaction.client,
+            forum,
+            question,
+            await shown_question(interaction.client, question),
+            question_view(question),
+        )
+    except Exception as error:
+        await _not_posted(qa, question, forum.id, error)
+    await qa.attach_post(question.id, forum.id, thread.id)
+    return thread.jump_url
 
 
 async def _from_chat(
@@ -166,11 +194,17 @@ async def notify_asker(
     saved_by: int | None = None,
 ) -> None:
     """Tell the asker, in the question's channel, pinging them and nobody else (nobody when
-    the asker saved the answer themselves: they know).
+    the asker saved the answer themselves: they know). In a forum post every answer is posted
+    there, the asker's own too (pinging nobody).
     """
     asker = question.author_id
-    if asker is None or asker == answer.author_id or question.channel_id is None:
+    if question.channel_id is None:
         return
+    pinged = [] if asker is None or asker == answer.author_id else [discord.Object(asker)]
+    if not pinged and question.forum_id is None:
+        return
+    if saved_by == asker:
+        pinged = []
     channel = client.get_partial_messageable(question.channel_id, guild_id=question.guild_id)
     reference = None
     if question.message_id is not None:
@@ -186,7 +220,7 @@ async def notify_asker(
             allowed_mentions=discord.AllowedMentions(
                 everyone=False,
                 roles=False,
-                users=[] if saved_by == asker else [discord.Object(asker)],
+                users=pinged,
                 replied_user=False,
             ),
         )
@@ -226,8 +260,9 @@ async def submit_answer(interaction: Interaction, question_id: int, body: str) -
     posted = await services(interaction).qa.answer(
         server(interaction, WHERE), question_id, actor(interaction), body
     )
-    await redraw(interaction.client, posted.question)
+    # Told first: in an archived post the answer opens it again, so it can be redrawn.
     await notify_asker(interaction.client, services(interaction).qa, posted.question, posted.answer)
+    await redraw(interaction.client, posted.question)
     link = jump_url(posted.question)
     where = f" ({link})" if link else ""
     await interaction.followup.send(
@@ -314,6 +349,8 @@ async def _accept(interaction: Interaction, state: Mapping[str, str]) -> None:
         view=view,
     )
     await redraw(interaction.client, posted.question)
+    if posted.question.forum_id is not None:
+        await update_post(interaction.client, posted.question, solved=True)
 
 
 # Answer (opens the form), Show answers (privately), Accept (the asker or a moderator picks one).

@@ -16,6 +16,7 @@ from bot.qa import (
     QuestionList,
     SearchPage,
 )
+from bot.qa.forum import CLOSED_TEXT
 from cogs._kit.limits import (
     CHOICE_NAME,
     EMBED_DESCRIPTION,
@@ -77,8 +78,31 @@ def question_embed(question: Question) -> discord.Embed:
     footer = f"Question #{question.id} · {label}"
     if question.edited_at is not None:
         footer += " · edited"
+    if question.close_reason is not None:
+        embed.set_footer(text=f"{footer} · {closed_text(question)}")
+        return embed
     embed.set_footer(text=f"{footer} · answer with the button or /answer")
     return embed
+
+
+def closed_text(question: Question) -> str:
+    """Why a question was closed, for its footer ("closed as a duplicate of #12")."""
+    reason = question.close_reason or ""
+    if reason == "duplicate" and question.duplicate_of is not None:
+        return f"closed as a duplicate of #{question.duplicate_of}"
+    return f"closed as {CLOSED_TEXT.get(reason, reason)}"
+
+
+def closed_note(question: Question, by: int, duplicate_url: str | None = None) -> str:
+    """What is said in a post as it is closed (naming members, pinging nobody)."""
+    text = f"🔒 {who(by)} closed this post as {CLOSED_TEXT.get(question.close_reason or '', '')}"
+    if question.close_reason == "duplicate" and question.duplicate_of is not None:
+        text += f" of #{question.duplicate_of}"
+        if duplicate_url:
+            text += f" ({duplicate_url})"
+    if question.close_reason == "solved":
+        return text + ". Thanks for closing the loop!"
+    return text + ": it takes no more answers."
 
 
 def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
@@ -111,6 +135,8 @@ def answer_notice(question: Question, answer: Answer) -> str:
     about = f"**#{question.id} · {clip(safe_title(question.title), 150)}**"
     if question.author_id is None:
         return f"{who(answer.author_id)} answered question {about}."
+    if question.author_id == answer.author_id:
+        return f"{who(answer.author_id)} answered their own question {about}."
     return f"{who(question.author_id)} — {who(answer.author_id)} answered your question {about}."
 
 

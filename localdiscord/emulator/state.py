@@ -185,8 +185,7 @@ class Overwrite:
     deny: int = 0
 
 
-# channel types
-TEXT, DM, CATEGORY, FORUM = 0, 1, 4, 15
+FORUM = 15  # a forum channel's type
 THREAD_TYPES = (10, 11, 12)  # announcement, public and private threads
 PUBLIC_THREAD = 11
 ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)  # minutes, as Discord allows
@@ -232,14 +231,6 @@ class FakeChannel:
     @property
     def is_thread(self) -> bool:
         return self.type in THREAD_TYPES
-
-    def tag(self, ref: str | int) -> FakeTag:
-        """One of a forum's tags, by name or id."""
-        for tag in self.available_tags:
-            if ref in (tag.name, tag.id, str(tag.id)):
-                return tag
-        names = [t.name for t in self.available_tags]
-        raise AssertionError(f"#{self.name} has no tag {ref!r}; tags: {names}")
 
 
 @dataclass

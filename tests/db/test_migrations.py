@@ -119,7 +119,8 @@ ROWS = {
     f"'Europe/Berlin', 1, {STAMP}, 42, NULL, NULL, NULL, 0, 333, {STAMP}, {STAMP})",
     "daily_tip_posts": "INSERT INTO daily_tip_posts VALUES (1, 111, '2026-11-20', 222, "
     f"'cache-reads', 0, 'posted', 1, {STAMP}, NULL, NULL, {STAMP}, {STAMP}, 444, NULL)",
-    "qa_settings": f"INSERT INTO qa_settings VALUES (111, 555, {STAMP})",
+    "qa_settings": "INSERT INTO qa_settings (guild_id, channel_id, updated_at) "
+    f"VALUES (111, 555, {STAMP})",
     "qa_questions": "INSERT INTO qa_questions (id, guild_id, author_id, channel_id, message_id, "
     "title, details, tags, accepted_answer_id, created_at, edited_at) "
     "VALUES (1, 111, 333, 555, 666, "
