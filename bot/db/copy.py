@@ -33,6 +33,10 @@ from bot.db.search import QuestionFilter
 
 BATCH_ROWS = 2000  # rows read and written at a time: a few MB at most (spec documents)
 SEARCH_WINDOW = 50  # questions ranked by the check that the copy's search answers
+# What a bot writes by itself when it starts on a database (the learnings synced from content/,
+# its own state): a target holding only these holds no community data and is replaced without
+# --force, so a bot may have started on the new database before the copy.
+DERIVED = frozenset({"entries", "bot_state"})
 
 
 class CopyError(RuntimeError):
@@ -239,8 +243,9 @@ async def copy_database(
     """Copy every row of the database at `source_url` into the one at `target_url` (migrated
     to the newest revision first), index it for search there, and check the copy.
 
-    Refused (CopyError, status 2) when the target holds rows, unless `force`: then they are
-    replaced. Raises CopyError (status 1) when the copy does not come out whole.
+    Refused (CopyError, status 2) when the target holds a community's rows, unless `force`:
+    then they are replaced (as are the rows a bot writes by itself at start, `DERIVED`).
+    Raises CopyError (status 1) when the copy does not come out whole.
     """
     _check_addresses(source_url, target_url)
     started = time.monotonic()
@@ -252,8 +257,9 @@ async def copy_database(
         await target.upgrade()
         async with target.read() as session:
             held = {name: n for name, n in (await _counts(session)).items() if n}
-        if held and not force:
-            listed = ", ".join(f"{name} ({n:,})" for name, n in sorted(held.items()))
+        community = {name: n for name, n in held.items() if name not in DERIVED}
+        if community and not force:
+            listed = ", ".join(f"{name} ({n:,})" for name, n in sorted(community.items()))
             raise CopyError(
                 f"{describe(target_url)} is not empty: it holds rows in {listed}. Copy into an "
                 "empty database, or pass --force to replace what it holds",
@@ -264,7 +270,7 @@ async def copy_database(
             source_counts = await _counts(snapshot)
             async with target.unit_of_work() as session:
                 if held:
-                    progress("emptying the target (--force)")
+                    progress("emptying the target" + (" (--force)" if community else ""))
                     await _clear(session)
                 for table in tables():
                     copied[table.name] = await _copy_table(snapshot, session, table)

@@ -395,3 +395,28 @@ async def test_a_copy_reads_one_snapshot_and_fails_when_the_source_moved(tmp_pat
         assert await counts(target) == before, "the copy is the snapshot taken when it began"
     finally:
         await target.close()
+
+
+async def test_a_target_the_bot_started_on_is_taken_without_force(
+    postgres: PostgresDatabases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bot started on the new database first (compose brings both up) synced the learnings
+    and wrote its own state: no community data, so the copy replaces them."""
+    from bot.learnings.sync import sync_content
+    from cogs.learnings.content import check_content
+
+    path = tmp_path / "nexus.db"
+    source = await source_database(path, questions=40, specs=0, endpoints=0)
+    async with postgres.migrated() as url:
+        target = Database(url)
+        try:
+            await sync_content(target, check_content(REPO / "content").learnings[:5])
+            async with target.unit_of_work() as session:
+                session.add(BotState(key="commands_hash", value="1" * 64))
+            status, out, err = await copy(capsys, "--database-url", sqlite_url(path), "--to", url)
+            assert status == 0, err
+            assert "emptying the target\n" in out
+            assert await counts(target) == await counts(source)
+        finally:
+            await target.close()
+            await source.close()
