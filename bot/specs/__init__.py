@@ -5,7 +5,8 @@ The Discord side imports what it needs from here. The modules below are split by
 - `model`: the plain values the services return;
 - `validation`: what members type (the spec name rule, labels, notes, hand-typed endpoints);
 - `lookup`: finding a spec, a version or an endpoint inside an open session;
-- `settings`, `importing`, `catalog`, `notes`, `following`, `privacy`: one use case each;
+- `settings`, `importing`, `catalog`, `notes`, `following`, `privacy`, `kit`: one use case
+  each (`kit`: code for frontend peers, written by `frontend` from a stored document);
 - `listing`: a spec's listing by tag, filed as endpoints are written and read a page at a time;
 - `service`: `SpecsService`, the one object over them that the Discord side holds;
 - `analysis`, `diff` and `openapi`: reading and comparing documents (no database).
@@ -37,6 +38,7 @@ from bot.specs.validation import (
     SPEC_NAME_MAX,
     SPEC_NAME_PATTERN,
     SUMMARY_MAX,
+    key_hash,
     make_manual_draft,
     parse_spec_name,
 )
@@ -77,6 +79,7 @@ __all__ = [
     "SpecSettingsView",
     "SpecsService",
     "StoredChange",
+    "key_hash",
     "make_manual_draft",
     "parse_spec_name",
 ]

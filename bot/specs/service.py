@@ -16,6 +16,7 @@ from bot.specs.analysis import AnalysisPool
 from bot.specs.catalog import Catalog
 from bot.specs.following import Following
 from bot.specs.importing import Importing, OffLoop, precheck
+from bot.specs.kit import FrontendKit
 from bot.specs.notes import Notes
 from bot.specs.privacy import Privacy
 from bot.specs.settings import SpecSettingsService
@@ -44,6 +45,7 @@ class SpecsService:
         notes = Notes(db, clock, settings)
         following = Following(db, clock)
         privacy = Privacy(db, settings)
+        kit = FrontendKit(db, analyse_with)
         # settings and permissions
         self.settings = settings.settings
         self.configure = settings.configure
@@ -52,6 +54,9 @@ class SpecsService:
         self.import_document = importing.import_document
         self.imports_waiting = importing.waiting
         self.export = importing.export
+        # code for frontend peers: an endpoint's TypeScript, fetch or curl; a spec's module
+        self.endpoint_code = kit.endpoint_code
+        self.export_typescript = kit.export_typescript
         # browsing, and suggestions as members type
         self.endpoint = catalog.endpoint
         self.listing = catalog.listing

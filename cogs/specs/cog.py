@@ -24,6 +24,7 @@ from cogs.specs import render
 from cogs.specs.announce import announce
 from cogs.specs.autocomplete import endpoint_names, spec_names, tag_names, version_names
 from cogs.specs.endpoint import endpoint_embed
+from cogs.specs.kit import CodeButton, kit_buttons
 from cogs.specs.views import (
     DYNAMIC_ITEMS,
     WHERE,
@@ -44,6 +45,10 @@ SpecName = app_commands.Range[str, 1, SPEC_NAME_MAX]  # what the spec name rule 
 # (its number, `#3`, `v3`, or its label): anything longer names nothing.
 TypedEndpoint = app_commands.Range[str, 1, 200]
 TypedVersion = app_commands.Range[str, 1, 64]
+EXPORT_FORMATS = [
+    app_commands.Choice(name="the document, as imported", value="document"),
+    app_commands.Choice(name="TypeScript types (one .ts module)", value="typescript"),
+]
 CLEAR_CHOICES = [
     app_commands.Choice(name="the spec channel (announce where the import runs)", value="channel"),
     app_commands.Choice(name="the editor role (Manage Server only)", value="role"),
@@ -136,7 +141,11 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         endpoint: TypedEndpoint,
     ) -> None:
         view = await self.specs.endpoint(server(interaction, WHERE), spec, endpoint)
-        await interaction.response.send_message(embed=endpoint_embed(view))
+        buttons = kit_buttons(view)
+        if buttons is None:  # typed by hand: no schema to write code from
+            await interaction.response.send_message(embed=endpoint_embed(view))
+        else:
+            await interaction.response.send_message(embed=endpoint_embed(view), view=buttons)
 
     @app_commands.command(name="list", description="List a spec's endpoints, page by page, by tag")
     @app_commands.describe(spec="The spec", tag="Start at this tag")
@@ -195,19 +204,38 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         embed, view = changes_message(await in_time(interaction, found))
         await respond(interaction, embed=embed, view=view)
 
-    @app_commands.command(name="export", description="Download the document of a spec version")
-    @app_commands.describe(spec="The spec", version="The version (default: the latest)")
+    @app_commands.command(
+        name="export", description="Download a spec version: its document, or its TypeScript"
+    )
+    @app_commands.describe(
+        spec="The spec",
+        version="The version (default: the latest)",
+        format="The document as imported (default), or one TypeScript module of its types",
+    )
+    @app_commands.choices(format=EXPORT_FORMATS)
     @app_commands.autocomplete(spec=spec_names, version=version_names)
     async def export(
         self,
         interaction: Interaction,
         spec: SpecName,
         version: TypedVersion | None = None,
+        format: app_commands.Choice[str] | None = None,
     ) -> None:
-        exported = await self.specs.export(server(interaction, WHERE), spec, version)
-        await interaction.response.send_message(
-            f"📦 **{spec.strip().lower()}** version `{exported.version.label}` "
-            f"(#{exported.version.number}), as it was imported.",
+        guild_id = server(interaction, WHERE)
+        if format is not None and format.value == "typescript":
+            written = self.specs.export_typescript(guild_id, spec, version)
+            exported = await in_time(interaction, written, ephemeral=True)
+            what = (
+                "as TypeScript types (requests without readOnly fields, responses without "
+                "writeOnly ones)"
+            )
+        else:
+            exported = await self.specs.export(guild_id, spec, version)
+            what = "as it was imported"
+        await respond(
+            interaction,
+            content=f"📦 **{spec.strip().lower()}** version `{exported.version.label}` "
+            f"(#{exported.version.number}), {what}.",
             file=discord.File(io.BytesIO(exported.data), filename=exported.filename),
             ephemeral=True,
         )
@@ -370,5 +398,5 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
 
 
 async def setup(bot: Nexus) -> None:
-    bot.add_dynamic_items(*DYNAMIC_ITEMS)
+    bot.add_dynamic_items(*DYNAMIC_ITEMS, CodeButton)
     await bot.add_cog(Specs(bot))
