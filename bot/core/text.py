@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
+from typing import TypeVar, cast
 
 from bot.errors import BadInput
+
+T = TypeVar("T")
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 SEPARATORS_RE = re.compile(r"[\s\-_./]+")
@@ -52,6 +55,43 @@ def clean_text(raw: str, *, multiline: bool) -> str:
         return " ".join(kept.split())
     lines = [line.rstrip() for line in kept.replace("\t", "    ").split("\n")]
     return "\n".join(lines).strip()
+
+
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # C0 and DEL, but tab and line feed
+
+
+def without_controls(value: T) -> T:
+    """`value` with control characters (NUL, escape, bell...; not tabs and line breaks)
+    removed from every string in it: strings, and lists, tuples, dicts and dataclasses of them.
+
+    For text from documents (an imported API spec), which members did not type through
+    `clean_text`: Discord shows no control character, and PostgreSQL's text cannot hold a NUL.
+    """
+    return cast(T, _without_controls(value))
+
+
+def _without_controls(value: object) -> object:
+    """`value`, itself when it holds no control character (nothing is copied then)."""
+    if isinstance(value, str):
+        return value if _CONTROLS_RE.search(value) is None else _CONTROLS_RE.sub("", value)
+    if isinstance(value, list | tuple):
+        cleaned = [_without_controls(v) for v in value]
+        if all(c is v for c, v in zip(cleaned, value, strict=True)):
+            return value
+        return cleaned if isinstance(value, list) else tuple(cleaned)
+    if isinstance(value, dict):
+        pairs = [(_without_controls(k), _without_controls(v)) for k, v in value.items()]
+        if all(a is k and b is v for (a, b), (k, v) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {
+            f.name: new
+            for f in fields(value)
+            if (new := _without_controls(old := getattr(value, f.name))) is not old
+        }
+        return replace(value, **changed) if changed else value
+    return value
 
 
 def mentions_groups(value: str) -> bool:

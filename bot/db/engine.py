@@ -63,6 +63,33 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _nul_free(row: Any) -> Any:
+    """One statement's parameters (a tuple or a mapping) with NUL taken out of their text."""
+    values = row.values() if isinstance(row, dict) else row
+    if not any(isinstance(v, str) and "\x00" in v for v in values):
+        return row
+    if isinstance(row, dict):
+        return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in row.items()}
+    return type(row)(v.replace("\x00", "") if isinstance(v, str) else v for v in row)
+
+
+def _without_nul(
+    _conn: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> tuple[str, Any]:
+    """PostgreSQL's text cannot hold a NUL character (SQLite's can): a NUL in what is written
+    (an imported document's summary, say; members' text has its control characters removed
+    already) is left out rather than failing the whole write.
+    """
+    if executemany:
+        return statement, [_nul_free(row) for row in parameters]
+    return statement, _nul_free(parameters)
+
+
 async def hold_write_lock(connection: AsyncConnection) -> None:
     """Take the database's write lock now, for the rest of `connection`'s transaction.
 
@@ -132,6 +159,10 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
+        elif parsed.get_backend_name() == "postgresql":
+            event.listen(
+                self.engine.sync_engine, "before_cursor_execute", _without_nul, retval=True
+            )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.file = (
             Path(parsed.database)

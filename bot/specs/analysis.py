@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bot.core.text import without_controls
 from bot.errors import BadInput
 from bot.specs.diff import Change, diff
 from bot.specs.openapi import OperationInfo, Problem, read_spec
@@ -88,7 +89,9 @@ def analyse(
             f"This is exactly the document of version `{previous[1]}`: nothing changed, so "
             "nothing was imported."
         )
-    parsed = read_spec(data, filename)
+    # Control characters in a document's text (a NUL, an escape) are nobody's meaning: gone
+    # before anything is stored or shown.
+    parsed = without_controls(read_spec(data, filename))
     operations = parsed.operations
     changes: tuple[Change, ...] = ()
     if previous_model is not None:
