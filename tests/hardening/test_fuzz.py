@@ -446,3 +446,76 @@ async def test_votes_and_recognition_in_any_order(
     assert await notices_agree(), "every notice shows the votes stored"
     assert_quiet(fake, caplog, sent_before, "votes and recognition commands")
     report("fuzz", recognition_steps=used)
+
+
+_forums: set[int] = set()
+
+
+@pytest.mark.timeout(max(60, EXAMPLES // 4))
+@settings(FUZZ, max_examples=max(10, EXAMPLES // 5))
+@given(data=st.data())
+async def test_hostile_questions_as_forum_posts(
+    nexus: Harness, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    """In forum mode, hostile titles and tags make posts whose names and tags Discord takes;
+    an answer, an accept and /qa close on them, in any order, never fail or ping."""
+    fake = nexus.fake
+    if id(nexus.bot) not in _forums:
+        _forums.add(id(nexus.bot))
+        forum = await fake.add_forum("help")
+        await fake.world.wait_for(lambda: nexus.bot.get_channel(forum.id), "the forum")
+        await fake.slash("qa setup", {"channel": "help"}, user="admin")
+    relax_cooldowns(nexus.bot)
+    sent_before = len(fake.all_sent_messages())
+    opened = await fake.slash("ask", user="member")
+    assert opened.modal is not None, opened
+    fields = {
+        f["custom_id"]: f for f in walk_components(opened.modal["components"]) if f.get("type") == 4
+    }
+    title = fit(
+        substitute(data.draw(hostile_text(), label="title"), fake),
+        fields["qa:input:title"],
+        fill=data.draw(st.booleans(), label="fill"),
+    )
+    tags = data.draw(
+        st.lists(st.from_regex(r"[a-z0-9+#.\-]{1,24}", fullmatch=True), max_size=5), label="tags"
+    )
+    # Everything is drawn up front: whether the question is posted depends on the ones before.
+    steps = data.draw(
+        st.lists(st.sampled_from(["answer", "accept", "close"]), max_size=3), label="steps"
+    )
+    reason = data.draw(st.sampled_from(["solved", "outdated"]), label="reason")
+    done = await opened.submit_modal(
+        {"qa:input:title": title, "qa:input:details": "Details.", "qa:input:tags": " ".join(tags)}
+    )
+    assert done.errors == [], f"ask {title!r} {tags!r}: {done.errors}"
+    posted = "is posted" in (done.content or "")
+    if posted:
+        qid = int((done.content or "").split("#", 1)[1].split(" ", 1)[0])
+        thread = next(t for t in fake.threads("help") if str(t.id) in (done.content or ""))
+        assert 1 <= len(thread.name) <= 100
+        assert len(fake.channel("help").available_tags) <= 20
+        assert len(thread.applied_tags) <= 5
+        for step in steps:
+            starter = fake.world.find_message(thread.id)
+            assert starter is not None
+            if step == "answer":
+                result = await fake.slash(
+                    "answer", {"question": str(qid), "text": title}, user="member2"
+                )
+            elif step == "accept":
+                result = await fake.click(starter, f"qa:accept:{qid}", user="member")
+                accepts = [
+                    c
+                    for c in result.custom_ids()
+                    if c.startswith(f"qa:accept:{qid}:") and not result.component(c).get("disabled")
+                ]
+                if accepts:
+                    result = await result.click(accepts[0])
+            else:
+                result = await fake.slash(
+                    "qa close", {"reason": reason, "question": str(qid)}, user="member"
+                )
+            assert result.errors == [], f"{step} on #{qid}: {result.errors}"
+    assert_quiet(fake, caplog, sent_before, f"a forum post titled {title!r}")
+    report("fuzz", forum_examples=1, forum_posts=int(posted))

@@ -41,6 +41,7 @@ RESTRICTED: dict[str, frozenset[str]] = {
     "qa delete": QUESTION_AUTHOR_OR_MOD,
     "qa edit-answer": ANSWER_AUTHOR_OR_MOD,
     "qa delete-answer": ANSWER_AUTHOR_OR_MOD,
+    "qa close": QUESTION_AUTHOR_OR_MOD,
     "spec import": MANAGE_SERVER,  # or the editor role, once an admin picks one
     "spec add": MANAGE_SERVER,
     "spec setup": MANAGE_SERVER,
@@ -67,6 +68,7 @@ FIXED_VALUES: dict[str, Any] = {
 # Options a restricted command needs before it changes anything (without them, it only shows).
 CHANGING_OPTIONS: dict[str, dict[str, Any]] = {
     "qa setup": {"channel": "qa"},
+    "qa close": {"question": "the member's question"},  # (its number, below)
     "spec setup": {"channel": "api-specs"},
 }
 BY_TYPE: dict[int, Any] = {5: False, 7: "general", 8: "Moderator"}
