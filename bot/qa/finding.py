@@ -105,8 +105,9 @@ class Finding(QaStore):
         """Autocomplete: questions whose number or words start like what was typed."""
         typed = clean_text(typed, multiline=False)[:MAX_QUERY_CHARS]
         conditions = [QaQuestion.guild_id == guild_id]
-        if unaccepted_only:
+        if unaccepted_only:  # nor closed by their askers
             conditions.append(QaQuestion.accepted_answer_id.is_(None))
+            conditions.append(QaQuestion.closed_at.is_(None))
         async with self._db.read() as session:
             if not typed:
                 # What most needs an answer: unanswered first, then the newest. Two queries
@@ -171,8 +172,8 @@ class Finding(QaStore):
     async def unanswered(
         self, guild_id: int, page: int = 1, per_page: int = LIST_PAGE
     ) -> QuestionList:
-        """Questions nobody has answered yet, oldest first."""
-        where = (QaQuestion.guild_id == guild_id, ~has_answers())
+        """Questions nobody has answered yet (nor closed), oldest first."""
+        where = (QaQuestion.guild_id == guild_id, ~has_answers(), QaQuestion.closed_at.is_(None))
         return await self._list("open", where, page, per_page, newest_first=False)
 
     async def _list(

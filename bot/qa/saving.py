@@ -248,7 +248,9 @@ class Saving(QaStore):
         return None if found is None else to_question(found[0], found[1])
 
     async def open_in_channel(self, guild_id: int, channel_id: int, limit: int) -> list[Question]:
-        """The newest questions posted in a channel that have no accepted answer yet."""
+        """The newest questions posted in a channel that have no accepted answer yet (nor were
+        closed).
+        """
         async with self._db.read() as session:
             rows = (
                 await session.execute(
@@ -257,6 +259,7 @@ class Saving(QaStore):
                         QaQuestion.guild_id == guild_id,
                         QaQuestion.channel_id == channel_id,
                         QaQuestion.accepted_answer_id.is_(None),
+                        QaQuestion.closed_at.is_(None),
                     )
                     .order_by(QaQuestion.created_at.desc(), QaQuestion.id.desc())
                     .limit(limit)

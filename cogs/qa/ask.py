@@ -21,6 +21,7 @@ from bot.qa import (
 from cogs._kit.interaction import actor, server, services
 from cogs._kit.ui import Form, OwnedView
 from cogs.qa import render
+from cogs.qa.forum import update_post
 from cogs.qa.question import MODAL_TIMEOUT, WHERE, post_question, redraw
 
 Interaction = discord.Interaction[Any]
@@ -89,6 +90,9 @@ class QuestionModal(Form):
             server(interaction, WHERE), question.id, actor(interaction), draft
         )
         await redraw(interaction.client, edited)
+        if edited.forum_id is not None:  # its post is named and tagged as it is now
+            solved = edited.accepted or edited.close_reason == "solved"
+            await update_post(interaction.client, edited, solved=solved, reopen=False)
         await interaction.followup.send(f"✏️ Question #{edited.id} is updated.", ephemeral=True)
 
 

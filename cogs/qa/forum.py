@@ -119,16 +119,18 @@ async def update_post(
     solved: bool,
     archived: bool = False,
     locked: bool = False,
+    reopen: bool = True,
 ) -> None:
-    """Tag a question's post (**Solved** when `solved`), and archive or lock it."""
+    """Tag a question's post (**Solved** when `solved`) and name it after its title; archive
+    or lock it. An archived post is opened again (unless not to `reopen`: then it stays).
+    """
     thread = await _post_of(client, question)
-    if thread is None:
+    if thread is None or (thread.archived and not reopen):
         return
     forum = thread.parent
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"name": post_name(question.title, THREAD_NAME)}
     if isinstance(forum, discord.ForumChannel):
-        if solved:
-            forum = await keep_tags(client, forum, question)
+        forum = await keep_tags(client, forum, question)
         options["applied_tags"] = _applied(forum, question, solved=solved)
     if archived:
         options.update(archived=True, locked=locked)
@@ -138,6 +140,17 @@ async def update_post(
         await thread.edit(**options)
     except discord.HTTPException:
         log.info("could not update the post of question %s", question.id, exc_info=True)
+
+
+async def delete_post(client: discord.Client, question: Question) -> None:
+    """Delete a question's post, its answers with it."""
+    thread = await _post_of(client, question)
+    if thread is None:
+        return
+    try:
+        await thread.delete()
+    except discord.HTTPException:
+        log.info("could not delete the post of question %s", question.id, exc_info=True)
 
 
 async def archive_post(client: discord.Client, question: Question) -> bool:

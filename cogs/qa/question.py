@@ -27,7 +27,7 @@ from cogs._kit.pager import Book
 from cogs._kit.persistent import Action
 from cogs._kit.ui import QUIET_EDIT, Form, SafeView
 from cogs.qa import render
-from cogs.qa.forum import create_post, forum_at, update_post
+from cogs.qa.forum import create_post, delete_post, forum_at, update_post
 from cogs.qa.recognition import notice_view, vote_button
 
 log = logging.getLogger("cogs.qa")
@@ -177,6 +177,10 @@ async def redraw(client: discord.Client, question: Question) -> None:
 
 
 async def remove_message(client: discord.Client, question: Question) -> None:
+    """Delete the question's message (its post, in a forum)."""
+    if question.forum_id is not None:
+        await delete_post(client, question)
+        return
     message = _message_of(client, question)
     if message is None:
         return

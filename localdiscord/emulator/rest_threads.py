@@ -72,6 +72,7 @@ class ThreadRoutes:
     def add_thread_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post(API_PREFIX + "/channels/{channel}/threads", self.create_thread)
         router.add_patch(API_PREFIX + "/channels/{channel}", self.edit_channel)
+        router.add_delete(API_PREFIX + "/channels/{channel}", self.delete_channel)
 
     # -- shared ----------------------------------------------------------------------------
 
@@ -244,6 +245,37 @@ class ThreadRoutes:
             channel.available_tags = self._new_tags(channel, tags)
         payload = channel_payload(channel)
         await self.announce("CHANNEL_UPDATE", payload)
+        return json_response(payload)
+
+    # -- deleting ----------------------------------------------------------------------------
+
+    async def delete_channel(self, request: web.Request) -> web.Response:
+        """Delete a thread (Manage Threads) or a guild channel (Manage Channels), with its
+        messages; THREAD_DELETE or CHANNEL_DELETE.
+        """
+        channel = need(channel_of(self.world, request), "channel")
+        if channel.guild_id is None:
+            return error(400, 50024, "Cannot execute action on this channel type")
+        guild = self._home(channel)
+        payload = channel_payload(channel)
+        if channel.is_thread:
+            self._require(channel, MANAGE_THREADS)
+            del guild.threads[channel.id]
+            event: JSON = {
+                "id": str(channel.id),
+                "guild_id": str(guild.id),
+                "parent_id": str(channel.parent_id),
+                "type": channel.type,
+            }
+            name = "THREAD_DELETE"
+        else:
+            self._require(channel, MANAGE_CHANNELS)
+            guild.channels = {k: c for k, c in guild.channels.items() if c.id != channel.id}
+            event, name = payload, "CHANNEL_DELETE"
+        for message in self.world.messages.pop(channel.id, []):
+            self.world.message_index.pop(int(message["id"]), None)
+            self.world.deleted_messages.append(message)
+        await self.announce(name, event)
         return json_response(payload)
 
     def _new_tags(self, forum: FakeChannel, tags: list[JSON]) -> list[FakeTag]:

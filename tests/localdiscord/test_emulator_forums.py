@@ -127,3 +127,15 @@ async def test_without_manage_channels_the_tags_stay(fake: FakeDiscord, bot: Tin
     assert isinstance(forum, discord.ForumChannel)
     with pytest.raises(discord.Forbidden):
         await forum.edit(available_tags=[discord.ForumTag(name="Solved")])
+
+
+async def test_a_post_is_deleted_with_its_messages(fake: FakeDiscord, bot: TinyBot) -> None:
+    forum = await forum_of(fake, bot)
+    made = await forum.create_thread(name="Q", content="Body", allowed_mentions=NO_MENTIONS)
+    guild = bot.get_guild(fake.guild_id)
+    assert guild is not None
+    await fake.world.wait_for(lambda: guild.get_thread(made.thread.id), "THREAD_CREATE")
+    await made.thread.delete()
+    assert fake.threads("help") == []
+    assert fake.world.find_message(made.message.id) is None
+    await fake.world.wait_for(lambda: guild.get_thread(made.thread.id) is None, "THREAD_DELETE")

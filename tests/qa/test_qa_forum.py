@@ -321,3 +321,32 @@ async def test_a_forum_without_manage_channels_still_takes_posts(nexus: Harness)
     assert "Manage Channels" in (done.content or "")
     qid = await ask(fake, "Untagged but posted, right?", "django")
     assert tag_names(fake, post_of(fake, qid)) == []
+
+
+async def test_an_edit_renames_the_post_and_a_delete_removes_it(nexus: Harness) -> None:
+    fake = nexus.fake
+    await use_forum(fake, nexus.bot)
+    await fake.slash("qa setup", {"channel": "help"}, user="admin")
+    qid = await ask(fake, "Celery retries twice, why?", "celery")
+    thread = post_of(fake, qid)
+    opened = await fake.slash("qa edit", {"question": str(qid)})
+    assert opened.modal is not None
+    await opened.submit_modal(
+        {
+            "qa:input:title": "Why does Celery retry my task twice?",
+            "qa:input:details": DETAILS,
+            "qa:input:tags": "celery redis",
+        }
+    )
+    await until(fake, lambda: thread.name == "Why does Celery retry my task twice?", "a rename")
+    assert tag_names(fake, thread) == ["celery", "redis"]
+
+    closed = await ask(fake, "An outdated question about Python 2?")
+    await fake.slash("qa close", {"reason": "outdated", "question": str(closed)})
+    listed = await fake.slash("qa open")
+    assert f"#{qid} ·" in str(listed.embeds)
+    assert f"#{closed} ·" not in str(listed.embeds)  # closed: nobody needs to answer it
+
+    confirm = await fake.slash("qa delete", {"question": str(qid)})
+    await confirm.click("qa:confirm:delete")
+    await until(fake, lambda: thread.id not in fake.guild.threads, "the post to be deleted")
