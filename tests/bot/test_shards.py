@@ -333,40 +333,107 @@ def days_due(zone: str, at: time, since: datetime, until: datetime) -> list[date
     return due
 
 
+STOPS = ("graceful", "crash", "before sending", "after sending")
+
+
+class Sabotage:
+    """Crashes a process in the middle of posting a tip, when it next posts one: before
+    Discord has the message, or after Discord has it and before the post log records it."""
+
+    MOMENTS = ("before sending", "after sending")
+
+    def __init__(self) -> None:
+        self.armed: dict[int, str] = {}  # process index -> the moment it dies at
+        self.dead: list[tuple[int, str]] = []
+        self.died = asyncio.Event()
+
+    def wrap(self, process: Process, index: int) -> None:
+        publisher: Any = process.scheduler.publisher
+        publish = publisher.publish
+
+        async def sabotaged(job: Any) -> int:
+            moment = self.armed.pop(index, None)
+            if moment == "before sending":
+                await self._die(index, moment)
+            message_id = int(await publish(job))
+            if moment == "after sending":
+                await self._die(index, moment)
+            return message_id
+
+        publisher.publish = sabotaged
+
+    async def _die(self, index: int, moment: str) -> None:
+        self.dead.append((index, moment))
+        self.died.set()
+        await asyncio.Event().wait()  # the process is gone: its scheduler is cancelled here
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 async def test_two_processes_post_each_servers_tip_once_a_day_through_a_week_of_restarts(
     kind: str, request: pytest.FixtureRequest, tmp_path: Path, fake: FakeDiscord
 ) -> None:
     """Two processes (shards 0 and 1 of 2) on one fresh database, six servers in six time
     zones. The clock moves by random steps (and to every instant a scheduler asked for, as
-    real time would); at random moments one process stops, gracefully or as a crash that
-    abandons its scheduler mid-work, and comes back at once or some steps later. Whoever is
-    up posts: each server gets exactly one tip each local day, none missed, none repeated.
+    real time would). At random moments one process stops: gracefully, as a crash that
+    abandons its scheduler where it stands, or as a crash in the middle of posting a tip,
+    before Discord has the message or after; it comes back at once or some steps later.
+    Whoever is up posts: each server gets exactly one tip each local day, none missed, none
+    repeated.
     """
     rng = random.Random(f"week-{kind}")
     # A week that ended two days ago: the local Discord dates messages by the real clock, and
     # a retry looks for the message of an interrupted attempt after its claim's time.
     start = datetime.now(UTC).replace(minute=7, second=0, microsecond=0) - timedelta(days=DAYS + 2)
     clock = SharedClock(start)
+    sabotage = Sabotage()
     async with database(kind, request, tmp_path) as url:
         settings = [shard_settings(fake, tmp_path, url, shard) for shard in range(SHARDS)]
-        processes: list[Process | None] = list(
-            await asyncio.gather(*(start_process(s, clock) for s in settings))
-        )
+        processes: list[Process | None] = [None] * SHARDS
         posted = [0] * SHARDS
-        restarts = crashes = 0
+        stops: Counter[str] = Counter()
 
         def live() -> list[Process]:
             return [p for p in processes if p is not None]
 
-        async def stop(index: int, *, crash: bool) -> None:
+        async def begin(index: int) -> None:
+            process = await start_process(settings[index], clock)
+            sabotage.wrap(process, index)
+            processes[index] = process
+
+        async def stop(index: int, how: str) -> None:
             process = processes[index]
             assert process is not None
             processes[index] = None
+            sabotage.armed.pop(index, None)
             posted[index] += process.scheduler.status().posted
-            await stop_process(process, crash=crash)
+            await stop_process(process, crash=how != "graceful")
+            stops[how] += 1
+
+        async def settle() -> None:
+            """Until every scheduler did what was due; a process that died meanwhile is
+            stopped, and comes back at once or later (never both down at once)."""
+            while True:
+                if sabotage.dead:
+                    index, how = sabotage.dead.pop()
+                    await stop(index, how)
+                    if len(live()) == 0 or rng.random() < 0.5:
+                        await begin(index)
+                    continue
+                settled = asyncio.ensure_future(clock.settle(len(live())))
+                died = asyncio.ensure_future(sabotage.died.wait())
+                await asyncio.wait({settled, died}, return_when=asyncio.FIRST_COMPLETED)
+                died.cancel()
+                if sabotage.dead:
+                    settled.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await settled
+                    sabotage.died.clear()
+                    continue
+                await settled
+                return
 
         try:
+            await asyncio.gather(*(begin(index) for index in range(SHARDS)))
             for guild, (zone, at) in zip(fake.guilds, ZONES, strict=True):
                 answer = await fake.slash(
                     "dailytip schedule",
@@ -375,7 +442,7 @@ async def test_two_processes_post_each_servers_tip_once_a_day_through_a_week_of_
                     guild=guild.id,
                 )
                 assert "Daily tip scheduled" in (answer.content or ""), guild.name
-            await clock.settle(len(live()))
+            await settle()
             end = start + timedelta(days=DAYS)
             while clock.now() < end:
                 step = clock.now() + timedelta(minutes=rng.uniform(5, 45))
@@ -384,25 +451,29 @@ async def test_two_processes_post_each_servers_tip_once_a_day_through_a_week_of_
                 if rng.random() < RESTART_CHANCE:
                     down = [i for i, p in enumerate(processes) if p is None]
                     if down:
-                        processes[down[0]] = await start_process(settings[down[0]], clock)
-                    else:
-                        index, crash = rng.randrange(SHARDS), rng.random() < 0.5
-                        await asyncio.sleep(rng.choice((0, 0.001, 0.01)))  # maybe mid-post
-                        await stop(index, crash=crash)
-                        restarts, crashes = restarts + 1, crashes + crash
-                        if rng.random() < 0.5:
-                            processes[index] = await start_process(settings[index], clock)
-                await clock.settle(len(live()))
+                        await begin(down[0])
+                    elif not sabotage.armed:
+                        index = rng.randrange(SHARDS)
+                        how = rng.choice(STOPS)
+                        if how in Sabotage.MOMENTS:
+                            sabotage.armed[index] = how  # when it next posts
+                        else:
+                            await asyncio.sleep(rng.choice((0, 0.001, 0.01)))
+                            await stop(index, how)
+                            if rng.random() < 0.5:
+                                await begin(index)
+                await settle()
+            sabotage.armed.clear()
             for index, process in enumerate(processes):  # everyone back for the last claims
                 if process is None:
-                    processes[index] = await start_process(settings[index], clock)
-            await clock.settle(len(live()))
+                    await begin(index)
+            await settle()
             clock.advance(LEASE + timedelta(seconds=1))  # a claim a crash left is retried
-            await clock.settle(len(live()))
+            await settle()
         finally:
             for index, process in enumerate(processes):
                 if process is not None:
-                    await stop(index, crash=False)
+                    await stop(index, "graceful")
 
         finished = clock.now()
         db = Database(url)
@@ -425,14 +496,18 @@ async def test_two_processes_post_each_servers_tip_once_a_day_through_a_week_of_
         assert sorted(r.local_date for r in logged) == expected
         assert {r.status for r in logged} == {POSTED}
         assert len({r.tip_slug for r in logged}) == len(logged), "a tip repeated within a week"
+    assert stops["before sending"] + stops["after sending"] > 0  # the hard case was met
     assert fake.unknown_requests == []
     assert all(pings_nobody_but_an_asker(m) for m in fake.all_sent_messages())
     report(
         f"a week of daily tips, two processes ({kind})",
         servers=GUILDS,
         tips_posted=expected_total,
-        restarts=restarts,
-        crashes=crashes,
+        stops_graceful=stops["graceful"],
+        crashes=stops["crash"],
+        crashes_before_sending=stops["before sending"],
+        crashes_after_sending=stops["after sending"],
         posted_by_shard_0=posted[0],
         posted_by_shard_1=posted[1],
+        claims_retried_after_a_crash=sum(r.attempts > 1 for r in rows),
     )
