@@ -206,6 +206,31 @@ async def test_two_sharded_processes_split_the_servers_and_one_registers_command
         assert fake.unknown_requests == []
 
 
+async def test_one_process_on_every_shard_serves_every_server(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    """SHARD_COUNT without SHARD_IDS: one process connects every shard (discord.py waits 5 s
+    between two IDENTIFYs, as Discord asks)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+    settings = replace(shard_settings(fake, tmp_path, url, 0), shard_ids=None)
+    assert settings.shards == (0, 1)
+    process = await start_process(settings)
+    try:
+        assert sorted(process.bot.shards) == [0, 1]
+        assert {g.id for g in process.bot.guilds} == {g.id for g in fake.guilds}
+        for guild in fake.guilds:
+            about = await fake.slash("about", guild=guild.id)
+            fields = {f["name"]: f["value"] for f in about.embeds[0]["fields"]}
+            assert f"this process: shard 0, 1 of {SHARDS}" in fields["Gateway"]
+            cached = process.bot.get_guild(guild.id)
+            assert cached is not None
+            assert cached.shard_id == shard_of(guild.id, SHARDS)
+    finally:
+        await stop_process(process)
+    shards = [f["d"]["shard"] for f in fake.gateway.received if f["op"] == 2]
+    assert sorted(shards) == [[0, 2], [1, 2]]
+
+
 async def test_only_the_process_holding_shard_0_makes_the_daily_backup(
     tmp_path: Path, fake: FakeDiscord
 ) -> None:
