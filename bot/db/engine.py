@@ -86,7 +86,12 @@ def _without_nul(
     already) is left out rather than failing the whole write.
     """
     if executemany:
-        return statement, [_nul_free(row) for row in parameters]
+        # Rows, each a tuple or a mapping; or, for a batch of "insert many values" (an INSERT
+        # of many rows with RETURNING), one flat list of every row's values in turn.
+        return statement, [
+            _nul_free(row) if isinstance(row, tuple | list | dict) else _nul_free((row,))[0]
+            for row in parameters
+        ]
     return statement, _nul_free(parameters)
 
 
