@@ -16,7 +16,8 @@ imports only from the ones before it:
 - `safety`: the OpenAPI family, and the `$ref` checks on a sanitized copy;
 - `bounded`: values checked against the document's schemas with bounded work (RE2 patterns);
 - `explain`: meta-schema errors in plain words (the field, the form expected);
-- `validation`: openapi-spec-validator run offline, and the extra lint warnings;
+- `validation`: the meta-schema check run offline, and examples and defaults checked;
+- `semantics`: what the meta-schema cannot see (path parameters, duplicates, `allOf` names);
 - `model`: `ParsedSpec` and the shapes of the operations, bodies and fields kept;
 - `schemas`: body schemas read into fields and examples (`$ref`s followed, `allOf` merged);
 - `operations`: the operations read from the document, with their parameters and bodies.
@@ -60,6 +61,7 @@ from bot.specs.openapi.problems import (
     reject,
 )
 from bot.specs.openapi.safety import check_local_refs, detect_family, sanitize
+from bot.specs.openapi.semantics import semantic_warnings
 from bot.specs.openapi.validation import duplicate_operation_ids, lint, validate
 
 __all__ = [
@@ -97,14 +99,9 @@ def read_spec(data: bytes, filename: str) -> ParsedSpec:
     doc = clean.document
     warnings += _settle_version(doc, root_node)
     pattern_warnings, skip_unevaluated = scan_patterns(doc, root_node)
-    warnings += validate(
-        family,
-        doc,
-        root_node,
-        WorkBudget(skip_unevaluated=skip_unevaluated),
-        tuple(clean.unresolved),
-    )
+    warnings += validate(family, doc, root_node, tuple(clean.unresolved))
     warnings += pattern_warnings
+    warnings += semantic_warnings(family, doc, root_node)
     warnings += duplicate_operation_ids(family, doc, root_node)
     warnings += lint(family, doc, root_node, WorkBudget(skip_unevaluated=skip_unevaluated))
     reader = Reader(family, doc)

@@ -15,9 +15,7 @@ differ from the libraries' in four ways:
 - a subschema's `$schema` does not switch to the standard validator of that dialect (which
   would bring Python's `re` back).
 
-`bounded_keyword_validators` gives openapi-spec-validator's semantic pass the same validators
-for `default` values, and a schema walk that remembers visited schemas in a set (the library's
-list made it quadratic in the number of schemas).
+Examples and defaults are both checked with these validators (`validation.lint`).
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ import yaml
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 from openapi_schema_validator import OAS30Validator, OAS31Validator
-from openapi_spec_validator.validation import keywords
 
 from bot.specs.openapi.loading import line_of
 from bot.specs.openapi.problems import Problem, code, pointer_of
@@ -307,45 +304,3 @@ def scan_patterns(document: Any, root_node: yaml.Node | None = None) -> tuple[li
             )
         )
     return found, skip_unevaluated
-
-
-def _seen_ids() -> list[int]:
-    return _SeenIds()
-
-
-class _SeenIds(list[int]):
-    """A list of ids that answers `in` from a set (the library only appends and asks `in`)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._ids: set[int] = set()
-
-    def __contains__(self, value: object) -> bool:
-        return value in self._ids
-
-    def append(self, value: int) -> None:
-        """Remember `value`."""
-        self._ids.add(value)
-        super().append(value)
-
-
-def bounded_keyword_validators(
-    base: Mapping[str, type[keywords.KeywordValidator]], family: str
-) -> dict[str, type[keywords.KeywordValidator]]:
-    """openapi-spec-validator's keyword validators for `family`, with `default` values checked
-    by the bounded validators and the schema walk's visited ids kept in sets.
-    """
-    value_cls = BoundedOAS31Validator if family == "3.1" else BoundedOAS30Validator
-    schema_base: Any = base["schema"]
-    default_base: Any = base["default"]
-
-    class SchemaWalk(schema_base):
-        def __init__(self, registry: Any) -> None:
-            super().__init__(registry)
-            self.visited_schema_ids = _seen_ids()
-            self.meta_checked_schema_ids = _seen_ids()
-
-    class DefaultCheck(default_base):
-        value_validator_cls = value_cls
-
-    return {**base, "schema": SchemaWalk, "default": DefaultCheck}

@@ -63,6 +63,9 @@ TOO_LONG_NUMBER = (
     "fix the value and attach the file again."
 )
 ESCAPED_SURROGATE_RE = re.compile(r"\\u[dD][89a-fA-F]")
+# Where a YAML alias (`*name`) may stand: at a line's start or after a space or an indicator.
+# A `*` inside a text matches too, which only costs the alias checks (never skips them).
+ALIAS_RE = re.compile(r"(?:^|[\s\[\]{},:?-])\*", re.MULTILINE)
 
 
 def decode(data: bytes) -> str:
@@ -195,8 +198,12 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
         node = loader.get_single_node()
         if node is None:
             raise reject("The file has no content.")
-        _yaml_node_budget(node)
-        _yaml_depth(node)
+        if ALIAS_RE.search(text):
+            # Aliases can expand a small file into millions of values, or nest it without
+            # end: measured on the node tree before anything is expanded. Without any, the
+            # values are the nodes libyaml read, and `sanitize` counts and bounds them.
+            _yaml_node_budget(node)
+            _yaml_depth(node)
         return loader.construct_document(node), node
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

@@ -39,12 +39,17 @@ STRING_SAMPLES = {
 }
 
 
+MISSING = object()  # what a reference to nothing resolves to
+
+
 class SchemaReader:
     """Reads schemas of a sanitized document (local `$ref`s followed, loops stopped)."""
 
     def __init__(self, family: Family, doc: dict[str, Any]) -> None:
         self.family = family
         self.doc = doc
+        # Each reference resolved once: a schema used by a thousand operations is read once.
+        self._targets: dict[str, tuple[Any, str | None]] = {}
 
     def deref(self, node: Any) -> tuple[Any, str | None]:
         """Follow `$ref`s to a value; also return the last referenced name (`Booking`)."""
@@ -53,11 +58,16 @@ class SchemaReader:
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 return node, name
             ref = node["$ref"]
-            try:
-                node, parts = resolve_pointer(self.doc, ref)
-            except KeyError:
+            if ref not in self._targets:
+                try:
+                    target, parts = resolve_pointer(self.doc, ref)
+                except KeyError:
+                    target, parts = MISSING, []
+                self._targets[ref] = (target, parts[-1] if parts else None)
+            target, last = self._targets[ref]
+            if target is MISSING:
                 return {}, name
-            name = parts[-1] if parts else name
+            node, name = target, last or name
         return {}, name
 
     def effective(

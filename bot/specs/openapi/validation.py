@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+import json
+from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 import yaml
+from jsonschema.validators import validator_for
 from openapi_schema_validator import (
     oas30_format_checker,
     oas31_format_checker,
-)
-from openapi_spec_validator.validation import (
-    OpenAPIV2SpecValidator,
-    OpenAPIV30SpecValidator,
-    OpenAPIV31SpecValidator,
-)
-from openapi_spec_validator.validation.exceptions import (
-    DuplicateOperationIDError,
-    ExtraParametersError,
 )
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
@@ -29,81 +24,82 @@ from bot.specs.openapi.bounded import (
     BoundedOAS31Validator,
     BudgetSpent,
     WorkBudget,
-    bounded_keyword_validators,
     spending,
 )
 from bot.specs.openapi.explain import deepest, example_error, explain
 from bot.specs.openapi.loading import line_of
-from bot.specs.openapi.problems import MAX_EXAMPLES_CHECKED, Problem, clip, code, pointer_of
+from bot.specs.openapi.problems import MAX_EXAMPLES_CHECKED, Problem, code, pointer_of
 from bot.specs.openapi.safety import DATA_FIELDS, NAME_MAPS, Family, resolve_pointer
-
-
-class _NoRetrieval(Mapping[str, Callable[[str], Any]]):
-    """Resolver handlers for every URL scheme, each refusing: a second belt behind `sanitize`."""
-
-    def __getitem__(self, scheme: str) -> Callable[[str], Any]:
-        return _refuse_retrieval
-
-    def __contains__(self, scheme: object) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
 
 
 def _refuse_retrieval(uri: str) -> Any:
     raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
-class _OfflineV2(OpenAPIV2SpecValidator):
-    resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
-    keyword_validators = bounded_keyword_validators(
-        OpenAPIV2SpecValidator.keyword_validators, "2.0"
+META_SCHEMAS = {"2.0": "v2.0", "3.0": "v3.0", "3.1": "v3.1"}
+
+
+@functools.cache
+def meta_schema(family: Family) -> dict[str, Any]:
+    """The official OpenAPI meta-schema of `family`, as openapi-spec-validator ships it."""
+    folder = resources.files("openapi_spec_validator") / "resources" / "schemas"
+    loaded: dict[str, Any] = json.loads(
+        (folder / META_SCHEMAS[family] / "schema.json").read_text("utf-8")
+    )
+    return loaded
+
+
+@functools.cache
+def compiled_meta_schema(family: Family) -> Any:
+    """The meta-schema compiled by jsonschema-rs: nothing is ever fetched, and formats are not
+    asserted (as in the Python pass, so both agree on what is valid).
+    """
+    return jsonschema_rs.validator_for(
+        meta_schema(family), retriever=_refuse_retrieval, validate_formats=False
     )
 
 
-class _OfflineV30(OpenAPIV30SpecValidator):
-    resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
-    keyword_validators = bounded_keyword_validators(
-        OpenAPIV30SpecValidator.keyword_validators, "3.0"
-    )
+@functools.cache
+def python_meta_schema(family: Family) -> Any:
+    """The meta-schema for Python's jsonschema, whose errors carry the alternatives that
+    `explain` reads (the meta-schema refers to nothing outside itself: nothing is fetched).
+    """
+    schema = meta_schema(family)
+    return validator_for(schema)(schema)
 
 
-class _OfflineV31(OpenAPIV31SpecValidator):
-    resolver_handlers = _NoRetrieval()  # type: ignore[assignment]
-    keyword_validators = bounded_keyword_validators(
-        OpenAPIV31SpecValidator.keyword_validators, "3.1"
-    )
-
-
-VALIDATORS = {"2.0": _OfflineV2, "3.0": _OfflineV30, "3.1": _OfflineV31}
+def _fast_valid(family: Family, document: Any) -> bool:
+    """Whether the document fits its meta-schema, by the compiled validator (milliseconds for
+    what the Python pass takes seconds); False when it cannot tell (the Python pass decides).
+    """
+    try:
+        return bool(compiled_meta_schema(family).is_valid(document))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a value it cannot take (a huge integer), or a panic in Rust
+        return False
 
 
 def validate(
     family: Family,
     document: Any,
     root_node: yaml.Node | None = None,
-    budget: WorkBudget | None = None,
     unresolved: tuple[str, ...] = (),
 ) -> list[Problem]:
-    """Warnings from openapi-spec-validator on a sanitized document.
+    """Warnings from the OpenAPI meta-schema on a sanitized document.
 
-    The document is checked against the OpenAPI meta-schema. Whatever breaks it is a warning
-    naming its pointer: real published documents carry such defects (a response key that is
-    not a status code, a stray field, a path parameter marked optional) and Swagger UI shows
-    them anyway; the reader skips what it cannot use. Objects that stand for a reference to
-    nothing (`unresolved`) are already reported. The validator's own semantic checks
-    (defaults, required names, duplicate operation ids, undeclared path parameters) are
-    warnings too. `default` values are checked within `budget` (see bounded.py); past it they
-    are not.
+    Whatever breaks it is a warning naming its pointer: real published documents carry such
+    defects (a response key that is not a status code, a stray field, a path parameter marked
+    optional) and Swagger UI shows them anyway; the reader skips what it cannot use. Objects
+    that stand for a reference to nothing (`unresolved`) are already reported. A document that
+    fits is known in milliseconds (jsonschema-rs); only one that does not is walked again by
+    openapi-spec-validator's Python validator, whose errors say where and why (`explain`).
     """
-    validator = VALIDATORS[family](document)
+    if _fast_valid(family, document):
+        return []
     warnings: list[Problem] = []
     seen: set[str] = set()  # the validator's own words, to drop its repeats below
-    for error in validator.schema_validator.iter_errors(document):
+    for error in python_meta_schema(family).iter_errors(document):
         seen.add(" ".join(deepest(error).message.split()))
         parts, message = explain(error)
         pointer = pointer_of(parts)
@@ -112,34 +108,6 @@ def validate(
         warnings.append(Problem(message, pointer, line_of(root_node, parts)))
         if len(warnings) > 500:
             break
-    # The semantic pass walks the document without the meta-schema phase's cache (the library
-    # memoises `iter_errors` per validator forever, which would keep every document alive).
-    root_check = validator.root_validator
-    try:
-        with spending(budget or WorkBudget()):
-            for error in root_check(validator.schema_path):
-                if isinstance(error, DuplicateOperationIDError):
-                    continue  # `duplicate_operation_ids` names both places
-                message = " ".join(error.message.split())
-                if message.endswith("is not valid under any of the given schemas"):
-                    continue  # the meta-schema pass names it, with its place
-                if message in seen:
-                    continue  # the same defect, already reported with its location
-                seen.add(message)
-                message = clip(message, 240)
-                if isinstance(error, ExtraParametersError):
-                    message = f"A `required` name has no property: {message}"
-                warnings.append(Problem(message))
-                if len(warnings) > 500:
-                    break
-    except BudgetSpent:
-        warnings.append(Problem(UNCHECKED_DEFAULTS))
-    except Exception as error:
-        warnings.append(
-            Problem(
-                f"Validation stopped early: {clip(type(error).__name__ + ': ' + str(error), 200)}"
-            )
-        )
     return warnings
 
 
@@ -159,6 +127,26 @@ def _document_registry(document: Any) -> Registry[Any]:
 
 
 DOCUMENT_URI = "urn:nexus:document"
+# Where a schema holds other schemas: maps of them, lists of them, and single ones.
+SCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems", "items"})
+SCHEMA_ONES = frozenset(
+    {
+        "items",
+        "additionalProperties",
+        "additionalItems",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
 
 
 def lint(
@@ -167,24 +155,31 @@ def lint(
     root_node: yaml.Node | None = None,
     budget: WorkBudget | None = None,
 ) -> list[Problem]:
-    """Schema-level defects the validator leaves out: examples that do not match their schema,
-    and `required` names with no property (outside `allOf`, which the validator covers).
-    Examples are checked within `budget` (see bounded.py); past it they are counted, not checked.
+    """Schema-level defects the meta-schema leaves out: examples and defaults that do not
+    match their schema, and `required` names with no property (outside `allOf`, which
+    `semantics` covers). Examples and defaults are checked within `budget` (see bounded.py);
+    past it they are counted, not checked.
     """
     warnings: list[Problem] = []
     registry = _document_registry(document)
     cls: Any = BoundedOAS31Validator if family == "3.1" else BoundedOAS30Validator
     checker = oas31_format_checker if family == "3.1" else oas30_format_checker
     budget = budget or WorkBudget()
-    checked = unchecked = 0
+    checked = unchecked = unchecked_defaults = 0
+    seen_schemas: set[int] = set()
 
-    def check_example(schema_parts: list[str | int], value: Any, where: list[str | int]) -> None:
-        nonlocal checked, unchecked
+    def check_example(
+        schema_parts: list[str | int], value: Any, where: list[str | int], what: str = "example"
+    ) -> None:
+        nonlocal checked, unchecked, unchecked_defaults
         checked += 1
         if checked > MAX_EXAMPLES_CHECKED:
             return
         if budget.spent_out:
-            unchecked += 1
+            if what == "default":
+                unchecked_defaults += 1
+            else:
+                unchecked += 1
             return
         ref = f"{DOCUMENT_URI}#{pointer_of(schema_parts)}"
         try:
@@ -192,7 +187,10 @@ def lint(
             with spending(budget):
                 errors = [deepest(e) for e in itertools.islice(validator.iter_errors(value), 3)]
         except BudgetSpent:
-            unchecked += 1
+            if what == "default":
+                unchecked_defaults += 1
+            else:
+                unchecked += 1
             return
         except Exception:
             return
@@ -200,11 +198,28 @@ def lint(
             inner = [*where, *error.absolute_path]
             warnings.append(
                 Problem(
-                    f"The example does not match its schema: {example_error(error)}",
+                    f"The {what} does not match its schema: {example_error(error)}",
                     pointer_of(inner),
                     line_of(root_node, inner),
                 )
             )
+
+    def walk_schema(node: Any, parts: list[str | int], depth: int) -> None:
+        """Every schema inside a schema, each `default` checked against its own schema."""
+        if not isinstance(node, dict) or id(node) in seen_schemas or depth > 150:
+            return
+        seen_schemas.add(id(node))
+        if "default" in node and not (node["default"] is None and node.get("nullable") is True):
+            check_example(parts, node["default"], [*parts, "default"], "default")
+        for key, value in node.items():
+            if key in SCHEMA_MAPS and isinstance(value, dict):
+                for name, sub in value.items():
+                    walk_schema(sub, [*parts, key, name], depth + 1)
+            elif key in SCHEMA_LISTS and isinstance(value, list):
+                for index, sub in enumerate(value):
+                    walk_schema(sub, [*parts, key, index], depth + 1)
+            elif key in SCHEMA_ONES:
+                walk_schema(value, [*parts, key], depth + 1)
 
     def walk(node: Any, parts: list[str | int], container_key: str | None) -> None:
         if len(warnings) > 500:
@@ -221,6 +236,7 @@ def lint(
             schema = node.get("schema")
             if isinstance(schema, dict | bool):
                 schema_parts = [*parts, "schema"]
+                walk_schema(schema, schema_parts, 0)
                 if "example" in node:
                     check_example(schema_parts, node["example"], [*parts, "example"])
                 examples = node.get("examples")
@@ -246,6 +262,9 @@ def lint(
         for name, schema in components.items():
             if isinstance(schema, dict) and "example" in schema:
                 check_example([*base, name], schema["example"], [*base, name, "example"])
+            walk_schema(schema, [*base, name], 0)
+    if unchecked_defaults:
+        warnings.append(Problem(UNCHECKED_DEFAULTS))
     if unchecked:
         warnings.append(Problem(UNCHECKED_EXAMPLES.format(count=f"{unchecked:,}")))
     return warnings

@@ -1,0 +1,149 @@
+"""Where a spec import spends its time, phase by phase, on three documents.
+
+    python -m bench.spec_import            # 3 runs of each document, the median shown
+    python -m bench.spec_import --runs 1
+
+The documents: Discord's own API document (1.2 MB JSON, OpenAPI 3.1, the one the local Discord
+checks requests against), a generated 1,000-endpoint JSON document (diffed against its previous
+version) and a generated YAML document of about 3 MB, both from tests/fixtures/openapi. The
+issue's target: a 3 MB document answered in 2 s on this 2-core machine, a 1 MB one in 0.7 s.
+Phases, in the order an import runs them (bot/specs/openapi and bot/specs/analysis): decode,
+load (JSON or libyaml), refs (the reference and size checks on a sanitized copy), validate (the
+meta-schema, the semantic checks, patterns, examples and defaults), model (operations read into
+what is stored), diff (against the previous version), store (the rows and blobs prepared for
+the database). `analyse` is the whole of it as the analysis process runs it. The figures are
+CPU-bound work in this process; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import statistics
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.specs.analysis import analyse
+from bot.specs.diff import diff
+from bot.specs.openapi import loading, safety
+from bot.specs.openapi.bounded import WorkBudget, scan_patterns
+from bot.specs.openapi.operations import Reader
+from bot.specs.openapi.semantics import semantic_warnings
+from bot.specs.openapi.validation import duplicate_operation_ids, lint, validate
+from tests.fixtures.openapi.builders import as_json, marketplace, yaml_of_size
+
+ROOT = Path(__file__).resolve().parent.parent
+DISCORD = ROOT / "localdiscord" / "emulator" / "discord_api" / "openapi.json.gz"
+PHASES = ("decode", "load", "refs", "validate", "model", "diff", "store")
+
+
+def phases(data: bytes, filename: str, previous: bytes | None) -> dict[str, float]:
+    """Seconds per phase for one document, run the way `read_spec` and `analyse` run them."""
+    out: dict[str, float] = {}
+
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = work()
+        out[name] = out.get(name, 0.0) + time.perf_counter() - started
+        return result
+
+    text = timed("decode", lambda: loading.decode(data))
+    if filename.endswith(".json"):
+        original, root = timed("load", lambda: loading.load_json(text)), None
+    else:
+        original, root = timed("load", lambda: loading.load_yaml(text))
+
+    def check_refs() -> Any:
+        family, _ = safety.detect_family(original)
+        clean = safety.sanitize(original, root)
+        safety.check_local_refs(original, clean, root)
+        return family, clean
+
+    family, clean = timed("refs", check_refs)
+    doc = clean.document
+
+    def check() -> None:
+        _, skip = scan_patterns(doc, root)
+        validate(family, doc, root, tuple(clean.unresolved))
+        semantic_warnings(family, doc, root)
+        duplicate_operation_ids(family, doc, root)
+        lint(family, doc, root, WorkBudget(skip_unevaluated=skip))
+
+    timed("validate", check)
+    operations = timed("model", lambda: Reader(family, doc).operations())
+    if previous is not None:
+        old = json.loads(previous)
+        timed("diff", lambda: list(diff(old, operations)))
+    else:
+        out["diff"] = 0.0
+
+    def prepare() -> None:
+        details = [
+            json.dumps(op, ensure_ascii=False, separators=(",", ":")) for op in operations.values()
+        ]
+        zlib.compress("\n".join(details).encode(), 6)
+        zlib.compress(data, 6)
+        hashlib.sha256(data).hexdigest()
+
+    timed("store", prepare)
+    return out
+
+
+def previous_model(data: bytes, filename: str) -> bytes:
+    """The operations of a document as JSON (what the diff compares the next version with)."""
+    return json.dumps(analyse_operations(data, filename)).encode()
+
+
+def analyse_operations(data: bytes, filename: str) -> dict[str, Any]:
+    from bot.specs.openapi import read_spec
+
+    return read_spec(data, filename).operations
+
+
+def documents() -> list[tuple[str, str, bytes, bytes | None]]:
+    """(label, filename, bytes, the previous version's bytes) of the measured documents."""
+    discord = gzip.decompress(DISCORD.read_bytes())
+    thousand = as_json(marketplace(200))  # 200 resources, 5 operations each
+    grown = marketplace(200)
+    grown["info"]["version"] = "1.1.0"
+    for item in list(grown["paths"].values())[::7]:
+        item.pop("post", None)  # a next version that drops some operations
+    big, _ = yaml_of_size(3.0)
+    return [
+        ("Discord API (3.1)", "discord.json", discord, None),
+        ("1,000 endpoints (3.0)", "thousand.json", as_json(grown), thousand),
+        ("~3 MB YAML (3.0)", "big.yaml", big, None),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per document (median shown)")
+    args = parser.parse_args()
+    header = f"{'document':<24}{'MB':>6}{'ops':>6}" + "".join(f"{p:>10}" for p in PHASES)
+    print(header + f"{'total':>10}{'analyse':>10}")
+    for label, filename, data, before in documents():
+        old = previous_model(before, "before.json") if before is not None else None
+        runs = [phases(data, filename, old) for _ in range(args.runs)]
+        median = {p: statistics.median(r[p] for r in runs) for p in PHASES}
+        whole = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            analyse(data, filename, None, None)
+            whole.append(time.perf_counter() - started)
+        ops = len(analyse_operations(data, filename))
+        cells = "".join(f"{median[p]:>10.3f}" for p in PHASES)
+        total = sum(median.values())
+        print(
+            f"{label:<24}{len(data) / 1024 / 1024:>6.2f}{ops:>6}{cells}{total:>10.3f}"
+            f"{statistics.median(whole):>10.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
