@@ -48,12 +48,22 @@ def nothing_pings(message: dict[str, Any]) -> bool:
 
 def pings_nobody_but_an_asker(message: dict[str, Any]) -> bool:
     """Nothing pings, except a notice to the one member it is about (an asker told of an
-    answer; an author told their chat message was saved as their question or answer): it
-    pings exactly the member it starts with."""
+    answer; an author told their chat message was saved as their question or answer), which
+    pings exactly the member it starts with, and a nudge of an unanswered question, which
+    pings exactly the helper role it starts with (a role an admin opted in)."""
     if nothing_pings(message):
         return True
     mentions = message.get("allowed_mentions") or {}
     users = [str(u) for u in mentions.get("users") or []]
+    roles = [str(r) for r in mentions.get("roles") or []]
+    if roles:
+        return (
+            not mentions.get("parse")
+            and not users
+            and not mentions.get("replied_user")
+            and len(roles) == 1
+            and str(message.get("content") or "").startswith(f"<@&{roles[0]}>")
+        )
     return (
         not mentions.get("parse")
         and not mentions.get("roles")

@@ -114,6 +114,13 @@ class QaSettings(OnePerServer, Base):
     # Minutes a post with an accepted answer stays open, quiet, before it is archived (None:
     # the default, bot.qa.forum.QUIET_PERIOD).
     archive_after_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Follow-ups (bot.qa.followups): hours an unanswered question waits before it is nudged
+    # (None: the default; 0: never), the role a nudge mentions (None: none), the mentors'
+    # channel the weekly digest goes to (None: no digest) and the ISO week it last went out.
+    nudge_after_hours: Mapped[int | None] = mapped_column(Integer, default=None)
+    helper_role_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    mentors_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    digest_week: Mapped[str | None] = mapped_column(String(10), default=None)
 
 
 class QaQuestion(InAServer, Base):
@@ -148,6 +155,10 @@ class QaQuestion(InAServer, Base):
     close_reason: Mapped[str | None] = mapped_column(String(16), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     duplicate_of: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Follow-ups sent, each once: the nudge of an unanswered question, and the asker asked
+    # whether an answer solved it.
+    nudged_at: Mapped[datetime | None] = mapped_column(default=None)
+    solved_check_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class QaAnswer(InAServer, Base):

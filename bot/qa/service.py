@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.core.actor import Actor
 from bot.errors import OnCooldown
 from bot.qa.finding import Finding
+from bot.qa.followups import Followups
 from bot.qa.forum import Forum
 from bot.qa.model import (
     Answer,
@@ -57,13 +58,14 @@ __all__ = [
 ]
 
 
-class QaService(Posting, Saving, Finding, Forum, Privacy, Recognition, Settings, Stats):
+class QaService(Posting, Saving, Finding, Forum, Followups, Privacy, Recognition, Settings, Stats):
     """The peer Q&A of every server, stored in the database.
 
     Asking, answering, accepting, editing (`Posting`); questions and answers saved from chat
     (`Saving`); search, autocomplete, lists and similar questions (`Finding`); counting and
     forgetting a member's text (`Privacy`); votes, points, leaderboard and profiles
-    (`Recognition`); questions as forum posts, archived and closed (`Forum`); the Q&A channel
-    and cooldowns (`Settings`); the numbers operators and members watch (`Stats`). All share
-    one database, clock and cooldown setting.
+    (`Recognition`); questions as forum posts, archived and closed (`Forum`); nudges, solved
+    checks and weekly digests (`Followups`); the Q&A channel and cooldowns (`Settings`); the
+    numbers operators and members watch (`Stats`). All share one database, clock and cooldown
+    setting.
     """

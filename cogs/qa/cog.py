@@ -44,8 +44,9 @@ from cogs.qa.browse import (
     search_message,
 )
 from cogs.qa.context import FromChat
+from cogs.qa.followups import StillOpenButton, run_followups
 from cogs.qa.forum import archive_due_posts
-from cogs.qa.posts import PostCommands, QaChannel, can_post_in
+from cogs.qa.posts import PostCommands, QaChannel, can_post_in, helper_note
 from cogs.qa.question import (
     ANSWERS,
     WHERE,
@@ -73,7 +74,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("cogs.qa")
 
 COG_NAME = "Q&A"
-ARCHIVE_EVERY = 60.0  # seconds between two looks for solved posts to archive
+TIMERS_EVERY = 60.0  # seconds between two looks for posts to archive and follow-ups due
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     AnswerButton,
     ShowAnswersButton,
@@ -83,6 +84,7 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     VoteButton,
     SEARCH.button,
     LISTS.button,
+    StillOpenButton,
 )
 
 
@@ -98,37 +100,42 @@ class QA(commands.Cog, name=COG_NAME):
 
     def __init__(self, bot: Nexus) -> None:
         self.bot = bot
-        self._archiver: asyncio.Task[None] | None = None
+        self._timers: asyncio.Task[None] | None = None
 
     @property
     def qa(self) -> QaService:
         """The Q&A service (the bot's, built once)."""
         return self.bot.services.qa
 
-    # -- archiving solved forum posts --------------------------------------------------------
+    # -- timers: solved posts archived, follow-ups sent ------------------------------------------
 
     async def cog_load(self) -> None:
-        self._archiver = asyncio.create_task(self._archive_forever(), name="qa-archiver")
+        self._timers = asyncio.create_task(self._timers_forever(), name="qa-timers")
 
     async def cog_unload(self) -> None:
-        if self._archiver is not None:
-            self._archiver.cancel()
+        if self._timers is not None:
+            self._timers.cancel()
 
-    async def _archive_forever(self) -> None:
-        """Archive solved posts whose quiet period is over: at start (what came due while the
-        bot was away), then every `ARCHIVE_EVERY` seconds.
+    async def _timers_forever(self) -> None:
+        """Archive solved posts and send follow-ups that are due: at start (what came due
+        while the bot was away), then every `TIMERS_EVERY` seconds.
         """
         await self.bot.wait_until_ready()
         while True:
-            try:
-                await self.archive_due_posts()
-            except Exception:
-                log.warning("archiving solved forum posts failed; trying again", exc_info=True)
-            await asyncio.sleep(ARCHIVE_EVERY)
+            for work in (self.archive_due_posts, self.run_followups):
+                try:
+                    await work()
+                except Exception:
+                    log.warning("Q&A timers: %s failed; trying again", work.__name__, exc_info=True)
+            await asyncio.sleep(TIMERS_EVERY)
 
     async def archive_due_posts(self) -> int:
         """Archive the solved posts that are due now, each once; how many were."""
         return await archive_due_posts(self.bot)
+
+    async def run_followups(self) -> dict[str, int]:
+        """Send the nudges, solved checks and digests due now, each once; how many were."""
+        return await run_followups(self.bot)
 
     # -- asking and answering --------------------------------------------------------------
 
@@ -173,39 +180,59 @@ class QA(commands.Cog, name=COG_NAME):
     @app_commands.describe(
         channel="The Q&A channel, or a forum (one post per question); empty: where each is asked",
         archive_after="In a forum: hours a solved post stays open when quiet (default 24)",
+        nudge_after="Hours an unanswered question waits before it is nudged (default 24; 0: never)",
+        helper_role="A role the nudge mentions (pinging it): opt-in, the only role Nexus pings",
+        mentors_channel="Where a weekly digest of the open questions goes",
     )
     async def setup(
         self,
         interaction: Interaction,
         channel: QaChannel | None = None,
         archive_after: app_commands.Range[int, 1, QUIET_MAX_HOURS] | None = None,
+        nudge_after: app_commands.Range[int, 0, QUIET_MAX_HOURS] | None = None,
+        helper_role: discord.Role | None = None,
+        mentors_channel: discord.TextChannel | None = None,
     ) -> None:
         guild_id = server(interaction, WHERE)
         can_manage = interaction.permissions.manage_guild
-        note = ""
-        if channel is not None and can_manage:
-            note = can_post_in(channel)
+        notes = [can_post_in(c) for c in (channel, mentors_channel) if c is not None and can_manage]
+        if helper_role is not None and can_manage:
+            notes.append(helper_note(helper_role))
+        lines = []
         if archive_after is not None:
             await self.qa.set_archive_after(guild_id, archive_after * 60, can_manage=can_manage)
-            if channel is None:
-                await interaction.response.send_message(
-                    f"🗄️ A solved forum post is archived after {plural(archive_after, 'hour')} "
-                    "of quiet.",
-                    ephemeral=True,
-                )
-                return
-        await self.qa.set_channel(guild_id, channel.id if channel else None, can_manage=can_manage)
+            lines.append(
+                f"🗄️ A solved forum post is archived after {plural(archive_after, 'hour')} of quiet."
+            )
+        chosen: dict[str, Any] = {"nudge_after_hours": nudge_after}
+        chosen.update(
+            helper_role_id=helper_role.id if helper_role else None,
+            mentors_channel_id=mentors_channel.id if mentors_channel else None,
+        )
+        chosen = {k: v for k, v in chosen.items() if v is not None}
+        if chosen:
+            done = await self.qa.set_followups(guild_id, can_manage=can_manage, **chosen)
+            lines.append(render.followups_text(done))
+        if channel is not None or not lines:
+            await self.qa.set_channel(
+                guild_id, channel.id if channel else None, can_manage=can_manage
+            )
+            lines.insert(0, await self._channel_text(guild_id, channel))
+        text = "\n".join(lines) + "".join(notes)
+        await interaction.response.send_message(text, ephemeral=True)
+
+    async def _channel_text(
+        self, guild_id: int, channel: discord.TextChannel | discord.ForumChannel | None
+    ) -> str:
         if isinstance(channel, discord.ForumChannel):
             minutes = await self.qa.archive_after(guild_id)
             hours = QUIET_PERIOD.total_seconds() / 3600 if minutes is None else minutes / 60
-            text = (
+            return (
                 f"📌 New questions will be posts of {channel.mention}, tagged with their tags; "
                 f"a solved post is archived after {plural(round(hours), 'hour')} of quiet."
             )
-        else:
-            where = channel.mention if channel else "the channel where each one is asked"
-            text = f"📌 New questions will be posted in {where}."
-        await interaction.response.send_message(text + note, ephemeral=True)
+        where = channel.mention if channel else "the channel where each one is asked"
+        return f"📌 New questions will be posted in {where}."
 
     @qa_group.command(name="search", description="Search questions and answers of this server")
     @app_commands.describe(

@@ -85,6 +85,19 @@ def can_post_in(channel: discord.TextChannel | discord.ForumChannel) -> str:
     return ""
 
 
+def helper_note(role: discord.Role) -> str:
+    """Refuse @everyone as the helper role; a note when a nudge could not ping the role."""
+    if role.is_default():
+        raise BadInput("Pick a role of helpers, not @everyone: nudges never ping everyone.")
+    me = role.guild.me
+    if role.mentionable or (me is not None and me.guild_permissions.mention_everyone):
+        return ""
+    return (
+        f"\n⚠️ {role.mention} is not mentionable: nudges will name it without notifying its "
+        "members until it is (Server Settings → Roles → Allow anyone to @mention this role)."
+    )
+
+
 class PostCommands(commands.Cog):
     """The callback of `/qa close` (the Q&A cog registers it in its `/qa` group; it uses
     nothing of the cog but the interaction).

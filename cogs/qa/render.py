@@ -16,6 +16,7 @@ from bot.qa import (
     QuestionList,
     SearchPage,
 )
+from bot.qa.followups import FollowupSettings
 from bot.qa.forum import CLOSED_TEXT
 from cogs._kit.limits import (
     CHOICE_NAME,
@@ -91,6 +92,21 @@ def closed_text(question: Question) -> str:
     if reason == "duplicate" and question.duplicate_of is not None:
         return f"closed as a duplicate of #{question.duplicate_of}"
     return f"closed as {CLOSED_TEXT.get(reason, reason)}"
+
+
+def followups_text(chosen: FollowupSettings) -> str:
+    """What `/qa setup` says of the follow-ups now chosen (roles and channels shown, not pinged)."""
+    hours = chosen.nudge_after_hours
+    if hours == 0:
+        text = "⏰ Unanswered questions are not nudged."
+    else:
+        plural_s = "" if hours == 1 else "s"
+        text = f"⏰ An unanswered question is nudged after {hours} hour{plural_s}"
+        role = chosen.helper_role_id
+        text += f", mentioning <@&{role}>." if role is not None else "."
+    if chosen.mentors_channel_id is not None:
+        text += f" The open questions go to <#{chosen.mentors_channel_id}> once a week."
+    return text
 
 
 def closed_note(question: Question, by: int, duplicate_url: str | None = None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from localdiscord.emulator import FakeDiscord, InteractionResult, Upload
@@ -47,6 +48,7 @@ RESTRICTED: dict[str, frozenset[str]] = {
     "spec setup": MANAGE_SERVER,
     "spec delete": MANAGE_SERVER,  # or the editor role, as import
     "button qa:accept": QUESTION_AUTHOR_OR_MOD,
+    "button qa:still-open": QUESTION_AUTHOR_OR_MOD,
     "button qa:vote": NOT_THE_ANSWER_AUTHOR,
 }
 
@@ -233,6 +235,10 @@ async def test_persistent_buttons_times_every_member(nexus: Harness) -> None:
     await fake.slash("tips", user="member")
     await fake.slash("concept", user="member")
     await fake.slash("spec list", {"spec": "bookings"}, user="member")
+    # A day later the asker is asked whether the answer solved it (Accept, Still open).
+    qa = nexus.bot.services.qa
+    qa._clock = lambda: datetime.now(UTC) + timedelta(hours=25)
+    assert (await nexus.bot.get_cog("Q&A").run_followups())["solved_checks"] == 1  # type: ignore[union-attr]
     templates = list(nexus.bot._connection._view_store._dynamic_items)
 
     mismatches: list[str] = []
@@ -263,7 +269,7 @@ async def test_persistent_buttons_times_every_member(nexus: Harness) -> None:
     assert any(t.startswith("qa:accept:") for t in clicked), f"accept was clicked: {clicked}"
     assert len(clicked) >= 6, f"buttons of several kinds were clicked: {clicked}"
     assert clicks >= len(clicked) + len(EVERYONE)
-    assert accept_clicks == len(EVERYONE), "the accept button was tried by every member"
+    assert accept_clicks == 2 * len(EVERYONE), "both accept buttons were tried by every member"
     assert vote_clicks == len(EVERYONE), "the 👍 on the answer was tried by every member"
     report("permissions", button_kinds=len(clicked), button_clicks=clicks)
 

@@ -20,6 +20,7 @@ from cogs.qa.cog import COG_NAME
 from localdiscord.emulator import FakeChannel, FakeDiscord
 from tests.harness import Harness, start_bot, stop_bot
 from tests.qa.test_qa import check_after, qa_service, relax_cooldowns
+from tests.qa.test_qa_followups import driven_by_hand
 
 JSON = dict[str, Any]
 DETAILS = "I tried autoretry_for but the task still fails silently."
@@ -35,7 +36,7 @@ async def nexus(
     bot, task = await start_bot(fake, settings)
     try:
         relax_cooldowns(bot)
-        yield Harness(bot, fake, settings)
+        yield Harness(driven_by_hand(bot), fake, settings)
     finally:
         await stop_bot(bot, task)
     check_after(fake, caplog)
@@ -244,7 +245,7 @@ async def test_accept_adds_solved_and_archives_once_after_the_quiet_period(
     )
     second, task = await restart(nexus.settings)
     try:
-        later = qa_service(second)
+        later = qa_service(driven_by_hand(second))
         shift_clock(later, timedelta(hours=5))
         assert await archiver(second)() == 1
         assert thread.archived
