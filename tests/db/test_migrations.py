@@ -365,6 +365,22 @@ def test_spec_endpoint_tags_file_the_endpoints_stored_before_them(sync_engine: E
     assert sorted(filed)[5:] == [(n, "items", 1, f"/items/{n}", "GET") for n in range(5, 2505)]
 
 
+def test_qa_followups_count_the_questions_stored_before_them_as_followed_up(
+    sync_engine: Engine,
+) -> None:
+    """0012: a question asked before follow-ups existed is never nudged nor checked (its time
+    passed long ago); one asked after is, when it comes due."""
+    alembic_upgrade(sync_engine, "0011")
+    with sync_engine.begin() as conn:
+        conn.execute(text(ROWS["qa_questions"]))
+    alembic_upgrade(sync_engine, "0012")
+    with sync_engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT created_at, nudged_at, solved_check_at FROM qa_questions WHERE id = 1")
+        ).one()
+    assert row[1] == row[2] == row[0] == STAMP.strip("'")
+
+
 def test_the_chain_downgrades_to_nothing_and_back(tmp_path: Path, sync_engine: Engine) -> None:
     alembic_upgrade(sync_engine, "head")
     with sync_engine.begin() as conn:
