@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import re
 import time
 import zlib
 from collections.abc import Callable
@@ -32,6 +33,14 @@ from bot.specs.validation import SUMMARY_MAX, key_hash
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# A control character in the bytes (UTF-8 never uses these bytes inside another character), or
+# a JSON or YAML escape that writes one (`\u0000`, `\x1b`, `\e`, `\r`...). An escaped
+# backslash before such letters matches too: that only costs the walk, never skips it.
+CONTROL_SOURCE_RE = re.compile(
+    rb"[\x00-\x08\x0b-\x1f\x7f]"
+    rb"|\\(?:u00[01][0-9a-fA-F]|u007[fF]|x[01][0-9a-fA-F]|x7[fF]"
+    rb"|U0000(?:00[01][0-9a-fA-F]|007[fF])|[bfr0aev])"
+)
 # A backstop: the budgets of bot/specs/openapi (values, objects, check steps) keep the worst
 # document they allow to ~15 CPU seconds, which a loaded machine may stretch to twice that.
 ANALYSIS_TIMEOUT = 60.0
@@ -90,8 +99,11 @@ def analyse(
             "nothing was imported."
         )
     # Control characters in a document's text (a NUL, an escape) are nobody's meaning: gone
-    # before anything is stored or shown.
-    parsed = without_controls(read_spec(data, filename))
+    # before anything is stored or shown. Looking for them costs a walk of every value, so it
+    # is done only when the bytes hold one, or an escape that writes one.
+    parsed = read_spec(data, filename)
+    if CONTROL_SOURCE_RE.search(data):
+        parsed = without_controls(parsed)
     operations = parsed.operations
     changes: tuple[Change, ...] = ()
     if previous_model is not None:
