@@ -24,7 +24,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-RUN useradd --create-home --uid 10001 nexus
+# pg_dump and pg_restore, for backups when DATABASE_URL is PostgreSQL: the base image's Debian
+# client, which dumps servers of its version and older (compose.postgres.yaml runs 15). SQLite
+# needs nothing more.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 nexus
 
 # Layer 1, the dependencies, from the lock alone: rebuilt only when requirements/runtime.txt
 # changes, so a change to the code reinstalls nothing.

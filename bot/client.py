@@ -167,6 +167,7 @@ class Nexus(commands.Bot):
             start_error_reporting(self.settings.sentry_dsn, token, release=f"nexus@{__version__}")
         self.db.claim()
         await self.db.upgrade()
+        await self.db.warm()
         await self.load_content()
         for name in extension_names():
             await self.load_extension(name)
@@ -327,7 +328,7 @@ class Nexus(commands.Bot):
         """What the metrics read when Prometheus scrapes: gateway, database, tips, Q&A."""
         from bot.telemetry.metrics import GatewayState, QaState, Snapshot
 
-        health, latency, storage = self.gateway, self.latency, self.db.storage()
+        health, latency, storage = self.gateway, self.latency, await self.db.usage()
         tips = scheduler_status(self)
         qa = await self.services.qa.health()
         waiting = qa.oldest_open_at

@@ -59,10 +59,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With `--database=postgresql`, the tests about SQLite itself are left out."""
+    """With `--database=postgresql`, the tests that use the test's database (`database_url`,
+    through `db` or the bot) run, but not those about SQLite itself: the others would only
+    repeat what the SQLite run checked."""
     if config.getoption("--database") != "postgresql":
         return
-    kept = [item for item in items if item.get_closest_marker("sqlite") is None]
+    kept = [
+        item
+        for item in items
+        if item.get_closest_marker("sqlite") is None
+        and "database_url" in getattr(item, "fixturenames", ())
+    ]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import shutil
@@ -246,6 +247,23 @@ class Database:
         except OSError:
             return None
 
+    async def usage(self) -> tuple[int, int | None] | None:
+        """Bytes the database takes, and bytes free on its disk when that is known: the SQLite
+        file with its log (`storage`), or PostgreSQL's `pg_database_size` (its disk is the
+        server's). None when it cannot be told.
+        """
+        if self.file is not None:
+            return self.storage()
+        if self.is_sqlite:
+            return None
+        try:
+            async with self.engine.connect() as conn:
+                size = await conn.scalar(text("SELECT pg_database_size(current_database())"))
+        except Exception:
+            log.exception("database size unknown")
+            return None
+        return (int(size), None) if size is not None else None
+
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and empty the log (SQLite), so that
         what was just deleted is in neither.
@@ -272,6 +290,19 @@ class Database:
         await upgrade(self.engine)
         if self.watch is not None:
             self.watch.pin()
+
+    async def warm(self) -> None:
+        """Open the pool's connections now (PostgreSQL), so that the first interactions do not
+        each pay for a new connection (a handshake, authentication and type lookups: seconds
+        on a busy machine when several arrive at once, against Discord's 3 s to answer).
+        """
+        if self.is_sqlite or not self._turns:
+            return
+        size = self.engine.pool.size() if hasattr(self.engine.pool, "size") else 0
+        async with contextlib.AsyncExitStack() as stack:
+            connections = [stack.enter_async_context(self.engine.connect()) for _ in range(size)]
+            for connection in await asyncio.gather(*connections):
+                await connection.execute(text("SELECT 1"))
 
     def claim(self) -> None:
         """Hold the SQLite file for this process (see `bot.db.file`): a restore refuses while a

@@ -222,8 +222,10 @@ class FixForm(OwnedView):
 ANSWER_DEADLINE = 3.0
 REPLY_MARGIN = 0.8  # what sending the answer itself may take when the bot is busy
 # Between two refusals of a flood: the other members' work runs in between (150 refusals spread
-# over about 1.5 s, well inside the 3 s a refusal has).
+# over about 1.5 s, well inside the 3 s a refusal has), while a refusal has this much of its
+# window left; past it the rest of the flood is answered back to back, before the window closes.
 REFUSAL_SPACING = 0.01
+REFUSAL_SLACK = 1.0
 
 T = TypeVar("T")
 
@@ -358,7 +360,8 @@ async def through_gate(
                 await _no_suggestions(interaction)
             else:
                 await reply_error(interaction, refusal)
-            await asyncio.sleep(REFUSAL_SPACING)  # the event loop is the others' in between
+            if time_left(interaction) > REFUSAL_SLACK:
+                await asyncio.sleep(REFUSAL_SPACING)  # the event loop is the others' in between
         return
     try:
         await handle()

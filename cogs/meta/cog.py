@@ -110,11 +110,13 @@ class Meta(commands.Cog):
         embed.add_field(name="Uptime", value=_duration(bot.uptime_seconds))
         embed.add_field(name="Gateway", value=_gateway(bot, latency_text))
         database = f"{'✅ answering' if db_ok else '❌ not answering'} · schema {revision or '?'}"
-        usage = bot.db.storage()
+        usage = await bot.db.usage() if db_ok else None
         if usage is not None:
             used, free = usage
-            warn = " ⚠️" if free < LOW_DISK_BYTES else ""
-            database += f"\n{_size(used)} · {_size(free)} free on its disk{warn}"
+            database += f"\n{_size(used)}"
+            if free is not None:  # a SQLite file's disk (PostgreSQL's is the server's)
+                warn = " ⚠️" if free < LOW_DISK_BYTES else ""
+                database += f" · {_size(free)} free on its disk{warn}"
         embed.add_field(name="Database", value=database)
         embed.add_field(
             name="Learnings",

@@ -66,7 +66,10 @@ async def test_about_reports_health(nexus: Harness) -> None:
     assert result.ephemeral
     fields = {f["name"]: f["value"] for f in result.embeds[0]["fields"]}
     assert "answering" in fields["Database"]
-    assert re.search(r"\d+\.\d MB · [\d.]+ [KMGT]B free on its disk", fields["Database"])
+    if nexus.bot.db.is_sqlite:
+        assert re.search(r"\d+\.\d MB · [\d.]+ [KMGT]B free on its disk", fields["Database"])
+    else:  # PostgreSQL: the database's size; its disk is the server's
+        assert re.search(r"\d+\.\d MB$", fields["Database"])
     assert fields["Gateway"].startswith("✅ connected")
     assert "drop" not in fields["Gateway"]
     assert "concepts" in fields["Learnings"]

@@ -19,6 +19,8 @@ from bot.backup import backup_database
 from tests.figures import report
 from tests.harness import Harness
 
+pytestmark = pytest.mark.sqlite  # the SQLite file itself: deleted, replaced, locked
+
 
 def db_file(harness: Harness) -> Path:
     return Path(harness.settings.database_url.removeprefix("sqlite+aiosqlite:///"))

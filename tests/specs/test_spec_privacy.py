@@ -16,6 +16,7 @@ FRONTEND = Actor(3)
 OTHERS = Actor(4)
 
 
+@pytest.mark.sqlite
 @pytest.mark.finding("1 forget-me leaves the words on disk")
 async def test_forgotten_notes_are_gone_from_the_disk(db: Database, tmp_path: Path) -> None:
     specs = SpecsService(db, clock=Clock(), off_loop=in_thread)
