@@ -50,6 +50,8 @@ class SchemaReader:
         self.doc = doc
         # Each reference resolved once: a schema used by a thousand operations is read once.
         self._targets: dict[str, tuple[Any, str | None]] = {}
+        self._fields_of: dict[tuple[str, str], tuple[dict[str, FieldInfo], bool, str | None]] = {}
+        self._samples: dict[str, str] = {}
 
     def deref(self, node: Any) -> tuple[Any, str | None]:
         """Follow `$ref`s to a value; also return the last referenced name (`Booking`)."""
@@ -146,7 +148,22 @@ class SchemaReader:
     def fields(
         self, schema: Any, direction: Direction
     ) -> tuple[dict[str, FieldInfo], bool, str | None]:
-        """A body schema flattened to `{path: FieldInfo}` (root at ""), and whether it was cut."""
+        """A body schema flattened to `{path: FieldInfo}` (root at ""), and whether it was cut.
+
+        A body that is only a reference (`$ref: Booking`, in most real documents) is read once
+        per direction however many operations use it; each gets its own copy.
+        """
+        key = _ref_only(schema)
+        if key is None:
+            return self._fields(schema, direction)
+        if (key, direction) not in self._fields_of:
+            self._fields_of[(key, direction)] = self._fields(schema, direction)
+        found, truncated, name = self._fields_of[(key, direction)]
+        return {path: FieldInfo(**info) for path, info in found.items()}, truncated, name
+
+    def _fields(
+        self, schema: Any, direction: Direction
+    ) -> tuple[dict[str, FieldInfo], bool, str | None]:
         out: dict[str, FieldInfo] = {}
         truncated = False
         _, top_name = self.deref(schema)
@@ -236,9 +253,26 @@ class SchemaReader:
         if not found:
             if schema is None:
                 return None
+            key = _ref_only(schema)
+            if key is not None and key in self._samples:
+                return self._samples[key]
             value = self.sample(schema)
+            text = clip(
+                json.dumps(value, ensure_ascii=False, indent=1, default=str), MAX_EXAMPLE_CHARS
+            )
+            if key is not None:
+                self._samples[key] = text
+            return text
         text = json.dumps(value, ensure_ascii=False, indent=1, default=str)
         return clip(text, MAX_EXAMPLE_CHARS)
+
+
+def _ref_only(schema: Any) -> str | None:
+    """The reference a schema is and nothing else (`{"$ref": "#/..."}`), if it is one."""
+    if isinstance(schema, dict) and len(schema) == 1 and isinstance(schema.get("$ref"), str):
+        ref: str = schema["$ref"]
+        return ref
+    return None
 
 
 def _list(value: Any) -> list[Any]:
