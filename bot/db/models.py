@@ -121,6 +121,9 @@ class QaSettings(OnePerServer, Base):
     helper_role_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     mentors_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     digest_week: Mapped[str | None] = mapped_column(String(10), default=None)
+    # Days a question may stay without an answer or an accept before it is closed as stale
+    # (None: never).
+    stale_after_days: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class QaQuestion(InAServer, Base):

@@ -1,11 +1,13 @@
 """Follow-ups: an unanswered question is nudged, an answered one's asker is asked whether it is
-solved, and the mentors get a weekly digest of what is open; each exactly once.
+solved, the mentors get a weekly digest of what is open, and a question left quiet for the
+server's stale period is closed as stale; each exactly once.
 
 A follow-up is claimed before it is sent: one UPDATE sets `nudged_at` (or `solved_check_at`,
 or the settings' `digest_week`) where it is still unset, and only the caller that changed the
 row sends. A send that fails puts the claim back (`release`), so it is tried again next round;
 a bot that stops between the claim and the send loses that one follow-up rather than sending
-it twice. Each round reads the database afresh, so a restart misses nothing that came due.
+it twice. Closing a stale question is its own claim: the UPDATE that closes it only closes one
+still open. Each round reads the database afresh, so a restart misses nothing that came due.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.actor import require_manage_server
@@ -65,6 +67,7 @@ class FollowupSettings:
     nudge_after_hours: int
     helper_role_id: int | None
     mentors_channel_id: int | None
+    stale_after_days: int | None = None
 
 
 def iso_week(when: datetime) -> str:
@@ -89,6 +92,7 @@ class Followups(QaStore):
         nudge_after_hours: int | Unset = UNSET,
         helper_role_id: int | Unset | None = UNSET,
         mentors_channel_id: int | Unset | None = UNSET,
+        stale_after_days: int | Unset | None = UNSET,
     ) -> FollowupSettings:
         """Change a server's follow-up choices (those given). Manage Server only."""
         require_manage_server(can_manage)
@@ -103,6 +107,8 @@ class Followups(QaStore):
                 row.helper_role_id = helper_role_id
             if not isinstance(mentors_channel_id, Unset):
                 row.mentors_channel_id = mentors_channel_id
+            if not isinstance(stale_after_days, Unset):
+                row.stale_after_days = stale_after_days or None  # 0: never
             await session.flush()
             return _settings(row)
 
@@ -189,6 +195,52 @@ class Followups(QaStore):
             ).all()
         return [(g, c, week) for g, c, sent in rows if c is not None and sent != week]
 
+    async def close_stale(self) -> list[tuple[Question, int]]:
+        """Close as stale the questions of servers that chose a stale period and went that
+        long without a new answer or an accept; each closed once. (Question, days) of each.
+        """
+        now = self._clock()
+        closed: list[tuple[Question, int]] = []
+        async with self._db.unit_of_work() as session:
+            periods = (
+                await session.execute(
+                    select(QaSettings.guild_id, QaSettings.stale_after_days).where(
+                        QaSettings.stale_after_days > 0
+                    )
+                )
+            ).all()
+            for guild_id, days in periods:
+                if days is None:
+                    continue
+                cutoff = now - timedelta(days=days)
+                recent = exists().where(
+                    QaAnswer.question_id == QaQuestion.id, QaAnswer.created_at > cutoff
+                )
+                ids = (
+                    await session.scalars(
+                        select(QaQuestion.id)
+                        .where(
+                            QaQuestion.guild_id == guild_id,
+                            QaQuestion.closed_at.is_(None),
+                            QaQuestion.accepted_answer_id.is_(None),
+                            QaQuestion.created_at <= cutoff,
+                            ~recent,
+                        )
+                        .order_by(QaQuestion.created_at)
+                        .limit(BATCH)
+                    )
+                ).all()
+                for question_id in ids:
+                    result = await session.execute(
+                        update(QaQuestion)
+                        .where(QaQuestion.id == question_id, QaQuestion.closed_at.is_(None))
+                        .values(close_reason="stale", closed_at=now, archive_due_at=None)
+                    )
+                    if rowcount(result) == 1:
+                        _, question = await self._load(session, guild_id, question_id)
+                        closed.append((question, days))
+        return closed
+
     # -- claiming --------------------------------------------------------------------------
 
     async def claim(self, question_id: int, step: Step) -> bool:
@@ -262,4 +314,4 @@ def _settings(row: QaSettings | None) -> FollowupSettings:
     if row is None:
         return FollowupSettings(NUDGE_AFTER_HOURS, None, None)
     hours = NUDGE_AFTER_HOURS if row.nudge_after_hours is None else row.nudge_after_hours
-    return FollowupSettings(hours, row.helper_role_id, row.mentors_channel_id)
+    return FollowupSettings(hours, row.helper_role_id, row.mentors_channel_id, row.stale_after_days)

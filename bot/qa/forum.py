@@ -44,6 +44,7 @@ CLOSED_TEXT = {
     "solved": "solved",
     "duplicate": "a duplicate",
     "outdated": "outdated",
+    "stale": "stale",  # by Nexus, after the server's stale period (bot.qa.followups)
 }
 
 
@@ -143,6 +144,8 @@ async def after_answer(session: AsyncSession, row: QaQuestion, now: datetime) ->
             f"Question #{row.id} is closed as {CLOSED_TEXT[row.close_reason]}: it takes no "
             "more answers."
         )
+    if row.close_reason == "stale":  # an answer brings a stale question back
+        row.close_reason, row.closed_at = None, None
     solved = row.accepted_answer_id is not None or row.close_reason == "solved"
     if row.forum_id is not None and solved:
         row.archive_due_at = now + await quiet_period(session, row.guild_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -74,7 +75,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("cogs.qa")
 
 COG_NAME = "Q&A"
+STALE_MAX_DAYS = 365
 TIMERS_EVERY = 60.0  # seconds between two looks for posts to archive and follow-ups due
+TIMERS_GRACE = 5.0  # seconds a round in progress may take to finish when the bot stops
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     AnswerButton,
     ShowAnswersButton,
@@ -101,6 +104,7 @@ class QA(commands.Cog, name=COG_NAME):
     def __init__(self, bot: Nexus) -> None:
         self.bot = bot
         self._timers: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     @property
     def qa(self) -> QaService:
@@ -110,24 +114,38 @@ class QA(commands.Cog, name=COG_NAME):
     # -- timers: solved posts archived, follow-ups sent ------------------------------------------
 
     async def cog_load(self) -> None:
+        self._stop = asyncio.Event()
         self._timers = asyncio.create_task(self._timers_forever(), name="qa-timers")
 
     async def cog_unload(self) -> None:
-        if self._timers is not None:
-            self._timers.cancel()
+        await self.stop_timers()
+
+    async def stop_timers(self) -> None:
+        """Stop the timers, letting a round in progress finish (a query cut off half-way
+        leaves its connection in a bad state) within `TIMERS_GRACE` seconds.
+        """
+        task = self._timers
+        if task is None or task.done():
+            return
+        self._stop.set()
+        await asyncio.wait({task}, timeout=TIMERS_GRACE)
+        if not task.done():
+            task.cancel()
 
     async def _timers_forever(self) -> None:
         """Archive solved posts and send follow-ups that are due: at start (what came due
-        while the bot was away), then every `TIMERS_EVERY` seconds.
+        while the bot was away), then every `TIMERS_EVERY` seconds, until stopped.
         """
         await self.bot.wait_until_ready()
-        while True:
+        while not self._stop.is_set():
             for work in (self.archive_due_posts, self.run_followups):
                 try:
                     await work()
                 except Exception:
                     log.warning("Q&A timers: %s failed; trying again", work.__name__, exc_info=True)
-            await asyncio.sleep(TIMERS_EVERY)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(TIMERS_EVERY):
+                    await self._stop.wait()
 
     async def archive_due_posts(self) -> int:
         """Archive the solved posts that are due now, each once; how many were."""
@@ -183,6 +201,7 @@ class QA(commands.Cog, name=COG_NAME):
         nudge_after="Hours an unanswered question waits before it is nudged (default 24; 0: never)",
         helper_role="A role the nudge mentions (pinging it): opt-in, the only role Nexus pings",
         mentors_channel="Where a weekly digest of the open questions goes",
+        stale_after="Days without a new answer or an accept before a question is closed (0: never)",
     )
     async def setup(
         self,
@@ -192,6 +211,7 @@ class QA(commands.Cog, name=COG_NAME):
         nudge_after: app_commands.Range[int, 0, QUIET_MAX_HOURS] | None = None,
         helper_role: discord.Role | None = None,
         mentors_channel: discord.TextChannel | None = None,
+        stale_after: app_commands.Range[int, 0, STALE_MAX_DAYS] | None = None,
     ) -> None:
         guild_id = server(interaction, WHERE)
         can_manage = interaction.permissions.manage_guild
@@ -204,7 +224,7 @@ class QA(commands.Cog, name=COG_NAME):
             lines.append(
                 f"🗄️ A solved forum post is archived after {plural(archive_after, 'hour')} of quiet."
             )
-        chosen: dict[str, Any] = {"nudge_after_hours": nudge_after}
+        chosen: dict[str, Any] = {"nudge_after_hours": nudge_after, "stale_after_days": stale_after}
         chosen.update(
             helper_role_id=helper_role.id if helper_role else None,
             mentors_channel_id=mentors_channel.id if mentors_channel else None,

@@ -1,5 +1,6 @@
 """Follow-ups on Discord: the nudge of a question nobody answered, the asker's "did an answer
-solve it?", and the mentors' weekly digest (bot.qa.followups says what is due, once each).
+solve it?", the mentors' weekly digest, and the note on a question closed as stale
+(bot.qa.followups says what is due, once each).
 
 A nudge is posted under the question (in its post, in a forum); it mentions the helper role
 only when an admin chose one with `/qa setup helper_role:`, and then that role alone: the one
@@ -23,7 +24,8 @@ from cogs._kit.persistent import Action
 from cogs._kit.text import plural
 from cogs._kit.ui import SafeView
 from cogs.qa import render
-from cogs.qa.question import ACCEPT, ID, WHERE, jump_url
+from cogs.qa.forum import update_post
+from cogs.qa.question import ACCEPT, ID, WHERE, jump_url, redraw
 
 log = logging.getLogger("cogs.qa")
 
@@ -178,13 +180,28 @@ async def send_digest(client: discord.Client, digest: Digest) -> bool:
     return True
 
 
+# -- stale questions ---------------------------------------------------------------------------
+
+
+async def close_as_stale(client: discord.Client, question: Question, days: int) -> None:
+    """Say why a question was closed (pinging nobody), redraw it, archive its post."""
+    text = (
+        f"🕸️ {_about(question)} is closed as stale: no new answer and none accepted for "
+        f"{plural(days, 'day')}. An answer opens it again; or ask afresh with `/ask`."
+    )
+    await _reply(client, question, text, discord.AllowedMentions.none())
+    await redraw(client, question)
+    if question.forum_id is not None:
+        await update_post(client, question, solved=False, archived=True)
+
+
 # -- one round ----------------------------------------------------------------------------------
 
 
 async def run_followups(client: discord.Client) -> dict[str, int]:
     """Send every follow-up that is due, each once; how many of each were sent."""
     qa = _qa(client)
-    sent = {"nudges": 0, "solved_checks": 0, "digests": 0}
+    sent = {"nudges": 0, "solved_checks": 0, "digests": 0, "stale": 0}
     for nudge in await qa.due_nudges():
         if await qa.claim(nudge.question.id, "nudged_at"):
             if await send_nudge(client, nudge):
@@ -205,4 +222,7 @@ async def run_followups(client: discord.Client) -> dict[str, int]:
             sent["digests"] += 1
         else:
             await qa.release_digest(guild_id, week)
+    for question, days in await qa.close_stale():
+        await close_as_stale(client, question, days)
+        sent["stale"] += 1
     return sent

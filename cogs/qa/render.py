@@ -106,6 +106,9 @@ def followups_text(chosen: FollowupSettings) -> str:
         text += f", mentioning <@&{role}>." if role is not None else "."
     if chosen.mentors_channel_id is not None:
         text += f" The open questions go to <#{chosen.mentors_channel_id}> once a week."
+    if chosen.stale_after_days:
+        days = chosen.stale_after_days
+        text += f" A question quiet for {days} day{'' if days == 1 else 's'} is closed as stale."
     return text
 
 

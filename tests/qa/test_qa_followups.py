@@ -40,18 +40,18 @@ async def nexus(
     bot, task = await start_bot(fake, settings)
     try:
         relax_cooldowns(bot)
-        yield Harness(driven_by_hand(bot), fake, settings)
+        yield Harness(await driven_by_hand(bot), fake, settings)
     finally:
         await stop_bot(bot, task)
     check_after(fake, caplog)
 
 
-def driven_by_hand(bot: Nexus) -> Nexus:
+async def driven_by_hand(bot: Nexus) -> Nexus:
     """`bot` with its Q&A timers stopped: the test runs their rounds itself, on its clock
     (a round of the bot's own could otherwise run between a clock change and the test's)."""
     cog = bot.get_cog(COG_NAME)
     assert cog is not None
-    cog._timers.cancel()  # type: ignore[attr-defined]
+    await cog.stop_timers()  # type: ignore[attr-defined]
     return bot
 
 
@@ -68,13 +68,18 @@ async def followups(bot: Nexus) -> dict[str, int]:
 
 
 def said(fake: FakeDiscord, channel: str, words: str) -> list[JSON]:
-    return [m for m in fake.channel_messages(channel) if words in (m["content"] or "")]
+    """The public messages of a channel that say `words`."""
+    return [
+        m
+        for m in fake.channel_messages(channel)
+        if words in (m["content"] or "") and not m["flags"] & 64
+    ]
 
 
 async def test_an_unanswered_question_is_nudged_once(nexus: Harness, restart: Restart) -> None:
     fake, bot = nexus.fake, nexus.bot
     qid = posted_id(await ask(fake, "Why does my Docker build take ages?"))
-    assert await followups(bot) == {"nudges": 0, "solved_checks": 0, "digests": 0}
+    assert await followups(bot) == {"nudges": 0, "solved_checks": 0, "digests": 0, "stale": 0}
     at(bot, timedelta(hours=23))
     assert (await followups(bot))["nudges"] == 0
     at(bot, timedelta(hours=25))
@@ -87,7 +92,7 @@ async def test_an_unanswered_question_is_nudged_once(nexus: Harness, restart: Re
 
     second, task = await restart(nexus.settings)
     try:
-        driven_by_hand(second)
+        await driven_by_hand(second)
         at(second, timedelta(hours=30))
         assert (await followups(second))["nudges"] == 0  # once, across the restart
     finally:
@@ -127,7 +132,7 @@ async def test_the_asker_is_asked_once_whether_it_is_solved(nexus: Harness) -> N
     qid = posted_id(await ask(fake, "How do I paginate a large queryset?"))
     await answer_by_button(fake, qid, "Use keyset pagination.")
     at(bot, timedelta(hours=25))
-    assert await followups(bot) == {"nudges": 0, "solved_checks": 1, "digests": 0}
+    assert await followups(bot) == {"nudges": 0, "solved_checks": 1, "digests": 0, "stale": 0}
     [check] = said(fake, "general", "Did one solve it?")
     assert check["content"].startswith(f"<@{fake.users['member']}> — your question **#{qid}")
     assert fake.pings(check)["users"] == [fake.users["member"]]
@@ -163,7 +168,7 @@ async def test_the_mentors_get_a_digest_once_a_week(nexus: Harness, restart: Res
 
     second, task = await restart(nexus.settings)
     try:
-        driven_by_hand(second)
+        await driven_by_hand(second)
         assert (await followups(second))["digests"] == 0  # this week's went out already
         at(second, timedelta(days=7))
         assert (await followups(second))["digests"] == 1
@@ -193,3 +198,28 @@ async def test_a_restarted_bot_sends_what_came_due_while_it_was_away(
     finally:
         await stop_bot(second, task)
     assert len(said(fake, "general", "waited 24 hours")) == 1
+
+
+async def test_a_quiet_question_is_closed_as_stale_once(nexus: Harness) -> None:
+    fake, bot = nexus.fake, nexus.bot
+    done = await fake.slash("qa setup", {"stale_after": 3, "nudge_after": 0}, user="admin")
+    assert "quiet for 3 days is closed as stale" in (done.content or "")
+    quiet = posted_id(await ask(fake, "Nobody knows this one, it seems"))
+    lively = posted_id(await ask(fake, "Everybody has an opinion on this one"))
+    at(bot, timedelta(days=2))
+    await answer_by_button(fake, lively, "An answer two days later.")
+    at(bot, timedelta(days=4))
+    assert (await followups(bot))["stale"] == 1
+    [note] = said(fake, "general", "closed as stale")
+    assert f"#{quiet} ·" in note["content"]
+    assert fake.pings(note) == {"users": [], "roles": [], "everyone": False}
+    footer = question_message(fake, quiet)["embeds"][0]["footer"]["text"]
+    assert "closed as stale" in footer
+    assert (await followups(bot))["stale"] == 0  # once
+    listed = await fake.slash("qa open")
+    assert f"#{quiet} ·" not in str(listed.embeds)
+
+    revived = await fake.slash("answer", {"question": str(quiet), "text": "Late, but: this."})
+    assert "is posted" in (revived.content or "")
+    question = await qa_service(bot).get(fake.guild_id, quiet)
+    assert question.close_reason is None  # an answer brings it back

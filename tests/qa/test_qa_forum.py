@@ -36,7 +36,7 @@ async def nexus(
     bot, task = await start_bot(fake, settings)
     try:
         relax_cooldowns(bot)
-        yield Harness(driven_by_hand(bot), fake, settings)
+        yield Harness(await driven_by_hand(bot), fake, settings)
     finally:
         await stop_bot(bot, task)
     check_after(fake, caplog)
@@ -245,7 +245,7 @@ async def test_accept_adds_solved_and_archives_once_after_the_quiet_period(
     )
     second, task = await restart(nexus.settings)
     try:
-        later = qa_service(driven_by_hand(second))
+        later = qa_service(await driven_by_hand(second))
         shift_clock(later, timedelta(hours=5))
         assert await archiver(second)() == 1
         assert thread.archived
