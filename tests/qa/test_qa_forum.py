@@ -351,3 +351,45 @@ async def test_an_edit_renames_the_post_and_a_delete_removes_it(nexus: Harness) 
     confirm = await fake.slash("qa delete", {"question": str(qid)})
     await confirm.click("qa:confirm:delete")
     await until(fake, lambda: thread.id not in fake.guild.threads, "the post to be deleted")
+
+
+async def test_a_chat_message_asked_as_a_question_becomes_a_post(nexus: Harness) -> None:
+    fake = nexus.fake
+    await use_forum(fake, nexus.bot)
+    await fake.slash("qa setup", {"channel": "help"}, user="admin")
+    chat = await fake.send_message(
+        "How do I keep Celery workers from eating all the memory? They grow until killed.",
+        user="member2",
+        channel="general",
+    )
+    opened = await fake.context_menu("Ask as question", chat, user="member", channel="general")
+    assert opened.modal is not None
+    saved = await opened.submit_modal({})
+    assert "Saved as question #" in (saved.content or "")
+    [thread] = fake.threads("help")
+    told = fake.channel_messages(thread.id)[-1]  # the author is told in the post, pinged alone
+    assert told["content"].startswith(f"<@{fake.users['member2']}> — <@{fake.users['member']}>")
+    assert fake.pings(told)["users"] == [fake.users["member2"]]
+
+
+async def test_discord_refusing_a_post_saves_nothing_and_refused_tags_lose_no_post(
+    nexus: Harness,
+) -> None:
+    fake = nexus.fake
+    forum = await use_forum(fake, nexus.bot)
+    await fake.slash("qa setup", {"channel": "help"}, user="admin")
+    fake.fail_next("POST", rf"^/channels/{forum.id}/threads$", 403)
+    refused = await fake.slash("ask")
+    assert refused.modal is not None
+    lost = await refused.submit_modal(
+        {"qa:input:title": "Will this post be made at all?", "qa:input:details": DETAILS}
+    )
+    assert "was not saved" in (lost.content or "")
+    assert fake.threads("help") == []
+    assert await qa_service(nexus.bot).suggest(fake.guild_id, "") == []
+
+    fake.fail_next("PATCH", rf"^/channels/{forum.id}$", 403)
+    qid = await ask(fake, "Posted even when the tags cannot change?", "django")
+    assert tag_names(fake, post_of(fake, qid)) == []
+    caught = [r for r in fake.requests if r.fault]
+    assert len(caught) == 2
