@@ -76,6 +76,10 @@ log = logging.getLogger("cogs.qa")
 
 COG_NAME = "Q&A"
 STALE_MAX_DAYS = 365
+CLEAR_CHOICES = [
+    app_commands.Choice(name="The helper role (nudges ping nobody)", value="helper_role_id"),
+    app_commands.Choice(name="The mentors' channel (no weekly digest)", value="mentors_channel_id"),
+]
 TIMERS_EVERY = 60.0  # seconds between two looks for posts to archive and follow-ups due
 TIMERS_GRACE = 5.0  # seconds a round in progress may take to finish when the bot stops
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -202,7 +206,9 @@ class QA(commands.Cog, name=COG_NAME):
         helper_role="A role the nudge mentions (pinging it): opt-in, the only role Nexus pings",
         mentors_channel="Where a weekly digest of the open questions goes",
         stale_after="Days without a new answer or an accept before a question is closed (0: never)",
+        clear="Stop pinging the helper role, or stop the weekly digest",
     )
+    @app_commands.choices(clear=CLEAR_CHOICES)
     async def setup(
         self,
         interaction: Interaction,
@@ -212,6 +218,7 @@ class QA(commands.Cog, name=COG_NAME):
         helper_role: discord.Role | None = None,
         mentors_channel: discord.TextChannel | None = None,
         stale_after: app_commands.Range[int, 0, STALE_MAX_DAYS] | None = None,
+        clear: app_commands.Choice[str] | None = None,
     ) -> None:
         guild_id = server(interaction, WHERE)
         can_manage = interaction.permissions.manage_guild
@@ -230,6 +237,8 @@ class QA(commands.Cog, name=COG_NAME):
             mentors_channel_id=mentors_channel.id if mentors_channel else None,
         )
         chosen = {k: v for k, v in chosen.items() if v is not None}
+        if clear is not None:
+            chosen[clear.value] = None
         if chosen:
             done = await self.qa.set_followups(guild_id, can_manage=can_manage, **chosen)
             lines.append(render.followups_text(done))

@@ -120,6 +120,13 @@ async def test_the_helper_role_is_pinged_only_when_opted_in(nexus: Harness) -> N
     assert nudge["content"].startswith(f"<@&{role}> — ⏰ **#{qid}")
     assert fake.pings(nudge) == {"users": [], "roles": [role], "everyone": False}
 
+    cleared = await fake.slash("qa setup", {"clear": "helper_role_id"}, user="admin")
+    assert "nudged after 2 hours." in (cleared.content or "")
+    posted_id(await ask(fake, "A question nudged without a ping"))
+    at(bot, timedelta(hours=6))
+    assert (await followups(bot))["nudges"] == 1
+    assert fake.pings(said(fake, "general", "waited 2 hours")[-1])["roles"] == []
+
     off = await fake.slash("qa setup", {"nudge_after": 0}, user="admin")
     assert "not nudged" in (off.content or "")
     posted_id(await ask(fake, "A question nobody will be nudged about"))
