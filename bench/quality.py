@@ -92,9 +92,10 @@ async def rank_all(
     return score([(q, await rank(q.text)) for q in questions])
 
 
-async def knowledge_base(folder: Path) -> tuple[Database, LearningsService]:
-    """content/ synced into a fresh database in `folder`, and the service over it."""
-    db = Database(f"sqlite+aiosqlite:///{folder / 'quality.db'}")
+async def knowledge_base(folder: Path, url: str | None = None) -> tuple[Database, LearningsService]:
+    """content/ synced into a fresh database (a SQLite file in `folder`, or the empty database
+    at `url`), and the service over it."""
+    db = Database(url or f"sqlite+aiosqlite:///{folder / 'quality.db'}")
     await db.upgrade()
     await sync_content(db, check_content(CONTENT).learnings)
     service = LearningsService(db)
@@ -144,9 +145,12 @@ def load_threads(path: Path = THREADS) -> list[Thread]:
     ]
 
 
-async def qa_with_threads(folder: Path, threads: Sequence[Thread]) -> tuple[Database, QaService]:
-    """A fresh database in `folder` holding `threads`, each asked and answered by members."""
-    db = Database(f"sqlite+aiosqlite:///{folder / 'qa-quality.db'}")
+async def qa_with_threads(
+    folder: Path, threads: Sequence[Thread], url: str | None = None
+) -> tuple[Database, QaService]:
+    """A fresh database (a SQLite file in `folder`, or the empty database at `url`) holding
+    `threads`, each asked and answered by members."""
+    db = Database(url or f"sqlite+aiosqlite:///{folder / 'qa-quality.db'}")
     await db.upgrade()
     qa = QaService(db, ask_cooldown=timedelta(0), answer_cooldown=timedelta(0))
     for n, thread in enumerate(threads):

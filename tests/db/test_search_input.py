@@ -133,3 +133,14 @@ async def test_autocomplete_takes_the_word_being_typed(indexed: Database) -> Non
 @given(typed=st.text(max_size=60))
 async def test_any_text_is_searched_without_error(indexed: Database, typed: str) -> None:
     await everything(indexed, typed)
+
+
+def test_postgresql_snippets_keep_identifiers_whole() -> None:
+    from bot.db.search.postgresql import whole_words
+
+    body = "Use `select_related` on a FK; prefetch_related for many-to-many."
+    headline = "select_\x02related\x03` on a FK; \x02prefetch\x03_related"
+    assert whole_words(body, headline) == (
+        "`\x02select_related\x03` on a FK; \x02prefetch_related\x03"
+    )
+    assert whole_words(body, "not in the body") == "not in the body"

@@ -29,10 +29,11 @@ LEARNERS = 40  # the questions come from many members, as in a real server
 
 
 @pytest.fixture
-async def learners(tmp_path: Path) -> AsyncIterator[tuple[Harness, list[str]]]:
+async def learners(tmp_path: Path, database_url: str) -> AsyncIterator[tuple[Harness, list[str]]]:
     async with FakeDiscord() as fake, patched_discord(fake):
         members = add_members(fake, LEARNERS, prefix="learner")
-        async with running_bot(fake, bot_settings(fake, tmp_path)) as harness:
+        settings = bot_settings(fake, tmp_path, database_url=database_url)
+        async with running_bot(fake, settings) as harness:
             yield harness, members
 
 
@@ -63,7 +64,9 @@ async def test_learners_questions_find_their_answer_first(
             (question, slugs_of_results(reply.embeds[0].get("fields", []), slug_by_title))
         )
     quality = score(ranked)
-    report("search", questions=quality.n, **{k: f"{v:.3f}" for k, v in figures(quality).items()})
+    dialect = harness.bot.db.engine.dialect.name
+    shown = {k: f"{v:.3f}" for k, v in figures(quality).items()}
+    report(f"search ({dialect})", questions=quality.n, **shown)
     misses = "\n".join(f"{text!r}: rank {rank}, top {top}" for text, rank, top in quality.misses)
     assert quality.hit1 >= HIT1_FLOOR, misses
     assert quality.hit3 >= HIT3_FLOOR, misses
@@ -95,10 +98,12 @@ async def test_a_concept_nothing_names_says_so_or_offers_what_covers_it(
     assert learning.embeds[0]["title"].endswith("Keep learning deliberately")
 
 
-async def test_snippets_keep_identifiers_and_come_from_the_text(tmp_path: Path) -> None:
+async def test_snippets_keep_identifiers_and_come_from_the_text(
+    tmp_path: Path, database_url: str
+) -> None:
     from bench.quality import knowledge_base
 
-    db, learnings = await knowledge_base(tmp_path)
+    db, learnings = await knowledge_base(tmp_path, database_url)
     try:
         page = await learnings.search("select_related prefetch_related", per_page=3)
     finally:

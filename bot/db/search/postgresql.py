@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,16 +48,21 @@ CONFIG = "english"  # stemming as FTS5's porter tokenizer does, on both sides of
 MAX_TERMS = 16  # phrases kept from one query, as on SQLite
 # ts_rank's weights of D, C, B, A: body/answers, tags/details, summary/tags, title/aliases.
 ENTRY_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
+ENTRY_NORMALISATION = (
+    0  # ts_rank as is: the idf weights (`_rank`) do what length normalising did not
+)
 QUESTION_WEIGHTS = "{0.15, 0.3, 0.6, 1.0}"
 ENTRY_SNIPPET_WORDS = 20
 QUESTION_SNIPPET_WORDS = 16
 
 
-def _headline_options(words: int) -> str:
-    """ts_headline's options: one fragment of about `words` words, matches between the marks."""
+def _headline_options(words: int, fragments: int = 1) -> str:
+    """ts_headline's options: about `words` words, matches between the marks; in one fragment
+    around the matches, or (`fragments` 0) the best stretch of the text from a word boundary.
+    """
     return (
         f"StartSel={HIGHLIGHT_OPEN}, StopSel={HIGHLIGHT_CLOSE}, MaxWords={words}, "
-        f"MinWords={max(words // 2, 1)}, ShortWord=2, MaxFragments=1"
+        f"MinWords={max(words // 2, 1)}, ShortWord=2, MaxFragments={fragments}"
     )
 
 
@@ -187,6 +193,41 @@ def any_query(keywords: Sequence[str]) -> str:
     return Query(tuple((w,) for w in words), "topic").encode()
 
 
+def whole_words(body: str, headline: str) -> str:
+    """`headline` (a stretch of `body` with marks around matches) widened to whole words of
+    the body: PostgreSQL's parser splits `select_related` at the underscore, so a stretch may
+    start at `related`; the text is widened to the spaces around it.
+    """
+    plain = headline.replace(HIGHLIGHT_OPEN, "").replace(HIGHLIGHT_CLOSE, "")
+    start = body.find(plain) if plain else -1
+    if start < 0:
+        return headline
+    end = start + len(plain)
+    before = start
+    while before > 0 and not body[before - 1].isspace():
+        before -= 1
+    after = end
+    while after < len(body) and not body[after].isspace():
+        after += 1
+    widened = body[before:start] + headline + body[end:after]
+    return _MARKED_WORD_RE.sub(_mark_whole, widened)
+
+
+# A run of non-space characters holding a mark: `select_\x02related\x03`.
+_MARKED_WORD_RE = re.compile(rf"\S*[{HIGHLIGHT_OPEN}{HIGHLIGHT_CLOSE}]\S*")
+_EDGE_RE = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
+
+
+def _mark_whole(match: re.Match[str]) -> str:
+    """One identifier with a marked part, marked whole (its punctuation around left out)."""
+    word = match.group(0).replace(HIGHLIGHT_OPEN, "").replace(HIGHLIGHT_CLOSE, "")
+    edges = _EDGE_RE.match(word)
+    if edges is None or not edges.group(2):
+        return word
+    lead, core, trail = edges.groups()
+    return f"{lead}{HIGHLIGHT_OPEN}{core}{HIGHLIGHT_CLOSE}{trail}"
+
+
 def _last_page(total: int, per_page: int, page: int) -> int:
     """`page`, or the last page of `total` matches when it is past the end."""
     return min(max(page, 1), max(1, math.ceil(total / per_page)))
@@ -258,13 +299,13 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
         )
 
     async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
-        """Counted, then ranked, with snippets of the body."""
+        """Counted, then ranked (`_rank`), with snippets of the body."""
         query = Query.decode(match)
         tsquery, params = query.sql("q")
         shown, more = query.sql("h", spelled=True)
         params |= more
         params |= {"limit": page.limit, "offset": page.offset}
-        params["headline"] = _headline_options(ENTRY_SNIPPET_WORDS)
+        params["headline"] = _headline_options(ENTRY_SNIPPET_WORDS, 0)
         kind_filter = ""
         if page.kinds:
             names = [f":k{i}" for i in range(len(page.kinds))]
@@ -277,18 +318,45 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
             f"WHERE s.document @@ query.q{kind_filter}"
         )
         total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
+        if not total:
+            return Hits((), 0)
+        rank, weights = await self._rank(session, query)
+        params |= weights
         snippet = f"ts_headline('{CONFIG}', s.body, query.q, :headline)" if page.snippets else "''"
         rows = (
             await session.execute(
                 text(
-                    f"SELECT s.id, {snippet} AS snip, "
-                    f"-ts_rank('{ENTRY_WEIGHTS}', s.document, query.q) AS score "
+                    f"SELECT s.id, {snippet} AS snip, -{rank} AS score "
                     f"{base} ORDER BY score, s.id LIMIT :limit OFFSET :offset"
                 ),
                 params,
             )
         ).all()
         return Hits(tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows), int(total))
+
+    async def _rank(self, session: AsyncSession, query: Query) -> tuple[str, dict[str, Any]]:
+        """How well a learning matches `query`, as bm25 weighs it: each phrase's ts_rank
+        (length-normalised), times how rare the phrase is among the learnings (its inverse
+        document frequency), summed. ts_rank alone counts a word every learning holds as much
+        as a rare one, which ranks badly when any word of a question may match.
+        """
+        terms = list(dict.fromkeys(p for group in query.groups for p in group))
+        params: dict[str, Any] = {f"r{n}": term for n, term in enumerate(terms)}
+        holding = ", ".join(
+            f"count(*) FILTER (WHERE document @@ phraseto_tsquery('{CONFIG}', :r{n}))"
+            for n in range(len(terms))
+        )
+        counts = (
+            await session.execute(text(f"SELECT count(*), {holding} FROM entries_search"), params)  # noqa: S608
+        ).one()
+        learnings, parts = counts[0], []
+        for n, held in enumerate(counts[1:]):
+            params[f"w{n}"] = math.log((learnings - held + 0.5) / (held + 0.5) + 1)
+            parts.append(
+                f"CAST(:w{n} AS real) * ts_rank('{ENTRY_WEIGHTS}', s.document, "
+                f"phraseto_tsquery('{CONFIG}', :r{n}), {ENTRY_NORMALISATION})"
+            )
+        return "(" + " + ".join(parts) + ")", params
 
     async def _snippets(
         self, session: AsyncSession, match: str, ids: Sequence[int]
@@ -301,14 +369,14 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
         listed, more = _ids(ids)
         rows = await session.execute(
             text(
-                f"SELECT s.id, ts_headline('{CONFIG}', s.body, query.h, "  # noqa: S608
+                f"SELECT s.id, s.body, ts_headline('{CONFIG}', s.body, query.h, "  # noqa: S608
                 ":headline) AS snip "
                 f"FROM entries_search s, (SELECT {tsquery} AS q, {shown} AS h) AS query "
                 f"WHERE s.id IN {listed} AND s.document @@ query.q"
             ),
-            params | more | {"headline": _headline_options(ENTRY_SNIPPET_WORDS)},
+            params | more | {"headline": _headline_options(ENTRY_SNIPPET_WORDS, 0)},
         )
-        return {int(r.id): r.snip or "" for r in rows}
+        return {int(r.id): whole_words(r.body, r.snip or "") for r in rows}
 
 
 def _words_of(column: str) -> str:
@@ -446,7 +514,7 @@ class PostgresQuestionIndex(SearchTable, QuestionIndex):
         params |= more | shown_params
         column = "topic" if query.column == "topic" else "document"
         newest = (
-            f"SELECT s.id, -ts_rank('{QUESTION_WEIGHTS}', s.{column}, query.q) AS score "  # noqa: S608
+            f"SELECT s.id, -ts_rank('{QUESTION_WEIGHTS}', s.{column}, query.q, 1) AS score "  # noqa: S608
             "FROM qa_search s JOIN qa_questions qq ON qq.id = s.id, "
             f"(SELECT {tsquery} AS q) AS query "
             f"WHERE s.{column} @@ query.q AND qq.guild_id = :guild{filters} "
