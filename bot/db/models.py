@@ -135,6 +135,8 @@ class QaQuestion(InAServer, Base):
         Index("ix_qa_questions_author", "author_id", "created_at"),
         Index("ix_qa_questions_guild_accepted", "guild_id", "accepted_at"),
         Index("ix_qa_questions_archive_due", "archive_due_at"),
+        Index("ix_qa_questions_nudged", "nudged_at"),
+        Index("ix_qa_questions_solved_check", "solved_check_at"),
     )
 
     author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -159,7 +161,8 @@ class QaQuestion(InAServer, Base):
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     duplicate_of: Mapped[int | None] = mapped_column(Integer, default=None)
     # Follow-ups sent, each once: the nudge of an unanswered question, and the asker asked
-    # whether an answer solved it.
+    # whether an answer solved it. Set too when one is no longer needed (an answer came, an
+    # answer was accepted, the question was closed): only pending ones stay empty, indexed.
     nudged_at: Mapped[datetime | None] = mapped_column(default=None)
     solved_check_at: Mapped[datetime | None] = mapped_column(default=None)
 

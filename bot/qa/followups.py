@@ -237,7 +237,9 @@ class Followups(QaStore):
                         .values(close_reason="stale", closed_at=now, archive_due_at=None)
                     )
                     if rowcount(result) == 1:
-                        _, question = await self._load(session, guild_id, question_id)
+                        row, question = await self._load(session, guild_id, question_id)
+                        row.nudged_at = row.nudged_at or now  # closed: no follow-up is needed
+                        row.solved_check_at = row.solved_check_at or now
                         closed.append((question, days))
         return closed
 

@@ -146,13 +146,18 @@ async def after_answer(session: AsyncSession, row: QaQuestion, now: datetime) ->
         )
     if row.close_reason == "stale":  # an answer brings a stale question back
         row.close_reason, row.closed_at = None, None
+    row.nudged_at = row.nudged_at or now  # answered: it needs no nudge
     solved = row.accepted_answer_id is not None or row.close_reason == "solved"
     if row.forum_id is not None and solved:
         row.archive_due_at = now + await quiet_period(session, row.guild_id)
 
 
 async def after_accept(session: AsyncSession, row: QaQuestion, now: datetime) -> None:
-    """An answer of `row` was accepted: a forum post is archived after the quiet period."""
+    """An answer of `row` was accepted: a forum post is archived after the quiet period; its
+    asker needs no "is it solved?".
+    """
+    row.solved_check_at = row.solved_check_at or now
+    row.nudged_at = row.nudged_at or now
     if row.forum_id is not None and row.closed_at is None:
         row.archive_due_at = now + await quiet_period(session, row.guild_id)
 
@@ -256,6 +261,8 @@ class Forum(QaStore):
                 await self._load(session, guild_id, duplicate_of)  # NotFound when it is not
             row.close_reason = reason
             row.closed_at = self._clock()
+            row.nudged_at = row.nudged_at or row.closed_at  # closed: no follow-up is needed
+            row.solved_check_at = row.solved_check_at or row.closed_at
             row.duplicate_of = duplicate_of if reason == "duplicate" else None
             row.archive_due_at = None
             await session.flush()
