@@ -45,7 +45,7 @@ async def channel_of(client: discord.Client, guild_id: int, channel_id: int) -> 
 async def forum_at(client: discord.Client, guild_id: int, channel_id: int) -> Any:
     """The forum `channel_id` is, or None when it is another kind of channel."""
     guild = client.get_guild(guild_id)
-    cached = guild.get_channel(channel_id) if guild is not None else None
+    cached = guild.get_channel_or_thread(channel_id) if guild is not None else None
     if cached is not None:
         return cached if isinstance(cached, discord.ForumChannel) else None
     found = await channel_of(client, guild_id, channel_id)
@@ -132,11 +132,11 @@ async def update_post(
     if isinstance(forum, discord.ForumChannel):
         forum = await keep_tags(client, forum, question)
         options["applied_tags"] = _applied(forum, question, solved=solved)
-    if archived:
-        options.update(archived=True, locked=locked)
-    elif thread.archived:  # an archived post takes no change until it is opened again
-        options["archived"] = False
     try:
+        if thread.archived:  # an archived post takes no change until it is opened again
+            thread = await thread.edit(archived=False)
+        if archived:
+            options.update(archived=True, locked=locked)
         await thread.edit(**options)
     except discord.HTTPException:
         log.info("could not update the post of question %s", question.id, exc_info=True)

@@ -393,3 +393,30 @@ async def test_discord_refusing_a_post_saves_nothing_and_refused_tags_lose_no_po
     assert tag_names(fake, post_of(fake, qid)) == []
     caught = [r for r in fake.requests if r.fault]
     assert len(caught) == 2
+
+
+async def test_an_archived_post_can_still_be_closed(nexus: Harness) -> None:
+    fake, bot = nexus.fake, nexus.bot
+    await use_forum(fake, bot)
+    await fake.slash("qa setup", {"channel": "help", "archive_after": 1}, user="admin")
+    qid = await ask(fake, "Which Python version for a new Django project?", "django")
+    thread = post_of(fake, qid)
+    await fake.slash("answer", {"question": str(qid), "text": "3.12."}, user="member2")
+    await accept_first(fake, qid)
+    shift_clock(qa_service(bot), timedelta(hours=2))
+    assert await archiver(bot)() == 1
+    assert thread.archived
+    edited = await fake.slash("qa edit", {"question": str(qid)})
+    assert edited.modal is not None  # an edit leaves an archived post as it is
+    await edited.submit_modal(
+        {
+            "qa:input:title": "Which Python version for a new Django app?",
+            "qa:input:details": DETAILS,
+            "qa:input:tags": "django",
+        }
+    )
+    assert thread.archived
+    closed = await fake.slash("qa close", {"reason": "outdated", "question": str(qid)})
+    assert "closed as outdated" in (closed.content or "")
+    await until(fake, lambda: thread.archived and thread.locked, "the post archived and locked")
+    assert fake.channel_messages(thread.id)[-1]["content"].startswith("🔒")
