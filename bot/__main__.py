@@ -119,7 +119,7 @@ def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: b
     Discord refuses included), 3 when Discord cannot be reached, 1 on content problems or a
     database held by another process.
     """
-    from bot.client import ContentInvalid
+    from bot.client import ContentInvalid, DatabaseUnavailable
     from bot.db.file import DatabaseInUse
     from bot.logs import setup_logging
 
@@ -132,7 +132,7 @@ def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: b
     setup_logging(settings.log_level, settings.discord_token, fmt=settings.log_format)
     try:
         asyncio.run(_run(settings, force_sync=force_sync, login_only=login_only))
-    except DatabaseInUse as exc:
+    except (DatabaseInUse, DatabaseUnavailable) as exc:
         return _fail(str(exc), 1)
     except ContentInvalid as exc:
         for problem in exc.problems:

@@ -18,6 +18,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 import cogs
 from bot import __version__
@@ -59,6 +61,12 @@ class ContentInvalid(RuntimeError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be opened or migrated at start: which one (without its
+    password), what the driver said, and what to check.
+    """
 
 
 def extension_names() -> list[str]:
@@ -166,8 +174,18 @@ class Nexus(commands.Bot):
             token = self.settings.discord_token
             start_error_reporting(self.settings.sentry_dsn, token, release=f"nexus@{__version__}")
         self.db.claim()
-        await self.db.upgrade()
-        await self.db.warm()
+        try:
+            await self.db.upgrade()
+            await self.db.warm()
+        except (OSError, SQLAlchemyError) as exc:
+            shown = make_url(self.settings.database_url).render_as_string(hide_password=True)
+            said = getattr(exc, "orig", None) or exc
+            reason = " ".join(f"{type(said).__name__}: {said}".split())[:300]
+            raise DatabaseUnavailable(
+                f"the database {shown} could not be opened ({reason}): check DATABASE_URL, "
+                "that the server runs and lets this user into that database, or that the "
+                "file's folder is writable"
+            ) from None
         await self.load_content()
         for name in extension_names():
             await self.load_extension(name)

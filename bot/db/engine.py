@@ -43,6 +43,7 @@ SQLITE_POOL_OVERFLOW = 2
 # checked before use (a server restarted under the bot only costs a reconnect).
 POSTGRES_POOL_SIZE = 8
 POSTGRES_POOL_OVERFLOW = 4
+POSTGRES_CONNECT_TIMEOUT_S = 10
 # The advisory lock start-up work takes on PostgreSQL (migrations, the content sync): one
 # process at a time, whatever else the database serves.
 STARTUP_LOCK = 0x4E455855  # "NEXU"
@@ -160,6 +161,9 @@ class Database:
                 "pool_size": POSTGRES_POOL_SIZE,
                 "max_overflow": POSTGRES_POOL_OVERFLOW,
                 "pool_pre_ping": True,
+                # A server that does not answer fails the connection in this long, not asyncpg's
+                # default minute: well inside what a start or an interaction can wait.
+                "connect_args": {"timeout": POSTGRES_CONNECT_TIMEOUT_S},
             }
             self._turns = POSTGRES_POOL_SIZE + POSTGRES_POOL_OVERFLOW
         self.engine: AsyncEngine = create_async_engine(url, **options)

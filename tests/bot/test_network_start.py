@@ -28,6 +28,7 @@ import trustme
 
 from bot.logs import make_handler
 from localdiscord.emulator import FakeDiscord
+from tests.harness import bot_settings
 from tests.helpers import CONTENT, REPO, TOKEN
 
 # `python -m bot ARGS` with discord.py's REST base (argv[1]) and gateway (argv[2]) replaced.
@@ -271,3 +272,24 @@ def test_a_reconnect_while_running_is_one_line() -> None:
         "WARNING discord.client: the connection to Discord's gateway failed (the connection to "
         "Discord broke (Server disconnected)); attempting a reconnect in 1.50s"
     )
+
+
+async def test_a_database_that_cannot_be_opened_stops_the_start_in_one_line(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """A PostgreSQL server nobody listens for: the start stops with which database (without
+    its password), what the driver said and what to check; the CLI exits 1 with that line."""
+    from bot.client import DatabaseUnavailable, create_bot
+
+    url = "postgresql+asyncpg://nexus:s3cret@127.0.0.1:1/nexus"
+    settings = bot_settings(fake, tmp_path, database_url=url)
+    bot = create_bot(settings)
+    try:
+        with pytest.raises(DatabaseUnavailable) as caught:
+            await bot.login(settings.discord_token)
+    finally:
+        await bot.close()
+    said = str(caught.value)
+    assert "s3cret" not in said
+    assert "127.0.0.1:1/nexus" in said
+    assert "check DATABASE_URL" in said
