@@ -117,7 +117,7 @@ def _start_failure(exc: BaseException) -> StartFailure | None:
 def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: bool = False) -> int:
     """Run the bot until it is stopped (SIGTERM or Ctrl-C). Exit 2 on bad settings (a token
     Discord refuses included), 3 when Discord cannot be reached, 1 on content problems or a
-    database held by another process.
+    database held by another process or that cannot be opened.
     """
     from bot.client import ContentInvalid, DatabaseUnavailable
     from bot.db.file import DatabaseInUse
