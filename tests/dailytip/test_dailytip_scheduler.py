@@ -420,8 +420,11 @@ async def test_two_schedulers_on_one_database_post_once_per_day(db: Database) ->
     for guild in ZONES:
         days = discord.days(guild)
         assert len(days) == len(set(days)) == 31
-    assert a.status().posted > 0  # both really competed
-    assert b.status().posted > 0
+    # Both ran through the whole month; which one won each day's claim is up to the database
+    # (on PostgreSQL one often wins them all), and together they posted each day once.
+    assert a.status().next_run is not None
+    assert b.status().next_run is not None
+    assert a.status().posted + b.status().posted == 4 * 31
     rows = await post_rows(db)
     assert len(rows) == 4 * 31
     assert {r.status for r in rows} == {POSTED}
