@@ -55,9 +55,11 @@ _in_turn: ContextVar[bool] = ContextVar("nexus_db_turn", default=False)
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
+        # First: the journal mode below waits for a lock on a database another process is
+        # creating; without a busy timeout it fails at once with "database is locked".
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted text is overwritten, not left in free pages: forget-me means gone from disk.
         cursor.execute("PRAGMA secure_delete=ON")
