@@ -127,6 +127,30 @@ def rarity(rows: int, holding: int) -> float:
     return math.log((rows - holding + 0.5) / (holding + 0.5) + 1)
 
 
+async def rarity_rank(
+    session: AsyncSession,
+    counts: Counts,
+    terms: Sequence[str],
+    weights: str,
+    column: str,
+    norm: int,
+) -> tuple[str, dict[str, Any]]:
+    """bm25's weighing in SQL over `s.<column>`: each phrase's ts_rank (with `weights` and the
+    normalisation `norm`) times how rare the phrase is in the table (`counts`), summed; and
+    its parameters. ts_rank alone counts a word every row holds as much as a rare one.
+    """
+    rows, holding = await counts.of(session, terms)
+    params: dict[str, Any] = {}
+    parts = []
+    for n, (term, held) in enumerate(zip(terms, holding, strict=True)):
+        params[f"r{n}"], params[f"w{n}"] = term, rarity(rows, held)
+        parts.append(
+            f"CAST(:w{n} AS real) * ts_rank('{weights}', s.{column}, "
+            f"phraseto_tsquery('{CONFIG}', :r{n}), {norm})"
+        )
+    return "(" + " + ".join(parts) + ")", params
+
+
 class SearchTable:
     """What both indexes share: one table of text per indexed row, under its id."""
 
@@ -229,22 +253,13 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
         return Hits(tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows), int(total))
 
     async def _rank(self, session: AsyncSession, query: Query) -> tuple[str, dict[str, Any]]:
-        """How well a learning matches `query`, as bm25 weighs it: each phrase's ts_rank
-        (length-normalised), times how rare the phrase is among the learnings (its inverse
-        document frequency), summed. ts_rank alone counts a word every learning holds as much
-        as a rare one, which ranks badly when any word of a question may match.
+        """How well a learning matches `query`, as bm25 weighs it (`rarity_rank`): when any
+        word of a question may match, a word every learning holds must count for less.
         """
         terms = list(dict.fromkeys(p for group in query.groups for p in group))
-        learnings, holding = await self.counts.of(session, terms)
-        params: dict[str, Any] = {}
-        parts = []
-        for n, (term, held) in enumerate(zip(terms, holding, strict=True)):
-            params[f"r{n}"], params[f"w{n}"] = term, rarity(learnings, held)
-            parts.append(
-                f"CAST(:w{n} AS real) * ts_rank('{ENTRY_WEIGHTS}', s.document, "
-                f"phraseto_tsquery('{CONFIG}', :r{n}), {ENTRY_NORMALISATION})"
-            )
-        return "(" + " + ".join(parts) + ")", params
+        return await rarity_rank(
+            session, self.counts, terms, ENTRY_WEIGHTS, "document", ENTRY_NORMALISATION
+        )
 
     async def _snippets(
         self, session: AsyncSession, match: str, ids: Sequence[int]
@@ -404,16 +419,7 @@ class PostgresQuestionIndex(SearchTable, QuestionIndex):
         terms = list(dict.fromkeys(p for group in query.groups for p in group))
         if len(terms) < 2:
             return f"ts_rank('{QUESTION_WEIGHTS}', s.{column}, query.q, 1)", {}
-        questions, holding = await self.counts.of(session, terms)
-        params: dict[str, Any] = {}
-        parts = []
-        for n, (term, held) in enumerate(zip(terms, holding, strict=True)):
-            params[f"r{n}"], params[f"w{n}"] = term, rarity(questions, held)
-            parts.append(
-                f"CAST(:w{n} AS real) * ts_rank('{QUESTION_WEIGHTS}', s.{column}, "
-                f"phraseto_tsquery('{CONFIG}', :r{n}), 1)"
-            )
-        return "(" + " + ".join(parts) + ")", params
+        return await rarity_rank(session, self.counts, terms, QUESTION_WEIGHTS, column, 1)
 
     async def _ranked(
         self, session: AsyncSession, match: str, highlight: str, ranking: Ranking
