@@ -406,6 +406,13 @@ async def test_an_archived_post_can_still_be_closed(nexus: Harness) -> None:
     shift_clock(qa_service(bot), timedelta(hours=2))
     assert await archiver(bot)() == 1
     assert thread.archived
+    # The bot knows the post archived once Discord's THREAD_UPDATE reaches it: its cache then
+    # holds the post archived, or no longer holds it (an archived thread is fetched).
+    await until(
+        fake,
+        lambda: getattr(bot.get_channel(thread.id), "archived", True),
+        "the bot to see the post archived",
+    )
     edited = await fake.slash("qa edit", {"question": str(qid)})
     assert edited.modal is not None  # an edit leaves an archived post as it is
     await edited.submit_modal(
