@@ -7,6 +7,8 @@ import contextlib
 import hashlib
 import logging
 import shutil
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 from bot.db.file import DatabaseFile
 from bot.db.search import Search, search_for
@@ -35,6 +38,7 @@ BUSY_TIMEOUT_MS = 2000
 # Start-up work that several processes may do at once (migrations, the first content sync)
 # waits this long for another process doing the same before it gives up.
 STARTUP_WAIT_MS = 60_000
+WAL_SWITCH_RETRY_S = 0.02
 # SQLite connections are threads with their own page cache (up to 2 MB each): a few readers
 # keep two cores busy; fifteen (SQLAlchemy's default 5 + 10) only cost memory under load.
 SQLITE_POOL_SIZE = 4
@@ -58,13 +62,30 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
         # First: the journal mode below waits for a lock on a database another process is
         # creating; without a busy timeout it fails at once with "database is locked".
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted text is overwritten, not left in free pages: forget-me means gone from disk.
         cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode. Two processes opening a brand-new file together both try to
+    switch it, and SQLite refuses one of them at once, without waiting ("database is locked":
+    each holds the lock the other needs). Once the other has switched it, this is a no-op:
+    try again, briefly, until then.
+    """
+    deadline = time.monotonic() + STARTUP_WAIT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await_only(asyncio.sleep(WAL_SWITCH_RETRY_S))  # the event loop goes on meanwhile
 
 
 def _nul_free(row: Any) -> Any:
