@@ -22,6 +22,7 @@ from cogs._kit.limits import FORUM_TAG_NAME, FORUM_TAGS, POST_TAGS, THREAD_NAME
 log = logging.getLogger("cogs.qa")
 
 NO_MENTIONS = discord.AllowedMentions.none()
+THREAD_ARCHIVED = 50083  # Discord's code for a change to an archived thread
 SOLVED_EMOJI = "✅"
 
 
@@ -132,14 +133,34 @@ async def update_post(
     if isinstance(forum, discord.ForumChannel):
         forum = await keep_tags(client, forum, question)
         options["applied_tags"] = _applied(forum, question, solved=solved)
+    if archived:
+        options.update(archived=True, locked=locked)
+    for attempt in range(2):
+        try:
+            if thread.archived:  # an archived post takes no change until it is opened again
+                if not reopen:
+                    return
+                thread = await thread.edit(archived=False)
+            await thread.edit(**options)
+            return
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_ARCHIVED and attempt == 0:
+                # Archived, though the bot had not heard it yet (Discord's THREAD_UPDATE was
+                # still on its way, or missed): read the post as it is, then decide again.
+                fresh = await _fetched(client, thread.id)
+                if fresh is not None:
+                    thread = fresh
+                    continue
+            log.info("could not update the post of question %s", question.id, exc_info=True)
+            return
+
+
+async def _fetched(client: discord.Client, thread_id: int) -> discord.Thread | None:
     try:
-        if thread.archived:  # an archived post takes no change until it is opened again
-            thread = await thread.edit(archived=False)
-        if archived:
-            options.update(archived=True, locked=locked)
-        await thread.edit(**options)
+        found = await client.fetch_channel(thread_id)
     except discord.HTTPException:
-        log.info("could not update the post of question %s", question.id, exc_info=True)
+        return None
+    return found if isinstance(found, discord.Thread) else None
 
 
 async def delete_post(client: discord.Client, question: Question) -> None:
@@ -162,10 +183,12 @@ async def archive_post(client: discord.Client, question: Question) -> bool:
         return True
     try:
         await thread.edit(archived=True)
-    except (discord.NotFound, discord.Forbidden):  # gone, or never allowed: not retried
-        log.info("the post of question %s cannot be archived", question.id, exc_info=True)
-        return True
-    except discord.HTTPException:
+    except discord.HTTPException as exc:
+        if exc.code == THREAD_ARCHIVED:  # archived already, before the bot heard it
+            return True
+        if isinstance(exc, discord.NotFound | discord.Forbidden):  # gone, or never allowed
+            log.info("the post of question %s cannot be archived", question.id, exc_info=True)
+            return True
         log.info("could not archive the post of question %s", question.id, exc_info=True)
         return False
     return True

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import discord
 import pytest
 
 from bot.client import Nexus
@@ -393,6 +394,27 @@ async def test_discord_refusing_a_post_saves_nothing_and_refused_tags_lose_no_po
     assert tag_names(fake, post_of(fake, qid)) == []
     caught = [r for r in fake.requests if r.fault]
     assert len(caught) == 2
+
+
+async def test_a_post_archived_without_the_bot_hearing_it_is_still_marked_solved(
+    nexus: Harness,
+) -> None:
+    """Discord archived the post and its THREAD_UPDATE has not reached the bot (still on its
+    way, or lost in a reconnect): the bot's cache says open, Discord refuses a change to an
+    archived thread, and the bot reads the post again and opens it to tag it Solved."""
+    fake, bot = nexus.fake, nexus.bot
+    await use_forum(fake, bot)
+    await fake.slash("qa setup", {"channel": "help"}, user="admin")
+    qid = await ask(fake, "Which Python version for a new Django project?", "django")
+    thread = post_of(fake, qid)
+    await fake.slash("answer", {"question": str(qid), "text": "3.12."}, user="member2")
+    thread.archived = True  # on Discord's side only: no event tells the bot
+    cached = bot.get_channel(thread.id)
+    assert isinstance(cached, discord.Thread)
+    assert not cached.archived
+    await accept_first(fake, qid)
+    await until(fake, lambda: "Solved" in tag_names(fake, thread), "the post tagged Solved")
+    assert not thread.archived  # until it has been quiet for the server's quiet period
 
 
 async def test_an_archived_post_can_still_be_closed(nexus: Harness) -> None:
