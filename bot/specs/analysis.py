@@ -45,6 +45,8 @@ CONTROL_SOURCE_RE = re.compile(
 # document they allow to ~15 CPU seconds, which a loaded machine may stretch to twice that.
 ANALYSIS_TIMEOUT = 60.0
 TASKS_PER_PROCESS = 20  # a fresh process now and then returns the libraries' caches to the OS
+# The model's first line: the document's version, which the next import's diff compares with.
+_VERSION_LINE = '{"api_version":'
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ class Analysis:
     summary: SpecSummary
     sha256: str
     document: bytes  # the upload, zlib
-    model: bytes  # zlib of JSON lines, one operation per line (read back by `load_model`)
+    model: bytes  # zlib of JSON lines: the version, then one operation a line (`read_model`)
     endpoint_rows: tuple[dict[str, Any], ...]
     changes: tuple[Change, ...]
     info: dict[str, Any]
@@ -76,12 +78,22 @@ class Analysis:
 
 def load_model(blob: bytes) -> dict[str, OperationInfo]:
     """A stored model, one small `json.loads` per operation (never one huge C call)."""
+    return read_model(blob)[1]
+
+
+def read_model(blob: bytes) -> tuple[str | None, dict[str, OperationInfo]]:
+    """A stored model: the document's `info.version` (None in models stored before it was
+    kept) and its operations by key.
+    """
+    version: str | None = None
     out: dict[str, OperationInfo] = {}
     for line in zlib.decompress(blob).decode().split("\n"):
-        if line:
+        if line.startswith(_VERSION_LINE):
+            version = json.loads(line)["api_version"]
+        elif line:
             op: OperationInfo = json.loads(line)
             out[op["key"]] = op
-    return out
+    return version, out
 
 
 def analyse(
@@ -107,7 +119,9 @@ def analyse(
     operations = parsed.operations
     changes: tuple[Change, ...] = ()
     if previous_model is not None:
-        changes = tuple(diff(load_model(previous_model), operations))
+        previous_version, previous_operations = read_model(previous_model)
+        versions = None if previous_version is None else (previous_version, parsed.api_version)
+        changes = tuple(diff(previous_operations, operations, versions))
     details = {
         key: json.dumps(op, ensure_ascii=False, separators=(",", ":"))
         for key, op in operations.items()
@@ -147,12 +161,18 @@ def analyse(
         ),
         sha256=digest,
         document=zlib.compress(data, 6),
-        model=zlib.compress("\n".join(details.values()).encode(), 6),
+        model=zlib.compress(
+            "\n".join([_version_line(parsed.api_version), *details.values()]).encode(), 6
+        ),
         endpoint_rows=rows,
         changes=changes,
         info=info,
         seconds=time.perf_counter() - started,
     )
+
+
+def _version_line(api_version: str) -> str:
+    return json.dumps({"api_version": api_version}, ensure_ascii=False, separators=(",", ":"))
 
 
 class AnalysisPool:

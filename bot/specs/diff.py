@@ -7,6 +7,11 @@ Each change is classed:
   an error status removed, a new enum value it may not expect);
 - info: additions that break nothing.
 
+Removing what the old version already marked deprecated (an operation, a parameter, a schema
+property) is a warning: clients were told. Breaking changes under a version that does not
+announce them (`info.version` not a new major, see `bot/specs/versioning.py`) add one more
+breaking change, on `info.version`.
+
 Operations are matched by method and path template, so `/bookings/{id}` renamed to
 `/bookings/{bookingId}` is the same endpoint (its path parameters are compared by position).
 """
@@ -20,11 +25,13 @@ from typing import Literal
 
 from bot.core.text import code_text, markdown_text
 from bot.specs.openapi import BodyInfo, FieldInfo, OperationInfo, ParamInfo, template_key
+from bot.specs.versioning import judge, next_major
 
 Severity = Literal["breaking", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"breaking": 0, "warning": 1, "info": 2}
 PATH_PARAM_RE = re.compile(r"\{([^}/]*)\}")
 _Add = Callable[[str, str], None]  # add(rule, message): records one change on the endpoint
+VERSION_ENDPOINT = "info.version"  # where the document-level versioning change is shown
 
 # Every rule, its severity and what it means; the message of each change says the specifics.
 RULES: dict[str, tuple[Severity, str]] = {
@@ -68,6 +75,10 @@ RULES: dict[str, tuple[Severity, str]] = {
     "response-media-type-removed": ("warning", "a response content type is no longer offered"),
     "response-property-added": ("info", "a new response property"),
     "response-property-removed": ("breaking", "a response property was removed"),
+    "deprecated-response-property-removed": (
+        "warning",
+        "a response property deprecated earlier was removed",
+    ),
     "response-property-made-optional": ("warning", "a response property may now be missing"),
     "response-property-made-required": ("info", "a response property is now always present"),
     "response-property-type-changed": ("breaking", "a response property's type changed"),
@@ -78,6 +89,10 @@ RULES: dict[str, tuple[Severity, str]] = {
     "security-removed": ("warning", "authentication is no longer required"),
     "security-changed": ("breaking", "a way to authenticate is no longer accepted"),
     "security-alternative-added": ("info", "a new way to authenticate"),
+    "breaking-without-major-version": (
+        "breaking",
+        "breaking changes while `info.version` does not announce them",
+    ),
 }
 
 
@@ -104,8 +119,16 @@ def _code(text: object, limit: int = 80) -> str:
     return code_text(text, limit)
 
 
-def diff(old: dict[str, OperationInfo], new: dict[str, OperationInfo]) -> list[Change]:
-    """Every change from `old` to `new` (operations keyed by endpoint key), breaking first."""
+def diff(
+    old: dict[str, OperationInfo],
+    new: dict[str, OperationInfo],
+    versions: tuple[str, str] | None = None,
+) -> list[Change]:
+    """Every change from `old` to `new` (operations keyed by endpoint key), breaking first.
+
+    With `versions` (the old and new `info.version`), breaking changes that the new version
+    does not announce are flagged once more, on `info.version`.
+    """
     changes: list[Change] = []
     old_by_template = {template_key(k): op for k, op in old.items()}
     new_by_template = {template_key(k): op for k, op in new.items()}
@@ -130,7 +153,29 @@ def diff(old: dict[str, OperationInfo], new: dict[str, OperationInfo]) -> list[C
             changes.append(Change(rule, op["key"], f"added{summary}", tuple(op["tags"])))
             continue
         changes.extend(_operation_changes(before, op))
+    if versions is not None:
+        changes.extend(_version_changes(versions[0], versions[1], changes))
     return sorted(changes, key=Change.sort_key)
+
+
+def _version_changes(old: str, new: str, changes: list[Change]) -> list[Change]:
+    breaking = sum(1 for c in changes if c.severity == "breaking")
+    if not breaking:
+        return []
+    bump = judge(old, new)
+    if bump.allows_breaking:
+        return []
+    moved = f"`{_code(old or 'none', 40)}` → `{_code(new or 'none', 40)}`"
+    if old.strip() == new.strip():
+        moved = f"`{_code(new or 'none', 40)}`"
+    what = "change" if breaking == 1 else "changes"
+    major = next_major(old)
+    advice = f" (a breaking release after it would be `{major}`)" if major else ""
+    message = (
+        f"{breaking} breaking {what}, but the version {moved} {bump.reason}: clients that take "
+        f"every release of the same major version as compatible will break{advice}"
+    )
+    return [Change("breaking-without-major-version", VERSION_ENDPOINT, message)]
 
 
 def _operation_changes(old: OperationInfo, new: OperationInfo) -> list[Change]:
@@ -213,7 +258,8 @@ def _parameter_changes(old: OperationInfo, new: OperationInfo, add: _Add) -> Non
     for ident, param in before.items():
         if ident not in after:
             label = f"{param['location']} parameter `{_code(param['name'], 60)}`"
-            add("parameter-removed", f"{label} was removed (the server will ignore it)")
+            why = "deprecated before" if param["deprecated"] else "the server will ignore it"
+            add("parameter-removed", f"{label} was removed ({why})")
 
 
 def _enum_delta(old: list[str] | None, new: list[str] | None) -> tuple[list[str], list[str]]:
@@ -341,7 +387,10 @@ def _field_changes(
         if path in new or _parent_gone(path, new):
             continue
         label = _field_label(where, path)
-        if rule == "request":
+        if old[path]["deprecated"]:
+            rule_removed = "request" if rule == "request" else "deprecated-response"
+            add(f"{rule_removed}-property-removed", f"{label} was removed (deprecated before)")
+        elif rule == "request":
             add("request-property-removed", f"{label} was removed")
         else:
             add("response-property-removed", f"{label} was removed")

@@ -260,6 +260,32 @@ def pair_for(rule: str) -> tuple[JSON, JSON, JSON | None, JSON | None]:
             ),
         }
     )
+    deprecated_nights = with_schema(BOOKING, set_in("nights", "deprecated", True))
+    cases["deprecated-response-property-removed"] = (
+        {
+            bookings: {
+                "get": operation(
+                    responses={"200": {"description": "ok", "content": body(deprecated_nights)}}
+                )
+            }
+        },
+        {
+            bookings: {
+                "get": operation(
+                    responses={
+                        "200": {
+                            "description": "ok",
+                            "content": body(
+                                with_schema(BOOKING, lambda s: s["properties"].pop("nights"))
+                            ),
+                        }
+                    }
+                )
+            }
+        },
+    )
+    # A breaking change (a removed method) released as a minor version (VERSIONS below).
+    cases["breaking-without-major-version"] = cases["operation-removed"]
     error = {"description": "nope", "content": body(schema({"detail": {"type": "string"}}))}
     ok = {"description": "ok", "content": body(BOOKING)}
     cases.update(
@@ -330,9 +356,11 @@ BREAKING = {
     "response-property-type-changed",
     "security-added",
     "security-changed",
+    "breaking-without-major-version",
 }
 WARNING = {
     "deprecated-operation-removed",
+    "deprecated-response-property-removed",
     "operation-deprecated",
     "parameter-removed",
     "parameter-format-changed",
@@ -349,6 +377,10 @@ WARNING = {
 }
 
 
+# The (old, new) `info.version` of a rule's pair; a new major version for the others.
+VERSIONS = {"breaking-without-major-version": ("1.4.0", "1.5.0")}
+
+
 def expected_severity(rule: str) -> str:
     return "breaking" if rule in BREAKING else "warning" if rule in WARNING else "info"
 
@@ -356,7 +388,11 @@ def expected_severity(rule: str) -> str:
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_each_rule_on_its_own_before_and_after_pair(rule: str) -> None:
     before, after, security_before, security_after = pair_for(rule)
-    changes = diff(read(before, security=security_before), read(after, security=security_after))
+    changes = diff(
+        read(before, security=security_before),
+        read(after, security=security_after),
+        VERSIONS.get(rule, ("1.0.0", "2.0.0")),
+    )
     matching = [c for c in changes if c.rule == rule]
     assert len(matching) == 1, f"{rule}: got {[(c.rule, c.message) for c in changes]}"
     assert matching[0].severity == expected_severity(rule)
