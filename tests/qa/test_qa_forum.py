@@ -89,12 +89,16 @@ def archiver(bot: Nexus) -> Callable[[], Awaitable[int]]:
 
 
 async def accept_first(fake: FakeDiscord, qid: int, user: str = "member") -> None:
-    starter = fake.world.find_message(post_of(fake, qid).id)
+    post = post_of(fake, qid)
+    starter = fake.world.find_message(post.id)
     assert starter is not None
     chooser = await fake.click(starter, f"qa:accept:{qid}", user=user)
     [accept] = [c for c in chooser.custom_ids() if c.startswith(f"qa:accept:{qid}:")][:1]
     accepted = await chooser.click(accept)
     assert "You accepted answer" in (accepted.message or {}).get("content", "")
+    # The post is tagged after the answer: wait for it, so that what a test does next (archive
+    # the post, say) does not race the tagging.
+    await until(fake, lambda: "Solved" in tag_names(fake, post), "the post tagged Solved")
 
 
 # -- the tags a forum offers and a post carries (no Discord) ------------------------------------
