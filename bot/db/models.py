@@ -426,3 +426,23 @@ class SpecFollow(InASpec, Base):
     scope: Mapped[str] = mapped_column(String(8))
     target: Mapped[str] = mapped_column(String(410), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpecToken(InASpec, Base):
+    """The one token that lets CI push new versions of a spec over HTTP; only its hash is kept.
+
+    `channel_id` is where it was created: pushes are announced there when the server has no
+    spec channel (as `/spec import` announces where it runs).
+    """
+
+    __tablename__ = "spec_tokens"
+    __table_args__ = (
+        UniqueConstraint("spec_id", name="uq_spec_tokens_spec"),
+        UniqueConstraint("token_hash", name="uq_spec_tokens_hash"),
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
