@@ -112,12 +112,18 @@ def _describe(error: ValidationError, parts: list[str | int]) -> tuple[list[str 
         return parts, f"{field} should be of type {code(str(expected), 40)}; it is {found}."
     if error.validator == "required":
         return parts, f"{clip(message, 200)} (missing here)."
+    if error.validator == "const":  # the validator's words would show Python's `True`
+        expected = _json(error.validator_value)
+        return parts, f"{field} must be {expected} here; it is {_json(error.instance)}."
     return parts, clip(message, 240)
 
 
 def _is_reference_branch(errors: list[ValidationError]) -> bool:
-    """The `Reference Object` alternative of a oneOf, which fails only for lack of `$ref`."""
-    return all(e.validator == "required" and "'$ref'" in e.message for e in errors)
+    """The `Reference Object` alternative of a oneOf, for a value without `$ref`: never the form
+    meant, even when it also fails on the value's other fields (a Swagger 2.0 `jsonReference`
+    allows no other field).
+    """
+    return any(e.validator == "required" and "'$ref'" in e.message for e in errors)
 
 
 def deepest(error: ValidationError) -> ValidationError:
@@ -158,11 +164,32 @@ def explain(error: ValidationError) -> tuple[list[str | int], str]:
     optional = _optional_path_parameter(error)
     if optional is not None:
         written = optional.instance.get("required") if isinstance(optional.instance, dict) else None
-        return [*optional.absolute_path, "required"], (
-            f"A path parameter must be `required: true` (it is {_json(written)}); it is read "
-            "as required."
-        )
+        return [*optional.absolute_path, "required"], _path_parameter_message(written)
+    if _is_optional_path_parameter_31(best):
+        return list(best.absolute_path), _path_parameter_message(best.instance)
     return _describe(best, list(best.absolute_path))
+
+
+def _path_parameter_message(written: Any) -> str:
+    return (
+        f"A path parameter must be `required: true` (it is {_json(written)}); it is read "
+        "as required."
+    )
+
+
+def _is_optional_path_parameter_31(error: ValidationError) -> bool:
+    """OpenAPI 3.1's meta-schema says it directly: `required` must be the constant true, in the
+    `then` of its `if: {in: path}`.
+    """
+    path = list(error.absolute_path)
+    return (
+        error.validator == "const"
+        and error.validator_value is True
+        and len(path) >= 3
+        and path[-1] == "required"
+        and path[-3] == "parameters"
+        and "then" in error.schema_path
+    )
 
 
 def _optional_path_parameter(error: ValidationError) -> ValidationError | None:
