@@ -336,6 +336,15 @@ def cmd_spec_check(args: argparse.Namespace) -> int:
     return 1 if changelog.fails(args.fail_on) else 0
 
 
+def cmd_spec_push(args: argparse.Namespace) -> int:
+    """Push a document to a bot's push endpoint as a spec's next version (CI; the token from
+    NEXUS_SPEC_TOKEN): exit 1 when the bot refuses it, 2 when it cannot be pushed.
+    """
+    from bot.specs.ci import push
+
+    return push(args.file, args.spec, args.url, args.version)
+
+
 def cmd_playground(args: argparse.Namespace) -> int:
     """Try Nexus in a terminal: the real bot against the local Discord."""
     from localdiscord.playground.app import run
@@ -410,6 +419,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when a change is this severe or more (default: breaking)",
     )
     compare.set_defaults(func=cmd_spec_check)
+    pushing = spec.add_parser(
+        "push", help="push FILE to the bot as the spec's next version (token: NEXUS_SPEC_TOKEN)"
+    )
+    pushing.add_argument("file", help="the OpenAPI/Swagger document, JSON or YAML")
+    pushing.add_argument("--spec", required=True, help="the spec's name, e.g. bookings-api")
+    pushing.add_argument("--version", help="a label for the version (default: info.version)")
+    pushing.add_argument(
+        "--url", required=True, help="the bot's push address, e.g. https://nexus.example.com"
+    )
+    pushing.set_defaults(func=cmd_spec_push)
     # backup and restore: the name, its function, its help, PATH's and --force's
     copies = (
         (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
@@ -33,7 +34,7 @@ from bot.learnings import LearningsService
 from bot.learnings.sync import SyncReport, sync_content
 from bot.logs import install_context_factory, with_interaction_context
 from bot.qa import QaService
-from bot.specs import SpecsService
+from bot.specs import ImportReport, SpecsService
 from bot.telemetry.interactions import Span, bind, current_span, span_of, watch
 from cogs._kit.errors import reply_error
 from cogs._kit.gate import MemberGate
@@ -42,6 +43,8 @@ from cogs.dailytip.cog import scheduler_status
 from cogs.learnings.content import check_content, content_fingerprint
 
 if TYPE_CHECKING:  # loaded only when metrics are on (`Nexus.observe_interactions`)
+    from bot.specs.push import SpecPushServer
+    from bot.specs.tokens import PushGrant
     from bot.telemetry.metrics import Metrics, Snapshot
     from bot.telemetry.server import MetricsServer
 
@@ -52,6 +55,7 @@ DEFERRALS = (
     discord.InteractionResponseType.deferred_channel_message,  # "thinking…"
     discord.InteractionResponseType.deferred_message_update,  # a component that loads
 )
+PUSH_READY_SECONDS = 30.0  # how long a pushed version waits for the bot to be connected
 REPORTS_FLUSH_SECONDS = 2.0  # how long closing waits for error reports still queued
 
 
@@ -161,6 +165,7 @@ class Nexus(commands.Bot):
         self.gateway = GatewayHealth()
         self.metrics: Metrics | None = None  # METRICS_PORT set: what /metrics serves
         self.metrics_server: MetricsServer | None = None  # listening from setup_hook on
+        self.push_server: SpecPushServer | None = None  # HTTP_PORT set: CI pushes specs here
         if settings.metrics_port is not None or settings.sentry_dsn:
             self.observe_interactions()
 
@@ -194,6 +199,7 @@ class Nexus(commands.Bot):
         if (self.settings.sync_commands and self.settings.leads) or self.force_command_sync:
             self.commands_synced = await self.sync_commands(force=self.force_command_sync)
         await self.serve_metrics()
+        await self.serve_pushes()
         self.heartbeat.start()
         # What is loaded by now lives as long as the bot: keep full garbage collections from
         # walking it again and again (70 ms pauses of the event loop with a large knowledge base).
@@ -342,6 +348,41 @@ class Nexus(commands.Bot):
             ) from error
         self.metrics_server = server
 
+    async def serve_pushes(self) -> None:
+        """Open the spec push endpoint (HTTP_HOST:HTTP_PORT) when HTTP_PORT is set."""
+        if self.settings.http_port is None:
+            return
+        from bot.specs.push import SpecPushServer
+        from cogs.specs.announce import announce_push
+
+        async def announce(report: ImportReport, grant: PushGrant) -> tuple[int | None, str | None]:
+            # A push may come while the bot (re)connects: the server is seen once it is ready.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wait_until_ready(), PUSH_READY_SECONDS)
+            return await announce_push(self.get_guild(grant.guild_id), report, grant)
+
+        metrics = self.metrics
+        server = SpecPushServer(
+            self.services.specs,
+            announce,
+            self.settings.http_host,
+            self.settings.http_port,
+            imported=(
+                None
+                if metrics is None
+                else lambda r: metrics.spec_imported(r.analyse_seconds, r.store_seconds)
+            ),
+        )
+        try:
+            await server.start()
+        except OSError as error:
+            raise RuntimeError(
+                f"spec pushes: cannot listen on {self.settings.http_host}:"
+                f"{self.settings.http_port} ({error.strerror or error}); set HTTP_PORT to a "
+                "free port, or leave it empty to turn pushes off"
+            ) from error
+        self.push_server = server
+
     async def snapshot(self) -> Snapshot:
         """What the metrics read when Prometheus scrapes: gateway, database, tips, Q&A."""
         from bot.telemetry.metrics import GatewayState, QaState, Snapshot
@@ -384,6 +425,8 @@ class Nexus(commands.Bot):
         finally:
             if self.metrics_server is not None:
                 await self.metrics_server.stop()
+            if self.push_server is not None:
+                await self.push_server.stop()
             self.services.close()
             await self.db.close()
             if self.settings.sentry_dsn:

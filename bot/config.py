@@ -20,6 +20,7 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
 DEFAULT_METRICS_HOST = "127.0.0.1"  # the metrics endpoint answers this machine only by default
+DEFAULT_HTTP_HOST = "127.0.0.1"  # so does the spec push endpoint
 
 
 class ConfigError(ValueError):
@@ -49,6 +50,8 @@ class Settings:
     backup_keep: int = 7
     metrics_port: int | None = None  # None: no metrics endpoint (0 picks a free port: tests)
     metrics_host: str = DEFAULT_METRICS_HOST
+    http_port: int | None = None  # None: no spec push endpoint (0 picks a free port: tests)
+    http_host: str = DEFAULT_HTTP_HOST
     sentry_dsn: str | None = field(default=None, repr=False)
     start_retry_seconds: float = 300.0
     shard_count: int | None = None  # None: one process, one connection (discord.py's Bot)
@@ -330,6 +333,13 @@ def load_settings(
         )
 
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
+    http_port = get("HTTP_PORT")
+    if http_port and http_port == metrics_port:
+        raise ConfigError(
+            "HTTP_PORT",
+            f"expected a port other than METRICS_PORT's ({http_port}): the push endpoint and "
+            "the metrics endpoint are two servers",
+        )
 
     return Settings(
         discord_token=token,
@@ -351,6 +361,8 @@ def load_settings(
         start_retry_seconds=float(retry_raw),
         metrics_port=_port("METRICS_PORT", metrics_port) if metrics_port else None,
         metrics_host=_host("METRICS_HOST", get("METRICS_HOST") or DEFAULT_METRICS_HOST),
+        http_port=_port("HTTP_PORT", http_port) if http_port else None,
+        http_host=_host("HTTP_HOST", get("HTTP_HOST") or DEFAULT_HTTP_HOST),
         sentry_dsn=_sentry_dsn(sentry_dsn) if sentry_dsn else None,
         shard_count=shard_count,
         shard_ids=shard_ids,

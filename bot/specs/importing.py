@@ -17,13 +17,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actor import Actor
 from bot.db.engine import Database
-from bot.db.models import Spec, SpecChange, SpecEndpoint, SpecFollow, SpecSettings, SpecVersion
+from bot.db.models import (
+    Spec,
+    SpecChange,
+    SpecEndpoint,
+    SpecFollow,
+    SpecSettings,
+    SpecToken,
+    SpecVersion,
+)
 from bot.errors import AlreadyExists, BadInput, NotFound
 from bot.specs.analysis import Analysis, analyse
 from bot.specs.following import match_followers
@@ -41,6 +49,7 @@ from bot.specs.openapi import Problem, check_size, document_format
 from bot.specs.openapi.problems import code
 from bot.specs.scheduling import ImportQueue
 from bot.specs.settings import SpecSettingsService
+from bot.specs.tokens import PushGrant
 from bot.specs.validation import LABEL_MAX, clean_label, is_bare_number, parse_spec_name
 
 INSERT_CHUNK = 200  # rows per INSERT, with a pause for the event loop between them
@@ -95,6 +104,37 @@ class Importing:
         label = clean_label(version_label) if version_label is not None else None
         precheck(filename, len(data))
         await self._settings.require_editor(guild_id, actor)
+        return await self._import(guild_id, actor.user_id, spec_name, filename, data, label)
+
+    async def push_document(
+        self, grant: PushGrant, filename: str, data: bytes, version_label: str | None = None
+    ) -> ImportReport:
+        """Import a document pushed with a token as the next version of the token's spec: the
+        same checks, queue and store as an import, in the name of the token's maker.
+        """
+        label = clean_label(version_label) if version_label is not None else None
+        precheck(filename, len(data))
+        return await self._import(
+            grant.guild_id,
+            grant.created_by,
+            grant.spec_name,
+            filename,
+            data,
+            label,
+            token_id=grant.token_id,
+        )
+
+    async def _import(
+        self,
+        guild_id: int,
+        by: int | None,
+        spec_name: str,
+        filename: str,
+        data: bytes,
+        label: str | None,
+        *,
+        token_id: int | None = None,
+    ) -> ImportReport:
         async with self._queue.turn(guild_id):  # one analysis at a time, servers in turn
             previous = await self._current(guild_id, spec_name)
             prev_id = previous[0].id if previous else None
@@ -104,7 +144,7 @@ class Importing:
             started = time.perf_counter()
             try:
                 report = await self._store(
-                    guild_id, actor, spec_name, filename, len(data), label, analysis, prev_id
+                    guild_id, by, spec_name, filename, len(data), label, analysis, prev_id, token_id
                 )
             except IntegrityError:
                 raise BadInput(
@@ -131,13 +171,14 @@ class Importing:
     async def _store(
         self,
         guild_id: int,
-        actor: Actor,
+        by: int | None,
         spec_name: str,
         filename: str,
         size: int,
         label: str | None,
         analysis: Analysis,
         previous_id: int | None,
+        token_id: int | None,
     ) -> ImportReport:
         parsed = analysis.summary
         warnings, warning_count = parsed.warnings, parsed.warning_count
@@ -152,7 +193,7 @@ class Importing:
         now = self._clock()
         async with self._db.unit_of_work() as session:
             spec = await spec_to_write(
-                session, guild_id, spec_name, title=parsed.title, by=actor.user_id, now=now
+                session, guild_id, spec_name, title=parsed.title, by=by, now=now
             )
             latest = await latest_version(session, spec.id)
             if (latest.id if latest else None) != previous_id:
@@ -181,7 +222,7 @@ class Importing:
                 endpoint_count=len(analysis.endpoint_rows),
                 breaking_count=counts["breaking"],
                 change_count=len(analysis.changes),
-                imported_by=actor.user_id,
+                imported_by=by,
                 imported_at=now,
             )
             session.add(version)
@@ -189,6 +230,10 @@ class Importing:
             spec.updated_at = now
             await session.flush()
             await _write_rows(session, spec, version, analysis, now)
+            if token_id is not None:
+                await session.execute(
+                    update(SpecToken).where(SpecToken.id == token_id).values(last_used_at=now)
+                )
             follows = (
                 await session.execute(
                     select(SpecFollow.user_id, SpecFollow.scope, SpecFollow.target).where(

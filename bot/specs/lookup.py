@@ -74,7 +74,13 @@ async def spec_id_named(session: AsyncSession, guild_id: int, name: str) -> int 
 
 
 async def spec_to_write(
-    session: AsyncSession, guild_id: int, name: str, *, title: str, by: int, now: datetime
+    session: AsyncSession,
+    guild_id: int,
+    name: str,
+    *,
+    title: str,
+    by: int | None,
+    now: datetime,
 ) -> Spec:
     """The spec called `name` (a checked name), created with `title` when there is none yet."""
     spec = await session.scalar(select(Spec).where(Spec.guild_id == guild_id, Spec.name == name))

@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.actor import Actor
 from bot.core.values import rowcount
 from bot.db.engine import Database
-from bot.db.models import Spec, SpecEndpoint, SpecFollow, SpecNote, SpecSettings, SpecVersion
+from bot.db.models import (
+    Spec,
+    SpecEndpoint,
+    SpecFollow,
+    SpecNote,
+    SpecSettings,
+    SpecToken,
+    SpecVersion,
+)
 from bot.specs.lookup import find_spec
 from bot.specs.model import PersonalData, SpecContents
 from bot.specs.settings import SpecSettingsService
@@ -88,6 +96,7 @@ class Privacy:
                 (Spec, Spec.created_by),
                 (SpecVersion, SpecVersion.imported_by),
                 (SpecSettings, SpecSettings.updated_by),
+                (SpecToken, SpecToken.created_by),
             )
             for model, column in named:
                 done = await session.execute(

@@ -21,6 +21,10 @@ from bot.errors import BadInput
 MAX_WAITING_PER_SERVER = 3
 
 
+class QueueFull(BadInput):
+    """The server has as many imports waiting as it may; the next is refused at once."""
+
+
 class ImportQueue:
     """One job at a time; the next taken round-robin across keys (servers)."""
 
@@ -53,7 +57,7 @@ class ImportQueue:
             return
         line = self._waiting.setdefault(key, deque())
         if len(line) >= self.max_waiting:
-            raise BadInput(
+            raise QueueFull(
                 f"{len(line)} imports are already waiting for this server; "
                 "try again when they finish."
             )

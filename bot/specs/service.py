@@ -20,6 +20,7 @@ from bot.specs.kit import FrontendKit
 from bot.specs.notes import Notes
 from bot.specs.privacy import Privacy
 from bot.specs.settings import SpecSettingsService
+from bot.specs.tokens import SpecTokens
 
 
 class SpecsService:
@@ -46,6 +47,7 @@ class SpecsService:
         following = Following(db, clock)
         privacy = Privacy(db, settings)
         kit = FrontendKit(db, analyse_with)
+        tokens = SpecTokens(db, clock, settings)
         # settings and permissions
         self.settings = settings.settings
         self.configure = settings.configure
@@ -54,6 +56,11 @@ class SpecsService:
         self.import_document = importing.import_document
         self.imports_waiting = importing.waiting
         self.export = importing.export
+        # pushes from CI: a token per spec, shown once, then documents pushed with it
+        self.create_token = tokens.create
+        self.revoke_token = tokens.revoke
+        self.authorize_push = tokens.authorize
+        self.push_document = importing.push_document
         # code for frontend peers: an endpoint's TypeScript, fetch or curl; a spec's module
         self.endpoint_code = kit.endpoint_code
         self.export_typescript = kit.export_typescript

@@ -293,6 +293,37 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
             render.follows_text(result, followed=None), ephemeral=True
         )
 
+    # -- pushes from CI ------------------------------------------------------------------
+
+    token = app_commands.Group(
+        name="token", description="Tokens that let CI push new versions of a spec"
+    )
+
+    @token.command(
+        name="create", description="Make the token CI pushes this spec with (shown once)"
+    )
+    @app_commands.describe(
+        spec="The spec CI pushes (a new name starts a new spec; a new token replaces the old)"
+    )
+    @app_commands.autocomplete(spec=spec_names)
+    async def token_create(self, interaction: Interaction, spec: SpecName) -> None:
+        issued = await self.specs.create_token(
+            server(interaction, WHERE), actor(interaction), spec, interaction.channel_id
+        )
+        log.info("push token of spec %s made by %s", issued.spec_name, interaction.user.id)
+        serving = self.bot.settings.http_port is not None
+        await interaction.response.send_message(
+            render.token_text(issued, serving=serving), ephemeral=True
+        )
+
+    @token.command(name="revoke", description="Revoke a spec's push token: CI can no longer push")
+    @app_commands.describe(spec="The spec whose token stops working")
+    @app_commands.autocomplete(spec=spec_names)
+    async def token_revoke(self, interaction: Interaction, spec: SpecName) -> None:
+        name = await self.specs.revoke_token(server(interaction, WHERE), actor(interaction), spec)
+        log.info("push token of spec %s revoked by %s", name, interaction.user.id)
+        await interaction.response.send_message(render.revoked_text(name), ephemeral=True)
+
     # -- deleting --------------------------------------------------------------------------
 
     @app_commands.command(

@@ -22,6 +22,7 @@ from bot.specs import (
 )
 from bot.specs.diff import Change
 from bot.specs.openapi import Problem
+from bot.specs.tokens import IssuedToken
 from cogs._kit.limits import (
     EMBED_DESCRIPTION,
     EMBED_FIELD_VALUE,
@@ -120,9 +121,19 @@ def import_embed(report: ImportReport) -> discord.Embed:
     return embed
 
 
-def announcement_embed(report: ImportReport, importer_id: int) -> discord.Embed:
-    """The public announcement of a new version: breaking changes first."""
+def announcement_embed(
+    report: ImportReport, importer_id: int | None, *, pushed: bool = False
+) -> discord.Embed:
+    """The public announcement of a new version: breaking changes first. `pushed`: it came
+    from CI, with a token `importer_id` made.
+    """
     version = report.version
+    if not pushed:
+        by = f"imported by <@{importer_id}>"
+    elif importer_id is not None:
+        by = f"pushed from CI with <@{importer_id}>'s token"
+    else:
+        by = "pushed from CI"
     counts = report.counts
     colour = COLOUR
     if counts["breaking"]:
@@ -133,14 +144,14 @@ def announcement_embed(report: ImportReport, importer_id: int) -> discord.Embed:
         title = f"📘 New API spec: {report.spec.name} · {esc(version.label)}"
         endpoints = plural(version.endpoint_count, "endpoint")
         summary = (
-            f"**{esc(clip(report.spec.title, 200))}** — {endpoints}, imported by "
-            f"<@{importer_id}>.\nBrowse it: `/spec list spec:{report.spec.name}`."
+            f"**{esc(clip(report.spec.title, 200))}** — {endpoints}, {by}.\n"
+            f"Browse it: `/spec list spec:{report.spec.name}`."
         )
         return discord.Embed(title=clip(title, EMBED_TITLE), description=summary, colour=colour)
     title = f"📘 {report.spec.name}: {esc(report.previous.label)} → {esc(version.label)}"
     head = (
         f"**{esc(clip(report.spec.title, 200))}** — {plural(version.endpoint_count, 'endpoint')}"
-        f", imported by <@{importer_id}>.\n**{counts_line(counts)}**\n"
+        f", {by}.\n**{counts_line(counts)}**\n"
     )
     if not report.changes:
         body = "No change to any endpoint (descriptions and examples may differ)."
@@ -306,3 +317,31 @@ def forgotten_text(data: PersonalData, backups_kept: int | None = None) -> str:
     if backups_kept is not None and data.notes:
         text += " " + backups_note(backups_kept, "what you wrote")
     return text
+
+
+def token_text(issued: IssuedToken, *, serving: bool) -> str:
+    """The new push token, shown once, and how CI uses it."""
+    lines = [
+        f"🔑 The push token of **{issued.spec_name}**. It is shown this once: copy it now "
+        "(Nexus keeps only a hash of it).",
+        f"```\n{issued.token}\n```",
+        "In CI, keep it as the secret `NEXUS_SPEC_TOKEN`, then push each new version with "
+        f"`python -m bot spec push openapi.yaml --spec {issued.spec_name} --url <this bot's "
+        "push address>`. It pushes to this spec only.",
+    ]
+    if issued.replaced:
+        lines.append("The spec's previous token no longer works.")
+    if not serving:
+        lines.append(
+            "⚠️ This bot does not take pushes right now: its operator turns them on with "
+            "`HTTP_PORT`."
+        )
+    return "\n".join(lines)
+
+
+def revoked_text(spec_name: str) -> str:
+    """The push token is gone."""
+    return (
+        f"🗑️ The push token of **{spec_name}** is revoked: pushes with it are refused from now "
+        "on. Make a new one with `/spec token create`."
+    )

@@ -47,6 +47,8 @@ RESTRICTED: dict[str, frozenset[str]] = {
     "spec add": MANAGE_SERVER,
     "spec setup": MANAGE_SERVER,
     "spec delete": MANAGE_SERVER,  # or the editor role, as import
+    "spec token create": MANAGE_SERVER,  # or the editor role, as import
+    "spec token revoke": MANAGE_SERVER,
     "button qa:accept": QUESTION_AUTHOR_OR_MOD,
     "button qa:still-open": QUESTION_AUTHOR_OR_MOD,
     "button qa:vote": NOT_THE_ANSWER_AUTHOR,
