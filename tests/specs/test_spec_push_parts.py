@@ -4,14 +4,17 @@ the tokens' shape and hash, and the answer CI prints."""
 from __future__ import annotations
 
 import hashlib
+import shlex
 
 import pytest
+import yaml
 
+from bot.__main__ import build_parser
 from bot.config import ConfigError, load_settings
 from bot.specs.ci import push_url, summary
 from bot.specs.push import PushLimiter, bearer
 from bot.specs.tokens import TOKEN_RE, new_token, token_hash
-from tests.helpers import CONTENT, TOKEN
+from tests.helpers import CONTENT, REPO, TOKEN
 
 
 def env(**values: str) -> dict[str, str]:
@@ -100,3 +103,22 @@ def test_ci_names_the_endpoint_and_prints_the_answer_for_a_person() -> None:
     assert "  breaking `DELETE /x` gone" in printed
     assert "  /info (line 3): No description." in printed
     assert printed[-1] == "announced in channel 123"
+
+
+def test_the_example_workflow_pushes_and_checks_as_the_command_line_takes_them() -> None:
+    workflow = yaml.safe_load((REPO / "examples/github-actions/spec.yml").read_text())
+    steps = workflow["jobs"]["spec"]["steps"]
+    commands = {}
+    for step in steps:
+        for line in step.get("run", "").splitlines():
+            if "python -m bot spec " in line:
+                words = shlex.split(line.split("python -m bot", 1)[1].split(">")[0])
+                commands[words[1]] = (step, build_parser().parse_args(words))
+    push_step, pushed = commands["push"]
+    assert (pushed.spec, pushed.url) == ("$SPEC_NAME", "${{ vars.NEXUS_URL }}")
+    assert push_step["if"] == "github.event_name == 'push'"
+    assert push_step["env"]["NEXUS_SPEC_TOKEN"] == "${{ secrets.NEXUS_SPEC_TOKEN }}"
+    check_step, checked = commands["check"]
+    assert checked.fail_on == "breaking"
+    assert check_step["if"] == "github.event_name == 'pull_request'"
+    assert workflow[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads `on:` as true
