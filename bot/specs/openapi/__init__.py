@@ -12,6 +12,7 @@ extension fields is opaque data: it is never checked, resolved or handed to the 
 imports only from the ones before it:
 
 - `problems`: the limits, JSON pointers, `Problem` and `DocumentRejected`;
+- `yaml_values`: YAML -> Python values from libyaml's events, aliases measured on the way;
 - `loading`: bytes -> Python values (size, encoding, JSON, safe YAML with its budgets);
 - `safety`: the OpenAPI family, and the `$ref` checks on a sanitized copy;
 - `bounded`: values checked against the document's schemas with bounded work (RE2 patterns);
@@ -34,6 +35,7 @@ from bot.specs.openapi.loading import (
     check_size,
     decode,
     document_format,
+    gc_paused,
     line_of,
     load_json,
     load_yaml,
@@ -85,6 +87,11 @@ __all__ = [
 
 def read_spec(data: bytes, filename: str) -> ParsedSpec:
     """Bytes of an uploaded file -> a validated, reduced spec, or DocumentRejected."""
+    with gc_paused():  # the document's objects live until the end: collections would find none
+        return _read_spec(data, filename)
+
+
+def _read_spec(data: bytes, filename: str) -> ParsedSpec:
     check_size(len(data))
     source_format = document_format(filename)
     text = decode(data)

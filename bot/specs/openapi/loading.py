@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
@@ -17,6 +19,7 @@ from bot.specs.openapi.problems import (
     code,
     reject,
 )
+from bot.specs.openapi.yaml_values import Unusual, build
 
 SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 BINARY_SIGNATURES = {
@@ -117,6 +120,9 @@ _SpecLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# What the loader's resolver tries on a plain scalar, by its first character ("" when empty);
+# the safe loader has no resolver for any first character (the `None` entry), so that is all.
+RESOLVERS: dict[Any, list[tuple[str, Any]]] = dict(_SpecLoader.yaml_implicit_resolvers)
 
 
 def _yaml_node_budget(root: yaml.Node) -> None:
@@ -191,20 +197,90 @@ def _yaml_depth(root: yaml.Node) -> None:
         stack.extend((child, depth + 1) for child in _yaml_children(node))
 
 
-def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
-    """The document's value and its node tree (kept to turn a JSON pointer into a line)."""
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a document is read.
+
+    A document is a few hundred thousand objects, all alive until the import ends: each full
+    collection walks them all and frees none (1.2-1.6 s each over PyYAML's node tree of a 3 MB
+    document; 0.1 s over its values). Nothing read here makes reference cycles that outlive
+    the import, so the collector resumes after it with nothing left to find.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class YamlSource(yaml.Node):
+    """A YAML document's node tree, composed only when a line is asked for.
+
+    Reading the values needs no tree (`yaml_values`); a warning's line, or a number's text as
+    written, does. The first question composes it (0.3 s for 3 MB), later ones find their keys
+    in an index. A document PyYAML's constructor read brings its tree along.
+    """
+
+    id = "source"
+
+    def __init__(self, text: str, tree: yaml.Node | None = None) -> None:
+        super().__init__("tag:nexus,source", None, None, None)
+        self.text = text
+        self.tree = tree
+        self._keys: dict[int, dict[str, yaml.Node]] = {}
+
+    def walk(self, parts: Sequence[str | int], *, sequences: bool = True) -> list[yaml.Node]:
+        """The nodes from the root along `parts`, as far as they are found."""
+        if self.tree is None:
+            self.tree = _compose(self.text)
+            if self.tree is None:
+                return []
+        found = [self.tree]
+        for part in parts:
+            node = found[-1]
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                keys = self._keys.get(id(node))
+                if keys is None:  # the first of a repeated key, as written first
+                    keys = {str(k.value): v for k, v in reversed(node.value)}
+                    self._keys[id(node)] = keys
+                child = keys.get(str(part))
+            elif sequences and isinstance(node, yaml.SequenceNode):
+                index = int(part) if str(part).isdigit() else -1
+                child = node.value[index] if 0 <= index < len(node.value) else None
+            if child is None:
+                break
+            found.append(child)
+        return found
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of a document already read once (so it reads again)."""
     loader = _SpecLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise reject("The file has no content.")
-        if ALIAS_RE.search(text):
-            # Aliases can expand a small file into millions of values, or nest it without
-            # end: measured on the node tree before anything is expanded. Without any, the
-            # values are the nodes libyaml read, and `sanitize` counts and bounds them.
-            _yaml_node_budget(node)
-            _yaml_depth(node)
-        return loader.construct_document(node), node
+        with gc_paused():
+            node: yaml.Node | None = loader.get_single_node()
+            return node
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(text: str) -> tuple[Any, YamlSource]:
+    """The document's value, and its source (which turns a JSON pointer into a line)."""
+    loader = _SpecLoader(text)
+    try:
+        with gc_paused():
+            try:
+                return build(loader, RESOLVERS), YamlSource(text)
+            except Unusual:
+                loader.dispose()
+                loader = _SpecLoader(text)
+                value, tree = _construct(loader, text)
+                return value, YamlSource(text, tree)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "unreadable YAML"
@@ -221,6 +297,22 @@ def load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
         raise reject(f"The YAML cannot be read: {clip(str(error), 200)}.") from None
     finally:
         loader.dispose()
+
+
+def _construct(loader: _SpecLoader, text: str) -> tuple[Any, yaml.Node]:
+    """PyYAML's own path, for documents with tags or merge keys: the node tree, its aliases
+    measured before anything is expanded, then the values.
+    """
+    node = loader.get_single_node()
+    if node is None:
+        raise reject("The file has no content.")
+    if ALIAS_RE.search(text):
+        # Aliases can expand a small file into millions of values, or nest it without
+        # end: measured on the node tree before anything is expanded. Without any, the
+        # values are the nodes libyaml read, and `sanitize` counts and bounds them.
+        _yaml_node_budget(node)
+        _yaml_depth(node)
+    return loader.construct_document(node), node
 
 
 def load_json(text: str) -> Any:
@@ -252,34 +344,19 @@ def _holds_lone_surrogate(value: Any) -> bool:
 
 
 def line_of(root: yaml.Node | None, parts: Sequence[str | int]) -> int | None:
-    """The line (1-based) where the value at `parts` starts in a YAML node tree."""
-    if root is None:
+    """The line (1-based) where the value at `parts` starts in a YAML document (or where the
+    deepest part of it found does).
+    """
+    if not isinstance(root, YamlSource):
         return None
-    node = root
-    for part in parts:
-        if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if str(k.value) == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int | str):
-            index = int(part) if str(part).isdigit() else -1
-            found = node.value[index] if 0 <= index < len(node.value) else None
-        else:
-            found = None
-        if found is None:
-            break
-        node = found
-    return node.start_mark.line + 1
+    found = root.walk(parts)
+    return found[-1].start_mark.line + 1 if found else None
 
 
 def scalar_text(root: yaml.Node | None, parts: Sequence[str | int]) -> str | None:
     """The text of the scalar at `parts` exactly as written in the YAML (`1.10`, not 1.1)."""
-    if root is None:
+    if not isinstance(root, YamlSource):
         return None
-    node = root
-    for part in parts:
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        found = next((v for k, v in node.value if str(k.value) == str(part)), None)
-        if found is None:
-            return None
-        node = found
+    found = root.walk(parts, sequences=False)
+    node = found[-1] if len(found) == len(parts) + 1 else None
     return str(node.value) if isinstance(node, yaml.ScalarNode) else None
