@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.actor import Actor
+from bot.core.values import rowcount
 from bot.db.engine import Database
 from bot.db.models import (
     Spec,
@@ -49,7 +50,7 @@ from bot.specs.openapi import Problem, check_size, document_format
 from bot.specs.openapi.problems import code
 from bot.specs.scheduling import ImportQueue
 from bot.specs.settings import SpecSettingsService
-from bot.specs.tokens import PushGrant
+from bot.specs.tokens import BadToken, PushGrant
 from bot.specs.validation import LABEL_MAX, clean_label, is_bare_number, parse_spec_name
 
 INSERT_CHUNK = 200  # rows per INSERT, with a pause for the event loop between them
@@ -195,6 +196,8 @@ class Importing:
             spec = await spec_to_write(
                 session, guild_id, spec_name, title=parsed.title, by=by, now=now
             )
+            if token_id is not None:
+                await _still_allowed(session, token_id, spec.id, now)
             latest = await latest_version(session, spec.id)
             if (latest.id if latest else None) != previous_id:
                 raise BadInput(
@@ -230,10 +233,6 @@ class Importing:
             spec.updated_at = now
             await session.flush()
             await _write_rows(session, spec, version, analysis, now)
-            if token_id is not None:
-                await session.execute(
-                    update(SpecToken).where(SpecToken.id == token_id).values(last_used_at=now)
-                )
             follows = (
                 await session.execute(
                     select(SpecFollow.user_id, SpecFollow.scope, SpecFollow.target).where(
@@ -274,6 +273,22 @@ class Importing:
         safe_label = re.sub(r"[^A-Za-z0-9._-]+", "-", ref.label).strip("-") or f"v{ref.number}"
         extension = "json" if fmt == "json" else "yaml"
         return ExportFile(f"{spec_name}-{safe_label}.{extension}", data, ref)
+
+
+async def _still_allowed(session: AsyncSession, token_id: int, spec_id: int, now: datetime) -> None:
+    """Mark the push token used, in the push's transaction; refused (and nothing stored) when
+    it was revoked, or its spec deleted, while the document was read.
+    """
+    used = await session.execute(
+        update(SpecToken)
+        .where(SpecToken.id == token_id, SpecToken.spec_id == spec_id)
+        .values(last_used_at=now)
+    )
+    if not rowcount(used):
+        raise BadToken(
+            "The token was revoked, or its spec deleted, while the document was read; nothing "
+            "was stored."
+        )
 
 
 async def _version_label(

@@ -243,6 +243,8 @@ class SpecPushServer:
             report = await self.specs.push_document(
                 grant, f"{grant.spec_name}.{kind}", data, request.query.get("version")
             )
+        except BadToken as refused:  # revoked while the document was read
+            return refusal(401, refused.message)
         except QueueFull as refused:
             retry = str(QUEUE_FULL_RETRY_SECONDS)
             return refusal(429, refused.message, **{"Retry-After": retry})

@@ -111,3 +111,20 @@ async def test_a_push_to_a_full_queue_is_told_when_to_come_back_and_a_waiting_on
     assert body["announcement_problem"] == "the announcement failed; the version is stored"
     assert announcements.asked == [("1.0.0", SERVER_A), ("2.0.0", SERVER_A)]
     assert "could not announce a pushed spec version" in caplog.text
+
+
+async def test_a_token_revoked_while_its_document_is_read_stores_nothing(
+    specs: SpecsService, gated: GatedAnalysis, server: tuple[SpecPushServer, Announcements]
+) -> None:
+    pushes, announcements = server
+    issued = await specs.create_token(SERVER_A, ADMIN, "gateway", None)
+    pushing = asyncio.create_task(post(pushes, issued.token, versioned("1.0.0")))
+    await until(lambda: gated.started == ["gateway.json"])
+    await specs.revoke_token(SERVER_A, ADMIN, "gateway")
+    gated.gate("gateway.json").set()
+    status, body, _ = await pushing
+    assert status == 401
+    assert "revoked, or its spec deleted, while the document was read" in body["error"]
+    listing = await specs.listing(SERVER_A, spec_name="gateway")
+    assert (listing.version, listing.total) == (None, 0)
+    assert announcements.asked == []
