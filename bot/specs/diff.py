@@ -160,14 +160,14 @@ def diff(
 
 def _version_changes(old: str, new: str, changes: list[Change]) -> list[Change]:
     breaking = sum(1 for c in changes if c.severity == "breaking")
-    if not breaking:
-        return []
+    if not breaking or not old.strip() or not new.strip():
+        return []  # nothing to announce, or a document without `info.version` (warned apart)
     bump = judge(old, new)
     if bump.allows_breaking:
         return []
-    moved = f"`{_code(old or 'none', 40)}` → `{_code(new or 'none', 40)}`"
+    moved = f"`{_code(old, 40)}` → `{_code(new, 40)}`"
     if old.strip() == new.strip():
-        moved = f"`{_code(new or 'none', 40)}`"
+        moved = f"`{_code(new, 40)}`"
     what = "change" if breaking == 1 else "changes"
     major = next_major(old)
     advice = f" (a breaking release after it would be `{major}`)" if major else ""

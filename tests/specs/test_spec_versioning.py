@@ -153,6 +153,13 @@ def test_an_unchanged_version_is_named_as_such() -> None:
     )
 
 
+def test_a_document_without_a_version_is_not_judged_by_it() -> None:
+    old = read_ops("1.4.0", bookings_paths())
+    new = read_ops("1.4.0", bookings_paths(delete=False))
+    for versions in (("", ""), ("1.4.0", ""), ("", "1.4.0")):
+        assert [c.rule for c in diff(old, new, versions)] == ["path-removed"], versions
+
+
 def test_compatible_changes_need_no_new_major() -> None:
     old = read_ops("1.4.0", bookings_paths(delete=False))
     new = read_ops("1.4.0", bookings_paths())
