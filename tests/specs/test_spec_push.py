@@ -213,6 +213,13 @@ async def test_refused_pushes_say_why_and_store_nothing(nexus: Harness) -> None:
     assert status == 413
     assert "the limit is 5 MB" in body["error"]
 
+    async with aiohttp.ClientSession() as http:
+        async with http.get(endpoint(nexus, "reviews")) as answer:
+            assert (answer.status, answer.headers["Allow"]) == (405, "POST")
+            assert (await answer.json())["error"] == "Method Not Allowed"
+        async with http.post(endpoint(nexus, "reviews").replace("/versions", "/v")) as answer:
+            assert (answer.status, await answer.json()) == (404, {"error": "Not Found"})
+
     async def streamed() -> AsyncIterator[bytes]:  # no Content-Length: counted as it comes
         for _ in range(6):
             yield b" " * (1024 * 1024)
