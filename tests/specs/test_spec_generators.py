@@ -148,7 +148,10 @@ def test_a_swagger_2_header_with_a_schema_is_named_at_the_header() -> None:
     spec = read_spec(json.dumps(document).encode(), "a.json")
     [warning] = spec.warnings
     assert warning.pointer == "/paths/~1a/get/responses/200/headers/X-Page/schema"
-    assert warning.message == "`schema` is not a field allowed here; ignored."
+    assert warning.message == (
+        "`schema` is not a field allowed here (a Swagger 2.0 header has `type` itself; `schema` "
+        "is OpenAPI 3's form); ignored."
+    )
 
 
 def test_an_optional_path_parameter_in_openapi_3_1_is_explained() -> None:

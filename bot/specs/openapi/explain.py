@@ -92,6 +92,8 @@ def _describe(error: ValidationError, parts: list[str | int]) -> tuple[list[str 
             hint = ""
             if "required" in extra and len(parts) >= 2 and parts[-2] == "content":
                 hint = " (`required` belongs on the request body, above `content`)"
+            if extra[0] == "schema" and len(parts) >= 2 and parts[-2] == "headers":
+                hint = " (a Swagger 2.0 header has `type` itself; `schema` is OpenAPI 3's form)"
             return where, f"{shown} {verb} allowed here{hint}; ignored."
     if error.validator == "type" and "security" in parts[-3:]:
         if parts[-1] == "security" and isinstance(error.instance, dict):
