@@ -243,7 +243,7 @@ class SpecPushServer:
             report = await self.specs.push_document(
                 grant, f"{grant.spec_name}.{kind}", data, request.query.get("version")
             )
-        except BadToken as refused:  # revoked while the document was read
+        except BadToken as refused:  # revoked, or its spec deleted, while the document was read
             return refusal(401, refused.message)
         except QueueFull as refused:
             retry = str(QUEUE_FULL_RETRY_SECONDS)
@@ -252,8 +252,6 @@ class SpecPushServer:
             return refusal(409, refused.message)
         except BadInput as refused:  # the document (DocumentRejected), the label, the same again
             return refusal(422, refused.message)
-        except NotFound as refused:  # the spec was deleted while the push waited
-            return refusal(404, refused.message)
         if self.imported is not None:
             self.imported(report)
         log.info(
