@@ -47,13 +47,18 @@ EXPECTED: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "generated/nest-support.json": ("3.0.0", 6, ()),
     "generated/tsoa-wishlists.json": ("3.0.0", 8, ()),
     "generated/fastify-search.json": ("3.0.3", 5, ()),
+    "generated/kube-calendars.json": ("2.0", 7, ()),
     "generated/hono-reviews.json": (
         "3.1.0",
         4,
         (f"{REVIEWS}/get/parameters/0/required", f"{REVIEWS}/post/parameters/0/required"),
     ),
 }
-PINNED = re.compile(r"^(@?[\w./-]+)(==|@)\d+\.\d+\.\d+$")
+# PyPI's `name==1.2.3`, npm's `name@1.2.3`, Debian's `debian:name=version` (kube-openapi's Go
+# sources and tools come from Debian, whose versions are not semver).
+PINNED = re.compile(r"^(@?[\w./-]+(==|@)\d+\.\d+\.\d+|debian:[\w.+-]+=\S+)$")
+# kube-openapi (as Debian ships it) writes no enums: Go has none to read.
+WITHOUT_ENUMS = {"generated/kube-calendars.json"}
 
 
 def test_every_generated_document_says_what_wrote_it_and_from_what() -> None:
@@ -70,7 +75,7 @@ def test_every_generated_document_says_what_wrote_it_and_from_what() -> None:
     lock = json.loads((FIXTURES / "generators" / "node" / "package-lock.json").read_text())
     for entry in MANIFEST.values():
         for package in entry["packages"]:
-            if "@" in package[1:]:
+            if "@" in package[1:] and not package.startswith("debian:"):
                 name, version = package.rsplit("@", 1)
                 assert lock["packages"][f"node_modules/{name}"]["version"] == version, package
 
@@ -110,7 +115,8 @@ def test_what_the_generators_express_is_read(output: str) -> None:
         if body
         for f in body["fields"].values()
     ]
-    assert any(f["enum"] for f in [*params, *fields]), f"{output}: no enum read"
+    if output not in WITHOUT_ENUMS:
+        assert any(f["enum"] for f in [*params, *fields]), f"{output}: no enum read"
     assert all(f["type"] for f in fields), f"{output}: a field without a type"
 
 
@@ -174,3 +180,27 @@ def test_an_optional_path_parameter_in_openapi_3_1_is_explained() -> None:
     )
     [param] = spec.operations["GET /a/{id}"]["parameters"]
     assert param["required"] is True
+
+
+@pytest.mark.parametrize(("openapi", "warns"), [("3.0.3", False), ("3.1.0", True)])
+def test_a_default_beside_a_ref_counts_only_where_siblings_of_ref_do(
+    openapi: str, warns: bool
+) -> None:
+    """Before: kube-openapi's `default: {}` beside each nested object's `$ref` was checked
+    against the referenced schema (10 warnings on its small document, thousands on
+    Kubernetes'); before 3.1 a `$ref` replaces its object, so that `default` is no part of it."""
+    meta = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    wrapper = {
+        "type": "object",
+        "properties": {"metadata": {"$ref": "#/components/schemas/Meta", "default": {}}},
+    }
+    document = {
+        "openapi": openapi,
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}},
+        "components": {"schemas": {"Meta": meta, "Wrapper": wrapper}},
+    }
+    spec = read_spec(json.dumps(document).encode(), "a.json")
+    pointers = [w.pointer for w in spec.warnings]
+    expected = ["/components/schemas/Wrapper/properties/metadata/default"] if warns else []
+    assert pointers == expected
