@@ -256,9 +256,24 @@ class YamlSource(yaml.Node):
         return found
 
 
+class _PositionLoader(_BaseLoader):
+    """Composes nodes for their positions and texts only: no tag is resolved (a third of the
+    time composing took).
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return ""
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
 def _compose(text: str) -> yaml.Node | None:
     """The node tree of a document already read once (so it reads again)."""
-    loader = _SpecLoader(text)
+    loader = _PositionLoader(text)
     try:
         with gc_paused():
             node: yaml.Node | None = loader.get_single_node()
