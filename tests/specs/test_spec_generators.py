@@ -23,6 +23,7 @@ from bot.specs import Actor, SpecsService
 from bot.specs.analysis import in_thread
 from bot.specs.frontend import read_source
 from bot.specs.openapi import read_spec
+from tests.figures import report as report_figures
 from tests.specs.test_spec_typescript import compile_strictly, kit_files
 from tests.specs.test_spec_typescript import tsc as tsc
 
@@ -83,6 +84,8 @@ def test_every_generated_document_says_what_wrote_it_and_from_what() -> None:
 async def test_each_generator_s_document_imports_with_its_endpoints(db: Any) -> None:
     specs = SpecsService(db, off_loop=in_thread)
     owner = Actor(1, can_manage=True)
+    endpoints_read = 0
+    analyse_ms: dict[str, float] = {}
     for number, (output, (openapi, endpoints, defects)) in enumerate(EXPECTED.items()):
         data = (FIXTURES / output).read_bytes()
         report = await specs.import_document(1, owner, f"generated-{number}", output, data)
@@ -90,6 +93,10 @@ async def test_each_generator_s_document_imports_with_its_endpoints(db: Any) -> 
         assert report.version.endpoint_count == endpoints, output
         assert report.warning_count == len(defects), (output, [str(w) for w in report.warnings])
         assert tuple(w.pointer for w in report.warnings) == defects, output
+        endpoints_read += report.version.endpoint_count
+        analyse_ms[Path(output).stem] = round(report.analyse_seconds * 1000, 1)
+    report_figures("generated specs", documents=len(EXPECTED), endpoints=endpoints_read)
+    report_figures("generated specs analyse ms", **analyse_ms)
 
 
 async def test_the_vendor_s_hand_written_document_imports(db: Any) -> None:
@@ -97,6 +104,11 @@ async def test_the_vendor_s_hand_written_document_imports(db: Any) -> None:
     data = gzip.decompress(DISCORD.read_bytes())
     report = await specs.import_document(1, Actor(1, can_manage=True), "discord", "d.json", data)
     assert report.version.endpoint_count > 200
+    report_figures(
+        "generated specs",
+        discord_endpoints=report.version.endpoint_count,
+        discord_analyse_ms=round(report.analyse_seconds * 1000, 1),
+    )
     assert all(w.pointer.startswith("/") for w in report.warnings)
     assert report.warning_count == len(report.warnings)
 
