@@ -22,13 +22,15 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.text import without_controls
 from bot.errors import BadInput
-from bot.specs.diff import Change, diff
-from bot.specs.openapi import OperationInfo, Problem, read_spec
 from bot.specs.validation import SUMMARY_MAX, key_hash
+
+if TYPE_CHECKING:  # the reader and the diff run in the worker process (`analyse`) only
+    from bot.specs.diff import Change
+    from bot.specs.openapi import OperationInfo, Problem
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,9 @@ def analyse(
 
     `previous` is (sha256, label) of the current version: the same bytes again are refused.
     """
+    from bot.specs.diff import diff
+    from bot.specs.openapi import read_spec
+
     started = time.perf_counter()
     digest = hashlib.sha256(data).hexdigest()
     if previous is not None and previous[0] == digest:

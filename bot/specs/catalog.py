@@ -11,7 +11,6 @@ from bot.core.text import SUGGESTIONS
 from bot.db.engine import Database
 from bot.db.models import Spec, SpecChange, SpecVersion
 from bot.errors import BadInput, NotFound
-from bot.specs.diff import SEVERITY_ORDER
 from bot.specs.listing import listing_page
 from bot.specs.lookup import (
     endpoint_search,
@@ -83,6 +82,10 @@ class Catalog:
         page: int = 1,
     ) -> ChangesPage:
         """The changelog from version `older` to `newer` (default: the latest and the previous)."""
+        from bot.specs.diff import (
+            SEVERITY_ORDER,  # the diff's module loads when a changelog is read
+        )
+
         async with self._db.read() as session:
             spec = await named_spec(session, guild_id, spec_name, spec_id)
             to = await find_version(session, spec, newer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,6 @@ from bot.core.values import rowcount
 from bot.db.engine import Database
 from bot.db.models import Spec, SpecFollow
 from bot.errors import BadInput, NotFound
-from bot.specs.diff import Change
 from bot.specs.lookup import (
     find_spec,
     find_tag,
@@ -25,6 +24,9 @@ from bot.specs.lookup import (
 )
 from bot.specs.model import FollowerNotice, FollowList, FollowView, severity_counts
 from bot.specs.validation import parse_endpoint_ref
+
+if TYPE_CHECKING:
+    from bot.specs.diff import Change
 
 FOLLOWS_PER_SPEC = 25  # follows one member may hold in one spec
 

@@ -46,8 +46,6 @@ from bot.specs.lookup import (
     version_ref,
 )
 from bot.specs.model import ExportFile, ImportReport, VersionRef, severity_counts
-from bot.specs.openapi import Problem, check_size, document_format
-from bot.specs.openapi.problems import code
 from bot.specs.scheduling import ImportQueue
 from bot.specs.settings import SpecSettingsService
 from bot.specs.tokens import BadToken, PushGrant
@@ -64,6 +62,9 @@ OffLoop = Callable[..., Awaitable[Any]]
 
 def precheck(filename: str, size: int) -> None:
     """The checks that need no download: the file's type and size."""
+    # The reader (and its validators) loads in the bot's process only once a document comes.
+    from bot.specs.openapi import check_size, document_format
+
     document_format(filename)
     check_size(size)
 
@@ -184,6 +185,8 @@ class Importing:
         parsed = analysis.summary
         warnings, warning_count = parsed.warnings, parsed.warning_count
         if label is not None and not parsed.api_version:
+            from bot.specs.openapi.problems import Problem, code
+
             missing = Problem(
                 "The document has no `info.version`; this version is labelled "
                 f"`{code(label, 40)}` as given to the import. Put the version in the document "

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from bot.db.engine import Database
 from bot.db.models import SpecEndpoint
 from bot.errors import BadInput, NotFound
-from bot.specs.frontend import KINDS, Kind, kit_text, module_text
 from bot.specs.importing import OffLoop
 from bot.specs.lookup import find_spec, find_version, latest_version, named_spec, version_ref
 from bot.specs.model import ExportFile, VersionRef
+
+if TYPE_CHECKING:  # the writers read documents: they load when code is first asked for
+    from bot.specs.frontend import Kind
 
 EXTENSIONS = {"typescript": "ts", "fetch": "ts", "curl": "sh"}
 MAX_CODE_BYTES = 8 * 1024 * 1024  # what one attachment may carry
@@ -43,6 +46,8 @@ class FrontendKit:
 
     async def endpoint_code(self, guild_id: int, spec_id: int, key_hash: str, kind: str) -> KitCode:
         """The TypeScript types, fetch call or curl command of one imported endpoint."""
+        from bot.specs.frontend import KINDS, kit_text
+
         if kind not in KINDS:
             raise BadInput("That code is not one Nexus writes: TypeScript, fetch or curl.")
         async with self._db.read() as session:
@@ -71,6 +76,8 @@ class FrontendKit:
         self, guild_id: int, spec_name: str, version: str | None
     ) -> ExportFile:
         """One TypeScript module for a version (the latest by default) of a spec."""
+        from bot.specs.frontend import module_text
+
         async with self._db.read() as session:
             spec = await find_spec(session, guild_id, spec_name)
             row = await find_version(session, spec, version)

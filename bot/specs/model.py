@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.core.text import code_text
-from bot.specs.diff import SEVERITY_ORDER, Change
-from bot.specs.openapi import OperationInfo, Problem, endpoint_key
+from bot.specs.keys import endpoint_key
+
+if TYPE_CHECKING:  # the reader and the diff load only where a document is read or compared
+    from bot.specs.diff import Change
+    from bot.specs.openapi import OperationInfo, Problem
 
 CHOICE_TEXT_MAX = 100  # the longest label or value of one suggestion
 FOLLOW_TARGET_SHOWN = 120  # characters of a followed tag or endpoint shown in a message
@@ -62,6 +66,8 @@ class StoredChange:
 
 def severity_counts(changes: Iterable[Change | StoredChange]) -> dict[str, int]:
     """How many changes of each severity (breaking, warning, info), zeros included."""
+    from bot.specs.diff import SEVERITY_ORDER  # counted only after an import or a comparison
+
     counts = dict.fromkeys(SEVERITY_ORDER, 0)
     for change in changes:
         counts[change.severity] = counts.get(change.severity, 0) + 1

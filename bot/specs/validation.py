@@ -11,8 +11,8 @@ import unicodedata
 
 from bot.core.text import TextRule, clean_text, code_text, refuse_mass_mentions
 from bot.errors import BadInput
+from bot.specs.keys import MAX_PATH_CHARS, METHODS, endpoint_key
 from bot.specs.model import CHOICE_TEXT_MAX, ManualDraft
-from bot.specs.openapi import MAX_PATH_CHARS, METHODS, endpoint_key
 
 SPEC_NAME_MAX = 40
 # The one spec-name rule: 1-40 lowercase letters, digits and dashes, no dash at either end.

@@ -4,10 +4,11 @@ peers attached; everything from the document escaped or fenced and fitted to Dis
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 
 from bot.specs import EndpointView
-from bot.specs.openapi import BodyInfo, FieldInfo, OperationInfo, ParamInfo
 from cogs._kit.limits import (
     EMBED_DESCRIPTION,
     EMBED_FIELD_NAME,
@@ -20,6 +21,9 @@ from cogs._kit.limits import (
 )
 from cogs._kit.text import SHORT_TEXT, block, code, esc, when
 from cogs.specs.render import COLOUR, FIELDS_SHOWN, METHOD_ICON, WARNING_COLOUR
+
+if TYPE_CHECKING:  # shapes of stored JSON; the bot loads the reader only to read a document
+    from bot.specs.openapi import BodyInfo, FieldInfo, OperationInfo, ParamInfo
 
 # -- the endpoint --------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ Discord's limits, and sent with mentions off (follower notices ping exactly thei
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -20,8 +21,6 @@ from bot.specs import (
     SpecSettingsView,
     StoredChange,
 )
-from bot.specs.diff import Change
-from bot.specs.openapi import Problem
 from bot.specs.tokens import IssuedToken
 from cogs._kit.limits import (
     EMBED_DESCRIPTION,
@@ -31,6 +30,10 @@ from cogs._kit.limits import (
     clip,
 )
 from cogs._kit.text import backups_note, code, esc, fit_lines, plural
+
+if TYPE_CHECKING:  # values of a read document; the bot loads its reader only to read one
+    from bot.specs.diff import Change
+    from bot.specs.openapi import Problem
 
 SEVERITY_ICON = {"breaking": "🔴", "warning": "🟡", "info": "🔵"}
 SEVERITY_NAME = {"breaking": "breaking change", "warning": "warning", "info": "compatible change"}

@@ -10,10 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
+# Endpoint keys live apart (the bot looks endpoints up without loading this reader).
+from bot.specs.keys import METHODS as METHODS
+from bot.specs.keys import endpoint_key as endpoint_key
 from bot.specs.openapi.problems import MAX_TEXT_CHARS, Problem, clip
 from bot.specs.openapi.safety import Family
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TEMPLATE_RE = re.compile(r"\{[^}/]*\}")
 
 Direction = Literal["request", "response"]
@@ -87,11 +89,6 @@ class ParsedSpec:
     operations: dict[str, OperationInfo]
     warnings: tuple[Problem, ...]
     warning_count: int
-
-
-def endpoint_key(method: str, path: str) -> str:
-    """The key an endpoint is known by: `GET /bookings/{id}`."""
-    return f"{method.upper()} {path}"
 
 
 def template_key(key: str) -> str:

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from bot.core.text import code_text
 from bot.errors import BadInput
+from bot.specs.keys import MAX_PATH_CHARS as MAX_PATH_CHARS  # with the endpoint keys
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # What the worker can read in seconds. Measured on this 2-core machine (CPU seconds of the
@@ -22,7 +23,6 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_NODES = 1_000_000  # values in the document once YAML aliases are expanded
 MAX_OBJECTS = 60_000  # objects outside examples and defaults: what the validators walk
 MAX_NESTING = 150
-MAX_PATH_CHARS = 400
 MAX_ERRORS_SHOWN = 5
 MAX_MESSAGE_CHARS = 1900  # the rejection is one Discord message (2,000 at most)
 MAX_WARNINGS_KEPT = 50
