@@ -1,0 +1,158 @@
+"""PostgreSQL ranks questions by FTS5's own bm25: the same questions, indexed on SQLite and on
+PostgreSQL, come back in the same order with the same scores (bot/db/search/ranking.py).
+
+The texts are chosen so that both databases read the same words (stems that Porter and the
+English Snowball stemmer agree on, and no column ending in a stop word, which PostgreSQL's
+positions do not count in a row's length).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.db.engine import Database
+from bot.db.models import QaQuestion
+from bot.db.search.base import Hit, QuestionFilter, QuestionText
+from tests.postgres import PostgresDatabases
+
+GUILD = 1
+QUESTIONS = [
+    QuestionText(
+        1,
+        "Celery retries keep piling",
+        "Each failed task retries forever and the queue grows",
+        ["celery", "python"],
+        ["Set max_retries on the task and use exponential backoff"],
+    ),
+    QuestionText(
+        2,
+        "Celery worker timeout",
+        "The worker dies after a long task",
+        ["celery"],
+        ["Raise the visibility timeout of the broker", "Split the task into smaller chunks"],
+    ),
+    QuestionText(
+        3,
+        "Node.js event loop blocked",
+        "A synchronous loop in node js blocks every request",
+        ["node", "javascript"],
+        ["Move the heavy work into a worker thread"],
+    ),
+    QuestionText(
+        4,
+        "Deploy a node service",
+        "The Node.js app runs behind nginx with a js bundle",
+        ["deploy"],
+        ["Use a process manager such as pm2 and restart the node process on crash"],
+    ),
+    QuestionText(
+        5,
+        "Retries with requests",
+        "How to add retries to the requests library",
+        ["python", "http"],
+        ["Mount an HTTPAdapter with a Retry policy"],
+    ),
+    QuestionText(
+        6,
+        "Celery beat schedule drifts",
+        "Periodic celery tasks run late after daylight saving",
+        ["celery", "scheduling"],
+        ["Store the schedule in UTC; celery beat then keeps time", "Check the celery timezone"],
+    ),
+    QuestionText(
+        7,
+        "Postgres connection limit",
+        "Too many clients connect",
+        ["postgres"],
+        ["Put pgbouncer between the app and the database"],
+    ),
+    QuestionText(
+        8,
+        "State-of-the-art caching",
+        "Which cache suits a state of the art python api",
+        ["caching"],
+        ["Redis covers most needs"],
+    ),
+    QuestionText(
+        9,
+        "Django migrations conflict",
+        "Two branches added migrations with the same number",
+        ["django"],
+        ["Run makemigrations with merge"],
+    ),
+    QuestionText(
+        10,
+        "Docker image weighs a gigabyte",
+        "The python image grows with every layer",
+        ["docker"],
+        ["Use a slim base image and multistage builds"],
+    ),
+]
+SEARCHES = [
+    "celery",  # one word, in titles, tags, details and answers
+    "celery retries",  # every word
+    "node.js",  # a phrase: node followed by js
+    "state-of-the-art",  # a phrase with stop words inside
+    "python",
+    "celery zzyzx",  # nothing holds both: any of them
+]
+
+
+async def indexed(url: str) -> Database:
+    db = Database(url)
+    await db.upgrade()
+    async with db.unit_of_work() as session:
+        for question in QUESTIONS:
+            session.add(
+                QaQuestion(
+                    id=question.id,
+                    guild_id=GUILD,
+                    title=question.title,
+                    details=question.details,
+                    tags=list(question.tags),
+                )
+            )
+        await session.flush()
+        for question in QUESTIONS:
+            await db.search.questions.put(session, question)
+    return db
+
+
+async def ranked(db: Database) -> dict[str, list[Hit]]:
+    """Each search's hits (with their scores), and /ask's similar questions for two words."""
+    questions = db.search.questions
+    found: dict[str, list[Hit]] = {}
+    async with db.read() as session:
+        for query in SEARCHES:
+            page = await questions.search(
+                session, query, QuestionFilter(GUILD), window=100, page=1, per_page=20
+            )
+            assert page.total == len(page.hits), query
+            found[query] = list(page.hits)
+        found["similar: celery task"] = await questions.similar(
+            session, ["celery", "task"], QuestionFilter(GUILD), window=100, limit=20
+        )
+    return found
+
+
+async def test_postgresql_scores_questions_as_fts5_bm25_does(
+    postgres: PostgresDatabases, tmp_path: Path
+) -> None:
+    on_sqlite = await indexed(f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}")
+    try:
+        expected = await ranked(on_sqlite)
+    finally:
+        await on_sqlite.close()
+    async with postgres.migrated() as url:
+        on_postgres = await indexed(url)
+        try:
+            got = await ranked(on_postgres)
+        finally:
+            await on_postgres.close()
+    assert [len(expected[q]) for q in SEARCHES] == [3, 1, 2, 1, 4, 3]
+    assert len(expected["similar: celery task"]) == 3
+    for query, hits in expected.items():
+        assert [h.id for h in got[query]] == [h.id for h in hits], query
+        assert [h.score for h in got[query]] == pytest.approx([h.score for h in hits], rel=1e-9)
