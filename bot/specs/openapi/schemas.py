@@ -16,7 +16,7 @@ from bot.specs.openapi.problems import (
     clip,
 )
 from bot.specs.openapi.safety import UNRESOLVED, Family, resolve_pointer
-from bot.specs.openapi.validation import example_value
+from bot.specs.openapi.validation import example_value, null_placeholder
 
 # The JSON type of what json.loads gives (bool first: a bool is an int too).
 JSON_TYPES: tuple[tuple[type, str], ...] = (
@@ -213,7 +213,7 @@ class SchemaReader:
     def sample(self, schema: Any, depth: int = 0, stack: frozenset[str] = frozenset()) -> Any:
         """An example value built from the schema, for bodies whose document gives none."""
         merged, name = self.effective(schema, stack)
-        if "example" in merged:
+        if "example" in merged and not null_placeholder(merged):
             return merged["example"]
         if isinstance(merged.get("examples"), list) and merged["examples"]:
             return merged["examples"][0]

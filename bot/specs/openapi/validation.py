@@ -264,7 +264,7 @@ def lint(
     base = ["definitions"] if family == "2.0" else ["components", "schemas"]
     if isinstance(components, dict):
         for name, schema in components.items():
-            if isinstance(schema, dict) and "example" in schema:
+            if isinstance(schema, dict) and "example" in schema and not null_placeholder(schema):
                 check_example([*base, name], schema["example"], [*base, name, "example"])
             walk_schema(schema, [*base, name], 0)
     if unchecked_defaults:
@@ -309,6 +309,21 @@ def duplicate_operation_ids(
 
 
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def null_placeholder(schema: Any) -> bool:
+    """An `example: null` on a typed schema that cannot be null: a generator's way of writing
+    no example (swagger-core, and so springdoc, writes one on every schema), read as none.
+    """
+    if not isinstance(schema, dict) or "example" not in schema or schema["example"] is not None:
+        return False
+    kind = schema.get("type")
+    nullable = (
+        schema.get("nullable") is True
+        or kind == "null"
+        or (isinstance(kind, list) and "null" in kind)
+    )
+    return kind is not None and not nullable
 
 
 def example_value(document: Any, example: Any, family: Family) -> tuple[Any, bool]:
