@@ -175,7 +175,9 @@ def _version_changes(old: str, new: str, changes: list[Change]) -> list[Change]:
         f"{breaking} breaking {what}, but the version {moved} {bump.reason}: clients that take "
         f"every release of the same major version as compatible will break{advice}"
     )
-    return [Change("breaking-without-major-version", VERSION_ENDPOINT, message)]
+    # Tagged as the breaking changes are, so members following those tags hear of it too.
+    tags = tuple(dict.fromkeys(t for c in changes if c.severity == "breaking" for t in c.tags))
+    return [Change("breaking-without-major-version", VERSION_ENDPOINT, message, tags)]
 
 
 def _operation_changes(old: OperationInfo, new: OperationInfo) -> list[Change]:

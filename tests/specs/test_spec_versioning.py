@@ -72,6 +72,7 @@ def bookings_paths(
     if delete:
         paths["/bookings/{id}"] = {
             "delete": {
+                "tags": ["bookings"],
                 "parameters": [
                     {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
                 ],
@@ -133,6 +134,7 @@ def test_a_breaking_change_in_a_minor_release_is_flagged_once_on_the_version() -
     changes = diff(old, new, ("1.4.0", "1.5.0"))
     flagged = [c for c in changes if c.rule == "breaking-without-major-version"]
     assert [(c.severity, c.endpoint) for c in flagged] == [("breaking", VERSION_ENDPOINT)]
+    assert flagged[0].tags == ("bookings",), "followers of the broken endpoints' tags hear of it"
     assert flagged[0].message == (
         "1 breaking change, but the version `1.4.0` → `1.5.0` is not a new major version: "
         "clients that take every release of the same major version as compatible will break "
