@@ -11,6 +11,9 @@ import gc
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.specs.openapi import DocumentRejected, read_spec
 from bot.specs.openapi.loading import (
@@ -60,9 +63,7 @@ def classic(text: str) -> object:
 @pytest.mark.parametrize("text", QUIRKS.values(), ids=list(QUIRKS))
 def test_the_values_are_those_of_pyyamls_constructor(text: str) -> None:
     value, source = load_yaml(text)
-    expected = classic(text)
-    assert value == expected
-    assert [type(v) for v in value.values()] == [type(v) for v in expected.values()]  # 1 != True
+    assert typed(value) == typed(classic(text))  # 1, 1.0 and True told apart
     assert isinstance(source, YamlSource)
 
 
@@ -175,3 +176,49 @@ def test_the_collector_is_back_on_after_a_read_and_after_a_refusal() -> None:
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+TRICKY = (
+    "yes", "No", "on", "OFF", "y", "n", "~", "null", "Null", "", "0", "017", "0o17", "0x1F",
+    "1_000", "1:30", "1.10", "0.1", ".inf", "-.Inf", ".NaN", "1e3", "6.02e+23", "2026-07-10",
+    "<<", "=", "-", "?", ":", "#x", "&a", "*a", "!tag", "%x", "@x", "`x", "'x'", '"x"', "a: b",
+    "a #b", "- a", "[a]", "{a}", " lead", "trail ", "two\nlines", "tab\there", "caf\u00e9",
+)  # fmt: skip
+scalars = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(max_size=12),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(TRICKY), st.text(max_size=8)), inner, max_size=4),
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    value=st.dictionaries(st.sampled_from(TRICKY), values, min_size=1, max_size=5),
+    flow=st.sampled_from([None, True, False]),
+    style=st.sampled_from([None, "'", '"', "|"]),
+)
+def test_any_document_pyyaml_writes_reads_as_its_constructor_reads_it(
+    value: dict[str, object], flow: bool | None, style: str | None
+) -> None:
+    text = yaml.safe_dump(value, default_flow_style=flow, default_style=style, sort_keys=False)
+    assert typed(load_yaml(text)[0]) == typed(classic(text))
+
+
+def typed(value: object) -> object:
+    """The value with each scalar's type beside it (so 1, 1.0 and True differ)."""
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return (type(value).__name__, value)
