@@ -205,12 +205,14 @@ values = st.recursive(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     value=st.dictionaries(st.sampled_from(TRICKY), values, min_size=1, max_size=5),
+    shared=st.one_of(st.lists(values, min_size=1, max_size=3), st.dictionaries(st.text(), values)),
     flow=st.sampled_from([None, True, False]),
     style=st.sampled_from([None, "'", '"', "|"]),
 )
 def test_any_document_pyyaml_writes_reads_as_its_constructor_reads_it(
-    value: dict[str, object], flow: bool | None, style: str | None
+    value: dict[str, object], shared: object, flow: bool | None, style: str | None
 ) -> None:
+    value["first"] = value["again"] = [shared, shared]  # written once, then as aliases
     text = yaml.safe_dump(value, default_flow_style=flow, default_style=style, sort_keys=False)
     assert typed(load_yaml(text)[0]) == typed(classic(text))
 
