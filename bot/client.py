@@ -27,8 +27,8 @@ from bot import __version__
 from bot.config import Settings, load_settings
 from bot.dailytip import DailyTipService
 from bot.db.engine import Database
-from bot.db.migrate import current_revision
 from bot.db.models import BotState
+from bot.db.revision import current_revision
 from bot.db.types import utcnow
 from bot.learnings import LearningsService
 from bot.learnings.sync import SyncReport, sync_content

@@ -311,10 +311,15 @@ class Database:
         return True
 
     async def upgrade(self) -> None:
-        """Apply every pending migration."""
-        from bot.db.migrate import upgrade
+        """Apply every pending migration (Alembic loads only when there is one, or when the
+        database is not on the chain yet).
+        """
+        from bot.db.revision import at_code_head
 
-        await upgrade(self.engine)
+        if not await at_code_head(self.engine):
+            from bot.db.migrate import upgrade
+
+            await upgrade(self.engine)
         if self.watch is not None:
             self.watch.pin()
 

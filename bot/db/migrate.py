@@ -22,15 +22,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import hold_write_lock
-
-MIGRATIONS = Path(__file__).with_name("migrations")
+from bot.db.revision import MIGRATIONS as MIGRATIONS
+from bot.db.revision import current_revision as current_revision
+from bot.db.revision import recorded_revisions
 
 # The revision the chain starts at, which replaced revisions 0001 to 0004 and 0007. Frozen: the
 # ids describe databases that exist, and 0001 to 0006 are never used again.
@@ -81,8 +81,7 @@ def baseline_row(recorded: Iterable[str]) -> str | None:
 
 def _join_the_baseline(connection: Connection) -> None:
     """Replace the rows of a database at the heads of the squashed revisions by the baseline."""
-    recorded = MigrationContext.configure(connection).get_current_heads()
-    row = baseline_row(recorded)
+    row = baseline_row(recorded_revisions(connection))
     if row is None:
         return
     connection.execute(text("DELETE FROM alembic_version"))
@@ -104,16 +103,6 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
         await hold_write_lock(conn)  # several processes may start on a fresh database at once
         await conn.run_sync(upgrade_connection, revision)
-
-
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at, e.g. "0007" (None before the first migration).
-
-    A database not yet joined to the baseline shows its rows joined: "0002+0004+0007".
-    """
-    async with engine.connect() as conn:
-        heads = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())
-    return "+".join(sorted(heads)) or None
 
 
 def head_revision() -> str | None:

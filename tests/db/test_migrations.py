@@ -8,9 +8,12 @@ them and upgrade them with today's code.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -38,6 +41,7 @@ from bot.db.migrate import (
     new_revision,
     next_revision_id,
 )
+from bot.db.revision import code_head
 
 SQUASHED_REVISIONS = Path(__file__).with_name("fixtures") / "squashed"
 
@@ -191,6 +195,26 @@ def test_the_graph_is_one_linear_chain_of_every_revision_file() -> None:
         assert revision.down_revision == before  # one parent, never a merge
         assert not revision.dependencies
         assert script.get_revision(before).nextrev == frozenset({after})  # never a branch
+
+
+def test_the_head_read_from_the_file_names_is_alembic_s() -> None:
+    """A start compares the database with this head to skip Alembic when nothing is pending."""
+    assert code_head() == head_revision() == chain()[-1]
+
+
+async def test_a_start_on_a_database_at_the_head_does_not_load_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "nexus.db"
+    database = await upgrade_with_today_s_code(path)
+    await database.close()
+    probe = (
+        "import asyncio, sys; from bot.db.engine import Database; "
+        f"db = Database('sqlite+aiosqlite:///{path}'); "
+        "asyncio.run(db.upgrade()); asyncio.run(db.close()); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic')[:3])"
+    )
+    run = partial(subprocess.run, capture_output=True, text=True, timeout=60, check=True)
+    result = await asyncio.to_thread(run, [sys.executable, "-c", probe])
+    assert result.stdout.strip() == "[]"
 
 
 def test_the_ids_before_the_baseline_are_never_used_again() -> None:
