@@ -13,8 +13,8 @@ Phases, in the order an import runs them (bot/specs/openapi and bot/specs/analys
 load (JSON, or YAML from libyaml's events), refs (the reference and size checks on a sanitized
 copy), validate (the meta-schema, the semantic checks, patterns, examples and defaults), model
 (operations read into what is stored), diff (against the previous version), store (the rows and
-blobs prepared for the database); decode to model run with the garbage collector held off, as
-`read_spec` runs them. `analyse` is the whole of it as the analysis process runs it: the min
+blobs prepared for the database), all with the garbage collector held off, as `analyse` runs
+them. `analyse` is the whole of it as the analysis process runs it: the min
 and median of its wall time, and the median CPU time (the machine is shared: CPU time is what
 other work on it disturbs least). Nothing here asserts a time.
 """
@@ -58,8 +58,18 @@ def phases(data: bytes, filename: str, previous: bytes | None) -> dict[str, floa
         out[name] = out.get(name, 0.0) + time.perf_counter() - started
         return result
 
-    with loading.gc_paused():
-        operations = _read(data, filename, timed)
+    with loading.gc_paused():  # as `analyse` runs
+        return _phases(data, filename, previous, out, timed)
+
+
+def _phases(
+    data: bytes,
+    filename: str,
+    previous: bytes | None,
+    out: dict[str, float],
+    timed: Callable[[str, Callable[[], Any]], Any],
+) -> dict[str, float]:
+    operations = _read(data, filename, timed)
     if previous is not None:
         old = json.loads(previous)
         timed("diff", lambda: list(diff(old, operations)))
