@@ -32,7 +32,6 @@ import yarl  # noqa: E402
 
 from bot.client import create_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from localdiscord.emulator import FAST_CLIENT_OPTIONS  # noqa: E402
 
 IMPORTED = time.monotonic()
 TICK = 0.005
@@ -187,7 +186,7 @@ async def main(config: dict[str, Any]) -> None:
     )
     ticker = StallTicker()
     ticker.start()
-    bot = create_bot(settings, **FAST_CLIENT_OPTIONS)
+    bot = create_bot(settings, **config["client_options"])
     setup_hook = bot.setup_hook
     phases: dict[str, float] = {}
 

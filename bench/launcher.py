@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localdiscord.emulator import FakeDiscord
+from localdiscord.emulator import FAST_CLIENT_OPTIONS, FakeDiscord
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,6 +41,8 @@ def bot_config(
         "database_url": url,
         "content_dir": str(content),
         "health_file": str(work / "heartbeat"),
+        # Read here: importing the emulator in the bot's process would count its memory there.
+        "client_options": FAST_CLIENT_OPTIONS,
     }
 
 
