@@ -60,6 +60,7 @@ class _Open:
     value: Any  # the dict or list being filled
     start: yaml.Mark
     anchor: str | None
+    is_map: bool = False  # a mapping (else a sequence)
     key: str | None = None  # a mapping's key waiting for its value
     size: int = 1  # values inside, this one included, aliases counted in full
     height: int = 1  # levels, this one included
@@ -95,11 +96,22 @@ def build(loader: Any, resolvers: dict[Any, list[tuple[str, Any]]]) -> Any:
         kind = event.__class__
         # What the event is, as (value, size, height, key text); collections continue below.
         if kind is ScalarEvent:
-            if event.tag is not None and event.tag != "!":
+            tag = event.tag
+            if tag is not None and tag != "!":
                 raise Unusual
             text = event.value
+            if stack:
+                top = stack[-1]
+                if top.key is None and top.is_map and event.anchor is None:
+                    if text == "<<" and event.implicit[0]:
+                        raise Unusual  # a merge key
+                    top.key = text  # a key is the text written (`200:` is "200")
+                    top.size += 1
+                    if top.height < 2:
+                        top.height = 2
+                    continue
             value: Any = text
-            is_key = bool(stack) and stack[-1].key is None and isinstance(stack[-1].value, dict)
+            is_key = bool(stack) and stack[-1].key is None and stack[-1].is_map
             if event.implicit[0]:
                 if is_key and text == "<<":
                     raise Unusual  # a merge key
@@ -119,7 +131,9 @@ def build(loader: Any, resolvers: dict[Any, list[tuple[str, Any]]]) -> Any:
             if event.anchor is not None:
                 _define(anchors, stack, event.anchor, event.start_mark)
             container: Any = {} if kind is MappingStartEvent else []
-            stack.append(_Open(container, event.start_mark, event.anchor))
+            stack.append(
+                _Open(container, event.start_mark, event.anchor, kind is MappingStartEvent)
+            )
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             done = stack.pop()
@@ -128,7 +142,7 @@ def build(loader: Any, resolvers: dict[Any, list[tuple[str, Any]]]) -> Any:
             if done.anchor is not None:
                 anchors[done.anchor] = _Anchor(done.value, done.start, done.size, done.height, None)
             value, size, height, key_text = done.value, done.size, done.height, None
-            if stack and stack[-1].key is None and isinstance(stack[-1].value, dict):
+            if stack and stack[-1].key is None and stack[-1].is_map:
                 raise reject(COMPLEX_KEY, line=done.start.line + 1)
         elif kind is AliasEvent:
             aliased = True
@@ -143,7 +157,7 @@ def build(loader: Any, resolvers: dict[Any, list[tuple[str, Any]]]) -> Any:
             if len(stack) + anchor.height > MAX_NESTING:
                 raise reject(TOO_DEEP, line=event.start_mark.line + 1)
             value, size, height, key_text = anchor.value, anchor.size, anchor.height, anchor.text
-            key_wanted = stack and stack[-1].key is None and isinstance(stack[-1].value, dict)
+            key_wanted = stack and stack[-1].key is None and stack[-1].is_map
             if anchor.text is None and key_wanted:
                 raise reject(COMPLEX_KEY, line=anchor.start.line + 1)
         else:
@@ -157,7 +171,7 @@ def build(loader: Any, resolvers: dict[Any, list[tuple[str, Any]]]) -> Any:
         top.size += size
         if height >= top.height:
             top.height = height + 1
-        if isinstance(top.value, list):
+        if not top.is_map:
             top.value.append(value)
         elif top.key is None:
             top.key = key_text
