@@ -1,5 +1,5 @@
-"""PostgreSQL ranks questions by FTS5's own bm25: the same questions, indexed on SQLite and on
-PostgreSQL, come back in the same order with the same scores (bot/db/search/ranking.py).
+"""PostgreSQL ranks by FTS5's own bm25: the same questions and learnings, indexed on SQLite and
+on PostgreSQL, come back in the same order with the same scores (bot/db/search/ranking.py).
 
 The texts are chosen so that both databases read the same words (stems that Porter and the
 English Snowball stemmer agree on, and no column ending in a stop word, which PostgreSQL's
@@ -8,13 +8,15 @@ positions do not count in a row's length).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
 from bot.db.engine import Database
-from bot.db.models import QaQuestion
-from bot.db.search.base import Hit, QuestionFilter, QuestionText
+from bot.db.models import Entry, QaQuestion
+from bot.db.search.base import EntryText, Hit, QuestionFilter, QuestionText
+from bot.db.search.ranking import IDF_FLOOR, rarity
 from tests.postgres import PostgresDatabases
 
 GUILD = 1
@@ -90,6 +92,51 @@ QUESTIONS = [
         ["Use a slim base image and multistage builds"],
     ),
 ]
+# Learnings whose aliases hold none of the words searched: PostgreSQL's document gives the
+# title and the aliases one weight label, so an alias weighs as the title there (8, not 6).
+LEARNINGS = [
+    EntryText(
+        1,
+        "Celery retries",
+        ["autoretry"],
+        ["celery", "python"],
+        "Retry a failed task with exponential backoff",
+        "Set max_retries and retry_backoff on the task; celery waits longer between tries",
+    ),
+    EntryText(
+        2,
+        "Message queues",
+        ["brokers"],
+        ["queues"],
+        "Why a queue sits between producers and workers",
+        "A celery worker reads tasks from the broker; retries go back to the queue",
+    ),
+    EntryText(
+        3,
+        "The Node.js event loop",
+        ["libuv"],
+        ["node", "javascript"],
+        "One thread runs every callback",
+        "Blocking the loop in node js stalls every request; move heavy work to workers",
+    ),
+    EntryText(
+        4,
+        "Caching with Redis",
+        ["cache aside"],
+        ["caching"],
+        "Keep hot data in memory",
+        "Expire keys, and never let a celery result backend grow without bounds",
+    ),
+    EntryText(
+        5,
+        "Python packaging",
+        ["wheels"],
+        ["python"],
+        "Build and publish a package",
+        "A pyproject file declares the build backend and the dependencies",
+    ),
+]
+LEARNING_SEARCHES = ["celery", "retries backoff", "node.js", "python", "celery zzyzx"]
 SEARCHES = [
     "celery",  # one word, in titles, tags, details and answers
     "celery retries",  # every word
@@ -118,6 +165,47 @@ async def indexed(url: str) -> Database:
         for question in QUESTIONS:
             await db.search.questions.put(session, question)
     return db
+
+
+async def learnings(url: str) -> dict[str, list[Hit]]:
+    """Each search of the learnings, indexed in a new database at `url`: its hits."""
+    db = Database(url)
+    try:
+        await db.upgrade()
+        async with db.unit_of_work() as session:
+            for entry in LEARNINGS:
+                session.add(
+                    Entry(
+                        id=entry.id,
+                        slug=f"e{entry.id}",
+                        kind="concept",
+                        title=entry.title,
+                        topic="python",
+                        aliases=list(entry.aliases),
+                        tags=list(entry.tags),
+                        summary=entry.summary,
+                        body=entry.body,
+                        source_path="p",
+                        content_hash="h",
+                    )
+                )
+            await session.flush()
+            for entry in LEARNINGS:
+                await db.search.entries.put(session, entry)
+        async with db.read() as session:
+            return {
+                query: list((await db.search.entries.search(session, query, limit=20)).hits)
+                for query in LEARNING_SEARCHES
+            }
+    finally:
+        await db.close()
+
+
+def assert_same(expected: dict[str, list[Hit]], got: dict[str, list[Hit]]) -> None:
+    """The same rows, in the same order, with the same scores (as far as doubles go)."""
+    for query, hits in expected.items():
+        assert [h.id for h in got[query]] == [h.id for h in hits], query
+        assert [h.score for h in got[query]] == pytest.approx([h.score for h in hits], rel=1e-9)
 
 
 async def ranked(db: Database) -> dict[str, list[Hit]]:
@@ -153,6 +241,22 @@ async def test_postgresql_scores_questions_as_fts5_bm25_does(
             await on_postgres.close()
     assert [len(expected[q]) for q in SEARCHES] == [3, 1, 2, 1, 4, 3]
     assert len(expected["similar: celery task"]) == 3
-    for query, hits in expected.items():
-        assert [h.id for h in got[query]] == [h.id for h in hits], query
-        assert [h.score for h in got[query]] == pytest.approx([h.score for h in hits], rel=1e-9)
+    assert_same(expected, got)
+
+
+async def test_postgresql_scores_learnings_as_fts5_bm25_does(
+    postgres: PostgresDatabases, tmp_path: Path
+) -> None:
+    expected = await learnings(f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}")
+    async with postgres.migrated() as url:
+        got = await learnings(url)
+    assert [len(expected[q]) for q in LEARNING_SEARCHES] == [3, 1, 1, 2, 3]
+    assert_same(expected, got)
+
+
+def test_a_phrase_half_the_rows_hold_weighs_as_little_as_on_fts5() -> None:
+    assert rarity(10, 1) == math.log(9.5 / 1.5)
+    assert rarity(10, 4) == math.log(6.5 / 4.5)
+    assert rarity(10, 5) == rarity(10, 10) == IDF_FLOOR
+    # Rows counted before a phrase was: more rows hold it than there were, no error.
+    assert rarity(1, 3) == rarity(0, 0) == IDF_FLOOR

@@ -10,9 +10,9 @@ database, punctuation read as spaces (`node.js` is `node` and `js`, as on SQLite
 Free text never reaches a query parser: a query is kept as phrases of word characters
 (`bot.db.search.tsquery`), and each phrase is a bound parameter of `phraseto_tsquery`, so
 quotes, `&`, `|`, `!`, `:*` and parentheses typed by members are only ever text. Scores are
-negated (lower is better, as the interface ranks): the questions' FTS5's own bm25, computed in
-SQL (`bot.db.search.ranking`), so that a database copied from SQLite ranks as it did there; the
-learnings' and the titles' ts_rank.
+negated (lower is better, as the interface ranks): FTS5's own bm25 for the learnings and the
+questions, computed in SQL (`bot.db.search.ranking`), so that a database copied from SQLite
+ranks as it did there; ts_rank for the titles autocomplete shows.
 """
 
 from __future__ import annotations
@@ -40,11 +40,13 @@ from bot.db.search.base import (
     Search,
 )
 from bot.db.search.ranking import (
+    ENTRY_BYTES,
     QUESTION_BYTES,
     ROW_TOKENS,
     Counts,
     bm25_scores,
-    rarity_rank,
+    entry_weights,
+    question_weights,
 )
 from bot.db.search.tsquery import (
     CONFIG,
@@ -57,11 +59,9 @@ from bot.db.search.tsquery import (
     whole_words,
 )
 
-# ts_rank's weights of D, C, B, A: body/answers, tags/details, summary/tags, title/aliases.
+# ts_rank's weights of D, C, B, A: body/answers, tags/details, summary/tags, title/aliases
+# (the titles' autocomplete, and the raw ts_rank floors of bench/postgres.py).
 ENTRY_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
-ENTRY_NORMALISATION = (
-    0  # ts_rank as is: the idf weights (`_rank`) do what length normalising did not
-)
 QUESTION_WEIGHTS = "{0.15, 0.3, 0.6, 1.0}"
 ENTRY_SNIPPET_WORDS = 20
 QUESTION_SNIPPET_WORDS = 16
@@ -115,12 +115,12 @@ class SearchTable:
 
 
 class PostgresEntryIndex(SearchTable, EntryIndex):
-    """`entries_search`, ranked by ts_rank with the title and aliases first."""
+    """`entries_search`, ranked by FTS5's bm25 with the title and aliases first."""
 
     table = "entries_search"
 
     def __init__(self) -> None:
-        self.counts = Counts(self.table)
+        self.counts = Counts(self.table, (ROW_TOKENS, ENTRY_BYTES))
 
     async def remove(self, session: AsyncSession, ids: Sequence[int]) -> None:
         """Forget the rows `ids` (and the phrase counts, which change with them)."""
@@ -157,7 +157,7 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
         )
 
     async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
-        """Counted, then ranked (`_rank`), with snippets of the body."""
+        """Counted, then ranked by FTS5's bm25 (`bm25_scores`), with snippets of the body."""
         query = Query.decode(match)
         tsquery, params = query.sql("q")
         shown, more = query.sql("h", spelled=True)
@@ -178,28 +178,24 @@ class PostgresEntryIndex(SearchTable, EntryIndex):
         total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
         if not total:
             return Hits((), 0)
-        rank, weights = await self._rank(session, query)
+        terms = list(dict.fromkeys(p for group in query.groups for p in group))
+        scores, weights = await bm25_scores(session, self.counts, terms, entry_weights(), "matched")
         params |= weights
         snippet = f"ts_headline('{CONFIG}', s.body, query.q, :headline)" if page.snippets else "''"
         rows = (
             await session.execute(
                 text(
-                    f"SELECT s.id, {snippet} AS snip, -{rank} AS score "
-                    f"{base} ORDER BY score, s.id LIMIT :limit OFFSET :offset"
+                    f"WITH matched AS (SELECT s.id, s.document {base}), {scores}, "  # noqa: S608
+                    "shown AS (SELECT id, score FROM bm25 ORDER BY score, id "
+                    "LIMIT :limit OFFSET :offset) "
+                    f"SELECT s.id, {snippet} AS snip, shown.score FROM shown "
+                    f"JOIN entries_search s ON s.id = shown.id, (SELECT {tsquery} AS q) AS query "
+                    "ORDER BY shown.score, shown.id"
                 ),
                 params,
             )
         ).all()
         return Hits(tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows), int(total))
-
-    async def _rank(self, session: AsyncSession, query: Query) -> tuple[str, dict[str, Any]]:
-        """How well a learning matches `query`, as bm25 weighs it (`rarity_rank`): when any
-        word of a question may match, a word every learning holds must count for less.
-        """
-        terms = list(dict.fromkeys(p for group in query.groups for p in group))
-        return await rarity_rank(
-            session, self.counts, terms, ENTRY_WEIGHTS, "document", ENTRY_NORMALISATION
-        )
 
     async def _snippets(
         self, session: AsyncSession, match: str, ids: Sequence[int]
@@ -363,7 +359,9 @@ class PostgresQuestionIndex(SearchTable, QuestionIndex):
         params |= more | shown_params
         column = "topic" if query.column == "topic" else "document"
         terms = list(dict.fromkeys(p for group in query.groups for p in group))
-        scores, weights = await bm25_scores(session, self.counts, terms, column, "newest")
+        scores, weights = await bm25_scores(
+            session, self.counts, terms, question_weights(column), "newest", column
+        )
         params |= weights
         newest = (
             "SELECT s.id, s.document FROM qa_search s "  # noqa: S608

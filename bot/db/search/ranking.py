@@ -1,25 +1,26 @@
-"""How PostgreSQL ranks full-text matches: bm25 in SQL, weighed as SQLite's FTS5 weighs it.
+"""How PostgreSQL ranks full-text matches: by FTS5's own bm25, computed in SQL.
 
-The questions are ranked by FTS5's own bm25 (`bm25_scores`), so that a database copied from
-SQLite to PostgreSQL answers `/qa search` with the same questions first: per phrase of the
-query, its weighted frequency in the row (each occurrence counts its column's weight, the
-weights of `qa_fts`) saturated by k1 and normalised by the row's length in tokens, times the
-phrase's rarity among all rows. The learnings keep ts_rank weighted by that rarity
-(`rarity_rank`). What both read of the whole table (rows, rows holding a phrase, mean length)
-is counted now and then (`Counts`), not by each search.
+The learnings and the questions are ranked as SQLite ranks them (`bm25_scores`), so that a
+database copied from SQLite to PostgreSQL answers `/search` and `/qa search` with the same
+rows first: per phrase of the query, its weighted frequency in the row (each occurrence counts
+its column's weight, FTS5's weights of that column) saturated by k1 and normalised by the
+row's length in tokens, times the phrase's rarity among all rows. What that reads of the whole
+table (rows, rows holding a phrase, mean length) is counted now and then (`Counts`), not by
+each search.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.search.sqlite import ENTRY_WEIGHTS as FTS_ENTRY_WEIGHTS
 from bot.db.search.sqlite import QUESTION_WEIGHTS as FTS_QUESTION_WEIGHTS
 from bot.db.search.tsquery import CONFIG
 
@@ -69,11 +70,33 @@ QUESTION_BYTES = (
 )
 
 
-def label_weights() -> dict[str, float]:
-    """bm25's weight of an occurrence by its tsvector label: qa_fts's weight of its column."""
+def question_weights(column: str) -> dict[str, float]:
+    """bm25's weight of an occurrence in qa_search's tsvector `column` by its label: qa_fts's
+    weight of the occurrence's column (the labels `column` holds only).
+    """
     weights = (float(w) for w in FTS_QUESTION_WEIGHTS.split(","))
     by_column = dict(zip(FTS_QUESTION_COLUMNS, weights, strict=True))
-    return {QUESTION_LABELS[column]: weight for column, weight in by_column.items()}
+    by_label = {QUESTION_LABELS[name]: weight for name, weight in by_column.items()}
+    return {label: by_label[label] for label in COLUMN_LABELS[column]}
+
+
+# entries_fts's columns in their order, and their labels in entries_search's document: the
+# title and the aliases share A, so an alias weighs as the title does.
+FTS_ENTRY_COLUMNS = ("title", "aliases", "tags", "summary", "body")
+ENTRY_LABELS = {"title": "A", "aliases": "A", "summary": "B", "tags": "C", "body": "D"}
+ENTRY_BYTES = (
+    "octet_length(s.title) + octet_length(s.aliases) + octet_length(s.tags) "
+    "+ octet_length(s.summary) + octet_length(s.body)"
+)
+
+
+def entry_weights() -> dict[str, float]:
+    """bm25's weight of an occurrence in entries_search's document by its label."""
+    weights = (float(w) for w in FTS_ENTRY_WEIGHTS.split(","))
+    by_label: dict[str, float] = {}
+    for name, weight in zip(FTS_ENTRY_COLUMNS, weights, strict=True):
+        by_label.setdefault(ENTRY_LABELS[name], weight)
+    return dict(sorted(by_label.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,50 +184,27 @@ class Counts:
 
 
 def rarity(rows: int, holding: int) -> float:
-    """Lucene's bm25 inverse document frequency of a phrase `holding` of `rows` rows hold
-    (never negative): how the learnings weigh a phrase.
+    """FTS5's bm25 inverse document frequency of a phrase `holding` of `rows` rows hold:
+    IDF_FLOOR for a phrase half the rows or more hold, as there (and for one counted after
+    the rows were, more than they).
     """
-    return math.log((rows - holding + 0.5) / (holding + 0.5) + 1)
-
-
-def fts_rarity(rows: int, holding: int) -> float:
-    """FTS5's bm25 inverse document frequency: at least IDF_FLOOR, which is what a phrase
-    half the rows or more hold weighs there.
-    """
-    idf = math.log((rows - holding + 0.5) / (holding + 0.5)) if rows else 0.0
-    return idf if idf > 0 else IDF_FLOOR
-
-
-async def rarity_rank(
-    session: AsyncSession,
-    counts: Counts,
-    terms: Sequence[str],
-    weights: str,
-    column: str,
-    norm: int,
-) -> tuple[str, dict[str, Any]]:
-    """bm25's weighing in SQL over `s.<column>`: each phrase's ts_rank (with `weights` and the
-    normalisation `norm`) times how rare the phrase is in the table (`counts`), summed; and
-    its parameters. ts_rank alone counts a word every row holds as much as a rare one.
-    """
-    tally = await counts.of(session, terms)
-    params: dict[str, Any] = {}
-    parts = []
-    for n, (term, held) in enumerate(zip(terms, tally.holding, strict=True)):
-        params[f"r{n}"], params[f"w{n}"] = term, rarity(tally.rows, held)
-        parts.append(
-            f"CAST(:w{n} AS real) * ts_rank('{weights}', s.{column}, "
-            f"phraseto_tsquery('{CONFIG}', :r{n}), {norm})"
-        )
-    return "(" + " + ".join(parts) + ")", params
+    if 2 * holding >= rows:
+        return IDF_FLOOR
+    return math.log((rows - holding + 0.5) / (holding + 0.5))
 
 
 async def bm25_scores(
-    session: AsyncSession, counts: Counts, terms: Sequence[str], column: str, rows: str
+    session: AsyncSession,
+    counts: Counts,
+    terms: Sequence[str],
+    weights: Mapping[str, float],
+    rows: str,
+    column: str = "document",
 ) -> tuple[str, dict[str, Any]]:
     """Common table expressions ending in `bm25 (id, score)`: FTS5's bm25 score (negative,
-    lower is better) of each row of `rows` (a CTE of qa_search's ids and documents) for the
-    phrases `terms` in the tsvector `column`; and their parameters.
+    lower is better) of each row of `rows` (a CTE of a search table's ids and documents) for
+    the phrases `terms`, each occurrence weighing its label's weight (`weights`: those of the
+    tsvector `column`, where `counts` counts the rows holding a phrase); and their parameters.
 
     A phrase's frequency in a row is the weight of each place its first word is followed by
     its next ones at the same distances as in the phrase (a phrase of one word: each place
@@ -212,13 +212,11 @@ async def bm25_scores(
     same pass: the row's document kept to the query's lexemes and END.
     """
     tally = await counts.of(session, terms, column)
-    weight = " ".join(
-        f"WHEN '{label}' THEN CAST({w!r} AS float8)" for label, w in label_weights().items()
-    )
-    labels = ", ".join(f"'{label}'" for label in COLUMN_LABELS[column])
+    weight = " ".join(f"WHEN '{label}' THEN CAST({w!r} AS float8)" for label, w in weights.items())
+    labels = ", ".join(f"'{label}'" for label in weights)
     params = {
         "bm25_terms": list(terms),
-        "bm25_idf": [fts_rarity(tally.rows, held) for held in tally.holding],
+        "bm25_idf": [rarity(tally.rows, held) for held in tally.holding],
         "bm25_avgdl": tally.mean_length or 1.0,
     }
     # Each phrase's lexemes, and how far after the phrase's first one each comes.
