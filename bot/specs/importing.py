@@ -9,7 +9,9 @@ database in chunks, in one transaction.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
+import sys
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
@@ -60,6 +62,20 @@ CHANGE_MESSAGE_MAX = 500
 OffLoop = Callable[..., Awaitable[Any]]
 
 
+# What reading a document needs in the bot's own process: the checks before a download, and the
+# classes its analysis comes back as.
+READER = ("bot.specs.openapi", "bot.specs.diff")
+
+
+async def load_reader() -> None:
+    """Import the reader in a thread the first time a document comes (it loads only then: the
+    validators and pydantic take most of a second of CPU, which would stall the event loop).
+    """
+    missing = [name for name in READER if name not in sys.modules]
+    if missing:
+        await asyncio.to_thread(lambda: [importlib.import_module(name) for name in missing])
+
+
 def precheck(filename: str, size: int) -> None:
     """The checks that need no download: the file's type and size."""
     # The reader (and its validators) loads in the bot's process only once a document comes.
@@ -104,6 +120,7 @@ class Importing:
         """Import a document as the next version of spec `name` (created on first import)."""
         spec_name = parse_spec_name(name)
         label = clean_label(version_label) if version_label is not None else None
+        await load_reader()
         precheck(filename, len(data))
         await self._settings.require_editor(guild_id, actor)
         return await self._import(guild_id, actor.user_id, spec_name, filename, data, label)
@@ -115,6 +132,7 @@ class Importing:
         same checks, queue and store as an import, in the name of the token's maker.
         """
         label = clean_label(version_label) if version_label is not None else None
+        await load_reader()
         precheck(filename, len(data))
         return await self._import(
             grant.guild_id,

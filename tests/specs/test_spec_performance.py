@@ -9,6 +9,7 @@ notices a blocked loop, the second imports a ~3 MB YAML document through the pro
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from collections.abc import AsyncIterator
@@ -19,11 +20,12 @@ import pytest
 
 from bot.db.engine import Database
 from bot.specs import Actor, SpecsService
+from tests.figures import report as figures
 from tests.fixtures.openapi.builders import as_json, marketplace, yaml_of_size
 
 ADMIN = Actor(1, can_manage=True)
 TICK = 0.005
-MAX_LATENESS = 0.25  # measured 5 ms alone, 67 ms with other suites running; blocking = seconds
+MAX_LATENESS = 0.1  # measured 18-21 ms on a loaded machine (the issue asks for 50 ms at most)
 
 
 @dataclass
@@ -67,18 +69,30 @@ async def test_a_3mb_yaml_import_never_blocks_the_event_loop(db: Database) -> No
     data, operations = yaml_of_size(3.0)
     assert len(data) >= 3_000_000
     specs = SpecsService(db)  # production configuration: analysis in a separate process
+    # As the bot does once started (Nexus.setup_hook): what is loaded by then is left out of
+    # the garbage collector's full passes, which would otherwise walk the whole test process.
+    gc.collect()
+    gc.freeze()
     try:
         async with lateness_probe() as lateness:
             started = time.perf_counter()
             report = await specs.import_document(GUILD, ADMIN, "market", "market.yaml", data)
             elapsed = time.perf_counter() - started
     finally:
+        gc.unfreeze()
         specs.close()
     assert report.version.endpoint_count == operations
     print(
         f"\n3 MB YAML ({len(data) / 1e6:.2f} MB, {operations} operations): import {elapsed:.2f} s "
         f"(analysis {report.analyse_seconds:.2f} s, store {report.store_seconds:.2f} s); "
         f"event loop late by at most {lateness.worst * 1000:.0f} ms over {lateness.ticks} ticks"
+    )
+    figures(
+        "spec import, 3 MB YAML",
+        import_s=round(elapsed, 2),
+        analysis_s=round(report.analyse_seconds, 2),
+        store_s=round(report.store_seconds, 2),
+        loop_late_worst_ms=round(lateness.worst * 1000),
     )
     assert lateness.ticks > 100  # the loop was watched for half a second at least
     assert lateness.worst < MAX_LATENESS
