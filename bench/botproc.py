@@ -30,6 +30,7 @@ import discord.gateway  # noqa: E402
 import discord.http  # noqa: E402
 import yarl  # noqa: E402
 
+from bot.__main__ import event_loop_factory  # noqa: E402
 from bot.client import create_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 
@@ -242,7 +243,9 @@ def run() -> None:
             profiler.disable()
             profiler.dump_stats(profile)
     else:
-        asyncio.run(main(config))
+        # The loop `python -m bot` runs on (uvloop where installed), so the numbers are its own.
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(main(config))
 
 
 if __name__ == "__main__":

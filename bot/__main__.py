@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import os
 import signal
 import sys
@@ -102,6 +103,20 @@ async def _run(settings: Settings, *, force_sync: bool = False, login_only: bool
             ) from None
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """Uvloop's event loop where it is installed (Linux and macOS), else asyncio's (None).
+
+    On it the bot spends less CPU per interaction (bench/README.md). Only the running bot and
+    the benchmark's bot use it; the tests and the operator commands keep asyncio's loop.
+    """
+    try:
+        uvloop = importlib.import_module("uvloop")  # not on every platform: no static import
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def _start_failure(exc: BaseException) -> StartFailure | None:
     """What stopped a start on Discord's side or the network's, if that is what it was."""
     host = discord_endpoint().host
@@ -131,7 +146,8 @@ def cmd_run(args: argparse.Namespace, *, force_sync: bool = False, login_only: b
     os.environ.pop("DISCORD_TOKEN", None)
     setup_logging(settings.log_level, settings.discord_token, fmt=settings.log_format)
     try:
-        asyncio.run(_run(settings, force_sync=force_sync, login_only=login_only))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(_run(settings, force_sync=force_sync, login_only=login_only))
     except (DatabaseInUse, DatabaseUnavailable) as exc:
         return _fail(str(exc), 1)
     except ContentInvalid as exc:
