@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
-import json
-from importlib import resources
 from typing import Any
 
-import jsonschema_rs
 import yaml
-from jsonschema.validators import validator_for
 from openapi_schema_validator import (
     oas30_format_checker,
     oas31_format_checker,
 )
 from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
 from bot.specs.openapi.bounded import (
@@ -28,56 +22,9 @@ from bot.specs.openapi.bounded import (
 )
 from bot.specs.openapi.explain import deepest, example_error, explain
 from bot.specs.openapi.loading import line_of
+from bot.specs.openapi.meta_schema import fast_valid, meta_errors, refuse_retrieval
 from bot.specs.openapi.problems import MAX_EXAMPLES_CHECKED, Problem, code, pointer_of
 from bot.specs.openapi.safety import DATA_FIELDS, NAME_MAPS, Family, resolve_pointer
-
-
-def _refuse_retrieval(uri: str) -> Any:
-    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
-
-
-META_SCHEMAS = {"2.0": "v2.0", "3.0": "v3.0", "3.1": "v3.1"}
-
-
-@functools.cache
-def meta_schema(family: Family) -> dict[str, Any]:
-    """The official OpenAPI meta-schema of `family`, as openapi-spec-validator ships it."""
-    folder = resources.files("openapi_spec_validator") / "resources" / "schemas"
-    loaded: dict[str, Any] = json.loads(
-        (folder / META_SCHEMAS[family] / "schema.json").read_text("utf-8")
-    )
-    return loaded
-
-
-@functools.cache
-def compiled_meta_schema(family: Family) -> Any:
-    """The meta-schema compiled by jsonschema-rs: nothing is ever fetched, and formats are not
-    asserted (as in the Python pass, so both agree on what is valid).
-    """
-    return jsonschema_rs.validator_for(
-        meta_schema(family), retriever=_refuse_retrieval, validate_formats=False
-    )
-
-
-@functools.cache
-def python_meta_schema(family: Family) -> Any:
-    """The meta-schema for Python's jsonschema, whose errors carry the alternatives that
-    `explain` reads (the meta-schema refers to nothing outside itself: nothing is fetched).
-    """
-    schema = meta_schema(family)
-    return validator_for(schema)(schema)
-
-
-def _fast_valid(family: Family, document: Any) -> bool:
-    """Whether the document fits its meta-schema, by the compiled validator (milliseconds for
-    what the Python pass takes seconds); False when it cannot tell (the Python pass decides).
-    """
-    try:
-        return bool(compiled_meta_schema(family).is_valid(document))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:  # a value it cannot take (a huge integer), or a panic in Rust
-        return False
 
 
 def validate(
@@ -92,15 +39,13 @@ def validate(
     defects (a response key that is not a status code, a stray field, a path parameter marked
     optional) and Swagger UI shows them anyway; the reader skips what it cannot use. Objects
     that stand for a reference to nothing (`unresolved`) are already reported. A document that
-    fits is known in milliseconds (jsonschema-rs); only one that does not is walked again by
-    openapi-spec-validator's Python validator, whose errors say where and why (`explain`).
+    fits is known in milliseconds (jsonschema-rs); for one that does not, jsonschema-rs says
+    where, and openapi-spec-validator's Python validator says why (`explain`), there only.
     """
-    if _fast_valid(family, document):
+    if fast_valid(family, document):
         return []
     warnings: list[Problem] = []
-    seen: set[str] = set()  # the validator's own words, to drop its repeats below
-    for error in python_meta_schema(family).iter_errors(document):
-        seen.add(" ".join(deepest(error).message.split()))
+    for error in meta_errors(family, document):
         parts, message = explain(error)
         pointer = pointer_of(parts)
         if any(pointer == u or pointer.startswith(u + "/") for u in unresolved):
@@ -123,7 +68,7 @@ UNCHECKED_EXAMPLES = (
 
 def _document_registry(document: Any) -> Registry[Any]:
     resource: Resource[Any] = DRAFT202012.create_resource(document)
-    return Registry(retrieve=_refuse_retrieval).with_resource(DOCUMENT_URI, resource)  # type: ignore[call-arg]
+    return Registry(retrieve=refuse_retrieval).with_resource(DOCUMENT_URI, resource)  # type: ignore[call-arg]
 
 
 DOCUMENT_URI = "urn:nexus:document"
