@@ -129,3 +129,20 @@ def test_where_jsonschema_rs_fails_the_whole_pass_explains(monkeypatch: pytest.M
     monkeypatch.setattr(meta_schema, "compiled_meta_schema", lambda family: Failing())
     assert len(expected) == 2
     assert validate("3.1", document) == expected
+
+
+def test_a_keyword_python_cannot_rerun_leaves_the_whole_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Re-running one keyword leans on the Python validator's insides (its resolver, how it
+    places errors): if that breaks (a new jsonschema), the whole pass explains, nothing is lost.
+    """
+
+    def broken(family: Family, failure: Any) -> Any:
+        raise AttributeError("_set")
+
+    document, source = loaded(defective("3.1", 2))
+    expected = whole_pass("3.1", document, source)
+    monkeypatch.setattr(meta_schema, "_keyword_errors", broken)
+    assert len(expected) >= 8
+    assert validate("3.1", document, source) == expected

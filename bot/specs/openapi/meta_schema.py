@@ -78,25 +78,35 @@ def meta_errors(family: Family, document: Any) -> Iterator[ValidationError]:
     cannot be placed this way is left to the whole pass.
     """
     try:
-        failures = [
-            _follow(family, document, list(e.instance_path), list(e.evaluation_path))
-            for e in itertools.islice(compiled_meta_schema(family).iter_errors(document), 1000)
-        ]
+        errors = _located_errors(family, document)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # a value jsonschema-rs cannot take, or a path that is not there
-        failures = []
+        errors = None
+    if errors is None:
+        yield from python_meta_schema(family).iter_errors(document)
+    else:
+        yield from errors
+
+
+def _located_errors(family: Family, document: Any) -> list[ValidationError] | None:
+    """The errors `meta_errors` gives, or None if one of jsonschema-rs's cannot be followed."""
+    failures = [
+        _follow(family, document, list(e.instance_path), list(e.evaluation_path))
+        for e in itertools.islice(compiled_meta_schema(family).iter_errors(document), 1000)
+    ]
     followed = [f for f in failures if f is not None]
     if not followed or len(followed) < len(failures):
-        yield from python_meta_schema(family).iter_errors(document)
-        return
+        return None
+    errors: list[ValidationError] = []
     done: set[tuple[Any, ...]] = set()
     for failure in sorted(followed, key=lambda f: f.order):
         key = (tuple(failure.order), failure.keyword)
         if key in done:  # `required` fails once per missing name: one run says them all
             continue
         done.add(key)
-        yield from _keyword_errors(family, failure)
+        errors.extend(_keyword_errors(family, failure))
+    return errors
 
 
 @dataclasses.dataclass
