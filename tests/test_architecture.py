@@ -156,13 +156,8 @@ def test_the_rules_saw_the_code() -> None:
     assert "cogs._kit.limits" in MODULES
 
 
-def test_the_spec_worker_starts_without_the_database_or_discord() -> None:
-    """The spec worker process imports only the reading code: starting it (on the first
-    import of a server) must not load SQLAlchemy or discord.py."""
-    probe = (
-        "import sys, bot.specs.analysis; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'discord'}))"
-    )
+def printed_by(probe: str) -> str:
+    """What a fresh interpreter prints running `probe` in the repository."""
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=REPO,
@@ -171,7 +166,17 @@ def test_the_spec_worker_starts_without_the_database_or_discord() -> None:
         timeout=60,
         check=True,
     )
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()
+
+
+def test_the_spec_worker_starts_without_the_database_or_discord() -> None:
+    """The spec worker process imports only the reading code: starting it (on the first
+    import of a server) must not load SQLAlchemy or discord.py."""
+    probe = (
+        "import sys, bot.specs.analysis; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'discord'}))"
+    )
+    assert printed_by(probe) == "[]"
 
 
 def test_the_bot_starts_without_the_document_reader() -> None:
@@ -185,12 +190,4 @@ def test_the_bot_starts_without_the_document_reader() -> None:
         "'bot.specs.openapi', 'bot.specs.diff', 'bot.specs.frontend', 'alembic', 'mako'}; "
         "print(sorted(heavy & set(sys.modules)))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert result.stdout.strip() == "[]"
+    assert printed_by(probe) == "[]"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.core.site import LocalSite
 from bot.errors import AlreadyExists, BadInput, NotAllowed, NotFound
 from bot.specs.model import ImportReport
 from bot.specs.openapi import MAX_DOCUMENT_BYTES, DocumentRejected, check_size
@@ -177,37 +178,24 @@ class SpecPushServer:
         of each version stored (the metrics).
         """
         self.specs, self.announce = specs, announce
-        self.host, self.requested_port = host, port
         self.limiter = limiter or PushLimiter()
         self.imported = imported
-        self._runner: web.AppRunner | None = None
+        self._site = LocalSite("spec pushes", host, port)
 
     async def start(self) -> None:
         """Listen; OSError (the port is taken, the address is not this machine's) propagates."""
         app = web.Application(client_max_size=MAX_DOCUMENT_BYTES, middlewares=[_no_traceback])
         app.router.add_post(PATH, self._push)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self.requested_port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        log.info("spec pushes: serving http://%s:%d%s", self.host, self.port, PATH)
+        await self._site.start(app, PATH)
 
     @property
     def port(self) -> int:
         """The port listened on (the one the system chose when 0 was asked)."""
-        if self._runner is None or not self._runner.addresses:
-            raise RuntimeError("the push endpoint is not listening")
-        return int(self._runner.addresses[0][1])
+        return self._site.port
 
     async def stop(self) -> None:
         """Stop listening (idempotent)."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        await self._site.stop()
 
     async def _push(self, request: web.Request) -> web.Response:
         try:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client.aiohttp import make_aiohttp_handler
 
+from bot.core.site import LocalSite
 from bot.telemetry.metrics import Metrics, Snapshot
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,7 @@ class MetricsServer:
     ) -> None:
         self.metrics = metrics
         self.snapshot = snapshot
-        self.host, self.requested_port = host, port
-        self._runner: web.AppRunner | None = None
+        self._site = LocalSite("metrics", host, port)
         self._reading: asyncio.Task[None] | None = None
         self._export = make_aiohttp_handler(metrics.registry)
 
@@ -44,28 +44,16 @@ class MetricsServer:
         """Listen; OSError (the port is taken, the address is not this machine's) propagates."""
         app = web.Application()
         app.router.add_get(PATH, self._scrape)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self.requested_port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        log.info("metrics: serving http://%s:%d%s", self.host, self.port, PATH)
+        await self._site.start(app, PATH)
 
     @property
     def port(self) -> int:
         """The port listened on (the one the system chose when 0 was asked)."""
-        if self._runner is None or not self._runner.addresses:
-            raise RuntimeError("the metrics server is not listening")
-        return int(self._runner.addresses[0][1])
+        return self._site.port
 
     async def stop(self) -> None:
         """Stop listening (idempotent)."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        await self._site.stop()
         if self._reading is not None:
             await asyncio.wait({self._reading}, timeout=REFRESH_TIMEOUT)
             self._reading.cancel()  # still reading after that: the database is closing anyway
