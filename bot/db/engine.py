@@ -29,6 +29,7 @@ from sqlalchemy.util import await_only
 
 from bot.db.file import DatabaseFile
 from bot.db.search import Search, search_for
+from bot.db.sqlite_driver import one_trip_dbapi
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,8 @@ class Database:
                 "connect_args": {"timeout": POSTGRES_CONNECT_TIMEOUT_S},
             }
             self._turns = POSTGRES_POOL_SIZE + POSTGRES_POOL_OVERFLOW
+        if self.is_sqlite and parsed.get_driver_name() == "aiosqlite":
+            options["module"] = one_trip_dbapi()
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _tune_sqlite)

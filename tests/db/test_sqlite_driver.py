@@ -1,0 +1,107 @@
+"""The SQLite driver (bot.db.sqlite_driver): every statement in one call in aiosqlite's thread,
+with what SQLAlchemy reads of a cursor (rows, description, rowcount, lastrowid, errors)
+unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.db.engine import Database
+from bot.db.models import BotState
+from bot.db.sqlite_driver import OneTripConnection, OneTripDbapi
+
+
+@pytest.fixture
+async def file_db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    await database.upgrade()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The calls handed to aiosqlite's thread, by name, from now on."""
+    calls: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return calls
+
+
+def stamp() -> datetime:
+    return datetime(2026, 12, 6, tzinfo=UTC)
+
+
+async def test_the_engine_uses_the_one_trip_driver_for_aiosqlite(file_db: Database) -> None:
+    assert isinstance(file_db.engine.dialect.dbapi, OneTripDbapi)
+    async with file_db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.dbapi_connection, OneTripConnection)
+
+
+async def test_a_statement_is_one_trip_to_the_thread(file_db: Database, trips: list[str]) -> None:
+    async with file_db.read() as session:
+        await session.execute(text("SELECT 1"))  # the connection checked out, the reads begun
+        trips.clear()
+        rows = (await session.execute(text("SELECT 1 AS a, 'x' AS b UNION SELECT 2, 'y'"))).all()
+        assert trips == ["run"]
+        assert [tuple(r) for r in rows] == [(1, "x"), (2, "y")]
+        assert list(rows[0]._mapping) == ["a", "b"]  # from the cursor's description
+
+
+async def test_writes_report_rowcount_and_lastrowid(file_db: Database) -> None:
+    async with file_db.unit_of_work() as session:
+        session.add_all([BotState(key=f"k{i}", value=str(i), updated_at=stamp()) for i in range(3)])
+        await session.flush()  # executemany
+        changed = await session.execute(
+            update(BotState).where(BotState.key != "k0").values(value="changed")
+        )
+        assert changed.rowcount == 2  # type: ignore[attr-defined]
+        inserted = await session.execute(
+            text("INSERT INTO bot_state (key, value, updated_at) VALUES ('k9', 'v', :at)"),
+            {"at": stamp()},
+        )
+        assert inserted.lastrowid  # type: ignore[attr-defined]
+    async with file_db.read() as session:
+        values = dict((await session.execute(select(BotState.key, BotState.value))).all())
+    assert values == {"k0": "0", "k1": "changed", "k2": "changed", "k9": "v"}
+
+
+async def test_errors_are_sqlalchemys_and_the_connection_stays_usable(file_db: Database) -> None:
+    async with file_db.unit_of_work() as session:
+        session.add(BotState(key="same", value="1", updated_at=stamp()))
+    with pytest.raises(IntegrityError):
+        async with file_db.unit_of_work() as session:
+            session.add(BotState(key="same", value="2", updated_at=stamp()))
+    with pytest.raises(OperationalError):
+        async with file_db.read() as session:
+            await session.execute(text("SELECT * FROM no_such_table"))
+    for _ in range(8):  # more than the pool holds: every connection came back usable
+        async with file_db.read() as session:
+            assert await session.scalar(select(func.count()).select_from(BotState)) == 1
+    async with file_db.read() as session:
+        assert await session.scalar(select(BotState.value)) == "1"  # the failed write left none
+
+
+async def test_streamed_results_still_work(file_db: Database) -> None:
+    async with file_db.unit_of_work() as session:
+        session.add_all(
+            [BotState(key=f"s{i:03}", value="v", updated_at=stamp()) for i in range(250)]
+        )
+    async with file_db.read() as session:
+        result = await session.stream(select(BotState.key).order_by(BotState.key))
+        keys = [row.key async for row in result]
+    assert keys == [f"s{i:03}" for i in range(250)]
