@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -140,6 +141,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+@lru_cache(maxsize=65536)  # a few thousand words make most text: each is stemmed once
 def stem(word: str) -> str:
     """A light English stem, enough to match names: plural and verb endings off."""
     for ending, keep in (("ies", "y"), ("sses", "ss"), ("es", "e"), ("s", "")):

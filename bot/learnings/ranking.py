@@ -13,7 +13,8 @@ Full-text search alone ranks by every word, so in "how do I stop n+1 queries in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -94,26 +95,40 @@ def name_score(entry: Learning, asked: _Asked) -> float:
     return best
 
 
-@lru_cache(maxsize=2048)
-def text_words(entry: Learning) -> frozenset[str]:
-    """The stemmed words of everything the entry says (kept for the entries searched most)."""
+def text_words(entry: Learning) -> tuple[str, ...]:
+    """The distinct stemmed words of everything the entry says, sorted (see `holds`): a
+    tuple of shared strings is a fifth of the memory of a set, so every entry's can be kept.
+    """
     text = " ".join((*entry.names, *entry.tags, entry.summary, entry.body))
-    return frozenset(stem(w) for w in NAME_SPLIT_RE.split(fold(text)) if w)
+    return tuple(sorted({stem(w) for w in set(NAME_SPLIT_RE.split(fold(text))) if w}))
 
 
-def text_score(entry: Learning, asked: _Asked) -> float:
+def holds(words: Sequence[str], word: str) -> bool:
+    """Whether the sorted `words` hold `word`."""
+    at = bisect_left(words, word)
+    return at < len(words) and words[at] == word
+
+
+WordsOf = Callable[[Learning], Sequence[str]]
+
+
+def text_score(entry: Learning, asked: _Asked, words_of: WordsOf = text_words) -> float:
     """The share of what the question asks that the entry's text holds (0-1)."""
     if not asked.asked:
         return 0.0
-    words = text_words(entry)
-    held = sum(1 for group in asked.asked if any(w in words for w in group))
+    words = words_of(entry)
+    held = sum(1 for group in asked.asked if any(holds(words, w) for w in group))
     return held / len(asked.asked)
 
 
 def rerank(
-    candidates: Sequence[tuple[Learning, float]], understood: Understood
+    candidates: Sequence[tuple[Learning, float]],
+    understood: Understood,
+    words_of: WordsOf = text_words,
 ) -> list[tuple[Learning, float]]:
-    """The candidates (each with its bm25 score: lower is better) best first."""
+    """The candidates (each with its bm25 score: lower is better) best first; `words_of`
+    gives an entry's `text_words` (a service keeps them).
+    """
     if not candidates:
         return []
     asked = _Asked.of(understood)
@@ -125,7 +140,7 @@ def rerank(
         score = (
             NAME_WEIGHT * name_score(entry, asked)
             + INDEX_WEIGHT * text
-            + COVER_WEIGHT * text_score(entry, asked)
+            + COVER_WEIGHT * text_score(entry, asked, words_of)
             + KIND_BONUS.get(entry.kind, 0.0)
         )
         ranked.append((entry, score))

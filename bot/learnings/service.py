@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.paging import page_of, paginate
 from bot.core.query import CONTEXT_WORDS, understand
@@ -25,7 +26,7 @@ from bot.db.models import Entry
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 from bot.errors import BadInput
 from bot.learnings.model import TOPICS, DocLink, Learning
-from bot.learnings.ranking import rerank, vocabulary
+from bot.learnings.ranking import rerank, text_words, vocabulary
 
 DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
 SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
@@ -202,15 +203,22 @@ class LearningsService:
         # The words of the knowledge base: a misspelt word of a search is read as one of them.
         self._known: frozenset[str] = frozenset()
         self._sorted_known: list[str] = []
+        # The database's id of each learning, as the full-text index names its hits.
+        self._slug_of_id: dict[int, str] = {}
+        # The words of each learning a search has reranked (`text_words`), by slug.
+        self._text_words: dict[str, tuple[str, ...]] = {}
 
     async def refresh(self) -> None:
         """Reload the in-memory index from the database (after a content sync)."""
         async with self._db.read() as session:
             rows = (await session.scalars(select(Entry).order_by(Entry.title))).all()
         self.load(learning_from_row(row) for row in rows)
+        self._slug_of_id = {row.id: row.slug for row in rows}
 
     def load(self, learnings: Iterable[Learning]) -> None:
-        """Replace the in-memory index with `learnings`."""
+        """Replace the in-memory index with `learnings` (their ids are read again when
+        a search first finds one it does not know).
+        """
         by_slug: dict[str, Learning] = {}
         indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
         positions: dict[str | None, dict[str, int]] = {None: {}}
@@ -228,6 +236,7 @@ class LearningsService:
         for index in indexes.values():
             index.seal()
         self._by_slug, self._indexes, self._exact = by_slug, indexes, exact
+        self._slug_of_id, self._text_words = {}, {}
         self._known = vocabulary(by_slug.values())
         self._sorted_known = sorted(self._known)
 
@@ -422,21 +431,33 @@ class LearningsService:
             return []
         async with self._db.read() as session:
             found = await self._db.search.entries.search(
-                session, phrase, limit=RERANK_WINDOW, every_term_only=True
+                session, phrase, limit=RERANK_WINDOW, every_term_only=True, counted=False
             )
-            ids = [hit.id for hit in found.hits]
-            rows = (
-                await session.execute(select(Entry.id, Entry.slug).where(Entry.id.in_(ids)))
-            ).all()
-        slugs = {row.id: row.slug for row in rows}
+            slugs = await self._slugs(session, [hit.id for hit in found.hits])
         candidates = [
             (entry, hit.score)
             for hit in found.hits
             if (entry := self._by_slug.get(slugs.get(hit.id, ""))) is not None
         ]
-        ranked = [entry for entry, _ in rerank(candidates, understood)]
+        ranked = [entry for entry, _ in rerank(candidates, understood, self._words_of)]
         ranked.sort(key=lambda entry: entry.kind != kind)  # stable: the same order within
         return ranked[:CANDIDATES]
+
+    def _words_of(self, entry: Learning) -> tuple[str, ...]:
+        words = self._text_words.get(entry.slug)
+        if words is None:
+            words = self._text_words[entry.slug] = text_words(entry)
+        return words
+
+    async def _slugs(self, session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+        """The slugs of the learnings with these ids: from memory, or from the database when
+        one is unknown (loaded without ids, or synced since).
+        """
+        known = self._slug_of_id
+        if all(i in known for i in ids):
+            return {i: known[i] for i in ids}
+        rows = (await session.execute(select(Entry.id, Entry.slug).where(Entry.id.in_(ids)))).all()
+        return {row.id: row.slug for row in rows}
 
     async def search(
         self,
@@ -462,12 +483,9 @@ class LearningsService:
                 limit=RERANK_WINDOW,
                 any_term=True,
                 snippets=False,  # for the page shown only, once ordered
+                counted=False,  # every hit is reranked: their number is the total
             )
-            ids = [hit.id for hit in found.hits]
-            rows = (
-                await session.execute(select(Entry.id, Entry.slug).where(Entry.id.in_(ids)))
-            ).all()
-            slugs = {row.id: row.slug for row in rows}
+            slugs = await self._slugs(session, [hit.id for hit in found.hits])
             ids_of: dict[str, int] = {}
             candidates: list[tuple[Learning, float]] = []
             for hit in found.hits:
@@ -475,7 +493,7 @@ class LearningsService:
                 if entry is not None:
                     candidates.append((entry, hit.score))
                     ids_of[entry.slug] = hit.id
-            ranked = rerank(candidates, understood)
+            ranked = rerank(candidates, understood, self._words_of)
             pages, page = paginate(len(ranked), per_page, page)
             shown = page_of(ranked, per_page, page)
             snippets = await index.snippets(

@@ -118,6 +118,9 @@ class EntryPage:
     limit: int
     offset: int
     snippets: bool = True  # without: ids and scores only (snippets later, for those shown)
+    # Without: the matches are not counted where counting is a query of its own (FTS5), and
+    # `total` is only how many hits came back (a caller that reranks the window needs no more).
+    counted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,13 +219,15 @@ class EntryIndex(TextIndex[EntryText]):
         any_term: bool = False,
         every_term_only: bool = False,
         snippets: bool = True,
+        counted: bool = True,
     ) -> Hits:
         """Learnings (of `kinds`, when given) holding every word of `query`, or, when none
         does, any of them; best first, `limit` of them from `offset`, with snippets. With
         `any_term`, any of them at once; with `every_term_only`, every word or nothing. Without
-        `snippets`, the hits carry none (see `snippets`).
+        `snippets`, the hits carry none (see `snippets`); without `counted`, `total` may be
+        only how many hits there are on this page.
         """
-        page = EntryPage(kinds, limit, offset, snippets)
+        page = EntryPage(kinds, limit, offset, snippets, counted)
         if any_term or every_term_only:
             match = self.match(query, any_term=any_term)
             return Hits((), 0) if match is None else await self._page(session, match, page)

@@ -188,7 +188,7 @@ class SqliteEntryIndex(FtsTables, EntryIndex):
         )
 
     async def _page(self, session: AsyncSession, match: str, page: EntryPage) -> Hits:
-        """Counted, then bm25-ranked, with snippets."""
+        """Counted (when asked), then bm25-ranked, with snippets (when asked)."""
         kind_filter = ""
         params: dict[str, object] = {
             "q": match,
@@ -201,11 +201,14 @@ class SqliteEntryIndex(FtsTables, EntryIndex):
             names = [f":k{i}" for i in range(len(page.kinds))]
             kind_filter = f" AND e.kind IN ({', '.join(names)})"
             params.update({f"k{i}": k for i, k in enumerate(page.kinds)})
-        base = (
-            "FROM entries_fts f JOIN entries e ON e.id = f.rowid "
-            f"WHERE entries_fts MATCH :q{kind_filter}"
+        # The entry's row is read only to filter by kind.
+        joined = " JOIN entries e ON e.id = f.rowid" if kind_filter else ""
+        base = f"FROM entries_fts f{joined} WHERE entries_fts MATCH :q{kind_filter}"
+        total = (
+            (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
+            if page.counted
+            else None
         )
-        total = (await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one()
         snip = f"{ENTRY_SNIPPET} AS snip" if page.snippets else "'' AS snip"
         rows = (
             await session.execute(
@@ -216,7 +219,8 @@ class SqliteEntryIndex(FtsTables, EntryIndex):
                 params,
             )
         ).all()
-        return Hits(tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows), int(total))
+        hits = tuple(Hit(int(r.id), float(r.score), r.snip or "") for r in rows)
+        return Hits(hits, len(hits) if total is None else int(total))
 
     async def _snippets(
         self, session: AsyncSession, match: str, ids: Sequence[int]
