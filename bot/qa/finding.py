@@ -29,7 +29,7 @@ from bot.core.text import (
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, Hit, QuestionFilter
 from bot.qa.model import Answer, Draft, Question, QuestionHit, QuestionList, SearchPage, Status
-from bot.qa.store import QaStore, has_answers, to_answer, to_question
+from bot.qa.store import QaStore, has_answers, question_columns, question_of, to_answer
 from bot.qa.validation import parse_tag, similarity_keywords
 
 SEARCH_PAGE = 5  # questions per page of search results
@@ -116,25 +116,24 @@ class Finding(QaStore):
                 for answered in (False, True):
                     answers = has_answers() if answered else ~has_answers()
                     query = (
-                        self._questions()
+                        select(*question_columns())
                         .where(*conditions, answers)
                         .order_by(QaQuestion.created_at.desc(), QaQuestion.id.desc())
                         .limit(limit - len(found))
                     )
-                    rows = (await session.execute(query)).all()
-                    found += [to_question(r, c) for r, c in rows]
+                    found += [question_of(row) for row in await session.execute(query)]
                     if len(found) >= limit:
                         break
                 return found
             number = typed.lstrip("#").strip()
             if NUMBER_RE.fullmatch(number):
                 query = (
-                    self._questions()
+                    select(*question_columns())
                     .where(*conditions, func.cast(QaQuestion.id, String).like(f"{int(number)}%"))
                     .order_by(func.length(func.cast(QaQuestion.id, String)), QaQuestion.id)
                     .limit(limit)
                 )
-                return [to_question(r, c) for r, c in (await session.execute(query)).all()]
+                return [question_of(row) for row in await session.execute(query)]
             # Titles and tags only (what the choices show); the newest SUGGEST_WINDOW matches
             # are ranked.
             where = QuestionFilter(guild_id, unaccepted=unaccepted_only)
@@ -188,16 +187,14 @@ class Finding(QaStore):
         async with self._db.read() as session:
             total = await session.scalar(select(func.count(QaQuestion.id)).where(*where))
             pages, page = paginate(int(total or 0), per_page, page)
-            rows = (
-                await session.execute(
-                    self._questions()
-                    .where(*where)
-                    .order_by(QaQuestion.id.desc() if newest_first else QaQuestion.id)
-                    .limit(per_page)
-                    .offset((page - 1) * per_page)
-                )
-            ).all()
-        questions = tuple(to_question(r, c) for r, c in rows)
+            rows = await session.execute(
+                select(*question_columns())
+                .where(*where)
+                .order_by(QaQuestion.id.desc() if newest_first else QaQuestion.id)
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            )
+            questions = tuple(question_of(row) for row in rows)
         return QuestionList(kind, questions, int(total or 0), page, pages)
 
     # -- search ----------------------------------------------------------------------------

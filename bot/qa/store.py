@@ -9,9 +9,11 @@ the document inside the same transaction, so the index is never out of step.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta
+from typing import Any, Unpack
 
-from sqlalchemy import Exists, ScalarSelect, Select, and_, exists, func, or_, select
+from sqlalchemy import Exists, Row, ScalarSelect, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -45,6 +47,19 @@ def has_answers() -> Exists:
 def to_question(row: QaQuestion, answers: int) -> Question:
     """A question row, with its number of answers, as plain data."""
     return from_row(Question, row, tags=tuple(row.tags), answer_count=int(answers))
+
+
+def question_columns() -> list[ColumnElement[object]]:
+    """The columns a `Question` is made of, its answers counted: rows read without the ORM
+    (`question_of`), for the lists and searches that only show questions.
+    """
+    named = [getattr(QaQuestion, f.name) for f in fields(Question) if f.name != "answer_count"]
+    return [*named, answer_count().label("answer_count")]
+
+
+def question_of(row: Row[Unpack[tuple[Any, ...]]]) -> Question:
+    """A row of `question_columns` as plain data."""
+    return from_row(Question, row, tags=tuple(row.tags))
 
 
 def to_answer(row: QaAnswer, accepted_id: int | None) -> Answer:
@@ -100,8 +115,8 @@ class QaStore:
     async def _by_ids(self, session: AsyncSession, ids: Sequence[int]) -> list[Question]:
         if not ids:
             return []
-        rows = (await session.execute(self._questions().where(QaQuestion.id.in_(ids)))).all()
-        by_id = {row.id: to_question(row, count) for row, count in rows}
+        rows = (await session.execute(select(*question_columns()).where(QaQuestion.id.in_(ids))))
+        by_id = {row.id: question_of(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     async def _load_answer(
