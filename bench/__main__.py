@@ -236,12 +236,14 @@ async def full_stack(
         for name, call in driver.operations().items():
             say(f"[{tier.name}]   {name}")
             scenarios[name] = await run_scenario(bot, call, cfg.runs, cfg.warmup)
+            scenarios[name]["rss_after_mb"] = bot.memory()["rss_mb"]  # where memory grows
             driver.forget()
         out["full_stack"] = scenarios
         say(f"[{tier.name}]   throughput, {cfg.in_flight} in flight")
         out["throughput"] = await run_throughput(
             bot, driver.operations(), cfg.throughput_total, cfg.in_flight
         )
+        out["throughput"]["rss_after_mb"] = bot.memory()["rss_mb"]
         driver.forget()
         out["full_stack_outcomes"] = driver.outcomes
         if workload.spec_refs:
@@ -262,6 +264,7 @@ async def full_stack(
                 "first": first_import,
                 "next": next_import,
                 "max_stall_ms": round(stall["max_stall_ms"], 2),
+                "rss_after_mb": bot.memory()["rss_mb"],
             }
             driver.forget()
         out["memory"] = bot.memory()
