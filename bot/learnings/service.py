@@ -33,8 +33,6 @@ SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
 LOOKUP_SCORE = 72.0  # a looked-up name this close is offered ("did you mean"); typing shows more
 TYPO_SCORE = 80.0  # a word this close to a word of a name is that word mistyped
 CLEAR_LEAD = 6.0
-SHORTLIST = 60  # names kept from the fast first pass
-SHORTLIST_SCORE = 40.0
 CANDIDATES = 5  # close names a lookup offers when none is clearly meant
 SEARCH_PAGE = 5  # hits per page of search results
 MARKS = (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE)  # around the matched words of a snippet
@@ -161,6 +159,40 @@ def _name_score(key: str, name: str) -> float:
     return score
 
 
+def _named(key: str, index: _NameIndex) -> dict[int, float]:
+    """`_name_score(key, name)` for every name of `index` it scores SUGGEST_SCORE or more,
+    by the name's place: each part of the score is one pass of rapidfuzz over every name
+    (or every word of them) keeping only what can reach SUGGEST_SCORE, in C.
+    """
+    scores: dict[int, float] = {}
+
+    def keep(found: list[tuple[str, float, int]], weight: float = 1.0) -> None:
+        for _, score, at in found:
+            if weight * score > scores.get(at, 0.0):
+                scores[at] = weight * score
+
+    names = index.names
+    for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+        keep(process.extract(key, names, scorer=scorer, limit=None, score_cutoff=SUGGEST_SCORE))
+    if len(key) >= 3:
+        heads = [name[: len(key)] for name in names]
+        keep(process.extract(key, heads, scorer=fuzz.ratio, limit=None, score_cutoff=TYPO_SCORE),
+             0.95)  # fmt: skip
+    if len(key) >= 4 and " " not in key:
+        found = process.extract(
+            key, index.words, scorer=fuzz.ratio, limit=None, score_cutoff=TYPO_SCORE
+        )
+        for _, score, word in found:
+            keep([("", score, at) for at in index.word_names[word]], 0.9)
+    # A name that starts with `key` (or is it) scores by that alone.
+    for place in range(bisect_left(index.sorted_names, key), len(names)):
+        name = index.sorted_names[place]
+        if not name.startswith(key):
+            break
+        scores[index.sorted_at[place]] = _name_score(key, name)
+    return scores
+
+
 @dataclass(slots=True)
 class _NameIndex:
     """The distinct normalised names of some entries (a slug and a title often normalise to
@@ -171,6 +203,10 @@ class _NameIndex:
     slugs: list[list[str]] = field(default_factory=list)
     sorted_names: list[str] = field(default_factory=list)
     sorted_slugs: list[list[str]] = field(default_factory=list)
+    sorted_at: list[int] = field(default_factory=list)  # each sorted name's place in `names`
+    # The distinct words of the names, each with the places of the names holding it.
+    words: list[str] = field(default_factory=list)
+    word_names: list[list[int]] = field(default_factory=list)
 
     def add(self, key: str, slug: str, positions: dict[str, int]) -> None:
         at = positions.get(key)
@@ -185,6 +221,12 @@ class _NameIndex:
         order = sorted(range(len(self.names)), key=self.names.__getitem__)
         self.sorted_names = [self.names[i] for i in order]
         self.sorted_slugs = [self.slugs[i] for i in order]
+        self.sorted_at = order
+        holders: dict[str, list[int]] = {}
+        for at, name in enumerate(self.names):
+            for word in dict.fromkeys(name.split()):
+                holders.setdefault(word, []).append(at)
+        self.words, self.word_names = list(holders), list(holders.values())
 
 
 class LearningsService:
@@ -305,14 +347,13 @@ class LearningsService:
         return best
 
     def _scores(
-        self, query: str, kind: str | None, need: int = SHORTLIST
+        self, query: str, kind: str | None, need: int = CANDIDATES
     ) -> list[tuple[Learning, float]]:
-        """Best score per entry for `query`, best first (at least the best `need` of them).
+        """Every entry of `kind` a name of which scores SUGGEST_SCORE or more for `query`
+        (`_name_score`, best per entry), best first; at least the best `need` of them.
 
         Typing the start of a common word is answered from the sorted names alone. Otherwise
-        a fast C pass (WRatio, generous with partial matches) picks a shortlist of names of
-        `kind`; each is then scored by how well it matches as a whole, as a prefix being typed,
-        or, for a one-word query, word by word, all forgiving typos.
+        each part of `_name_score` is one C pass over every name (`_named`).
         """
         key = normalise(query)
         index = self._indexes.get(kind)
@@ -322,11 +363,7 @@ class LearningsService:
         if prefixed is not None:
             return self._ranked(prefixed)
         best: dict[str, float] = {}
-        shortlist = process.extract(
-            key, index.names, scorer=fuzz.WRatio, limit=SHORTLIST, score_cutoff=SHORTLIST_SCORE
-        )
-        for name, _, at in shortlist:
-            score = _name_score(key, name)
+        for at, score in _named(key, index).items():
             for slug in index.slugs[at]:
                 if score > best.get(slug, 0.0):
                     best[slug] = score

@@ -6,12 +6,16 @@ learnings (bench/: 4,500 of them): results must be what the fuzzy pass alone wou
 
 from __future__ import annotations
 
+import random
+
 from rapidfuzz import fuzz
 
 from bot.core.text import normalise
 from bot.db.engine import Database
 from bot.learnings.model import Learning
 from bot.learnings.service import Found, LearningsService, _name_score
+from cogs.learnings.content import check_content
+from tests.helpers import CONTENT
 
 
 def entry(slug: str, title: str, kind: str = "concept", aliases: tuple[str, ...] = ()) -> Learning:
@@ -79,3 +83,31 @@ async def test_typos_still_find_the_entry(db: Database) -> None:
     assert isinstance(found, Found)
     assert found.entry.slug == "decorators"
     assert fuzz.ratio("decoratrs", "decorators") > 90  # the premise of the test
+
+
+def typed_forms(name: str, rng: random.Random) -> list[str]:
+    """What a learner types for `name`: its start, and the name with a letter lost, doubled
+    or swapped."""
+    forms = [name[: rng.randint(1, len(name))]]
+    if len(name) > 3:
+        at = rng.randrange(1, len(name) - 1)
+        forms.append(name[:at] + name[at + 1 :])
+        forms.append(name[:at] + name[at] + name[at:])
+        forms.append(name[: at - 1] + name[at] + name[at - 1] + name[at + 1 :])
+    return forms
+
+
+async def test_every_name_scoring_enough_is_found_on_the_real_content(db: Database) -> None:
+    # Each part of the score is a pass over every name: the suggestions must be exactly the
+    # best of scoring every name one by one, typos included.
+    entries = check_content(CONTENT).learnings
+    learnings = service(db, entries)
+    rng = random.Random(20)
+    names = sorted({name for e in entries for name in e.names})
+    typed = [form for name in rng.sample(names, 60) for form in typed_forms(name, rng)]
+    typed += ["djnago orm", "celry", "n+1", "api versioinng", "docker compose", "x"]
+    for query in typed:
+        for kind in ("concept", "challenge", "tip"):
+            expected = [slug for slug, score in brute_force(entries, query, kind) if score >= 60]
+            got = [e.slug for e in learnings.suggest(query, kind)]
+            assert got == expected[:25], (query, kind)
