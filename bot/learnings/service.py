@@ -5,14 +5,13 @@ from __future__ import annotations
 import random
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.paging import page_of, paginate
-from bot.core.query import CONTEXT_WORDS, understand
+from bot.core.query import understand
 from bot.core.text import (
     SUGGESTIONS,
     normalise,
@@ -26,12 +25,11 @@ from bot.db.models import Entry
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 from bot.errors import BadInput
 from bot.learnings.model import TOPICS, DocLink, Learning
+from bot.learnings.names import SUGGEST_SCORE, NameIndex, name_score, named, words_named
 from bot.learnings.ranking import rerank, text_words, vocabulary
 
 DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
-SUGGEST_SCORE = 60.0  # below this a candidate is not worth suggesting
 LOOKUP_SCORE = 72.0  # a looked-up name this close is offered ("did you mean"); typing shows more
-TYPO_SCORE = 80.0  # a word this close to a word of a name is that word mistyped
 CLEAR_LEAD = 6.0
 CANDIDATES = 5  # close names a lookup offers when none is clearly meant
 SEARCH_PAGE = 5  # hits per page of search results
@@ -119,116 +117,6 @@ def learning_from_row(row: Entry) -> Learning:
     )
 
 
-def _words_named(key: str, entry: Learning) -> float:
-    """The share of the words of `key` that one name of `entry` holds (typed whole, begun, or
-    mistyped): a lookup of several words is not answered by a name sharing one of them
-    ("continuous learning" is not "continuous delivery"). Framework names are where the
-    question lives ("pagination drf"), not what must be named.
-    """
-    typed = [k for k in key.split() if k not in CONTEXT_WORDS] or key.split()
-    best = 0
-    compact = "".join(typed)
-    for name in entry.names:
-        words = normalise(name).split()
-        if compact in "".join(words):  # "foreign key" is the name "ForeignKey"
-            return 1.0
-        found = sum(
-            1
-            for k in typed
-            if any(w.startswith(k) or fuzz.ratio(k, w) >= TYPO_SCORE for w in words)
-        )
-        best = max(best, found)
-    return best / len(typed) if typed else 0.0
-
-
-def _name_score(key: str, name: str) -> float:
-    """How well the normalised query `key` names `name` (0-100; 200 for an exact match)."""
-    if name == key:
-        return 200.0
-    if name.startswith(key):
-        return 100.0 - 0.1 * (len(name) - len(key))
-    score = max(fuzz.ratio(key, name), fuzz.token_sort_ratio(key, name))
-    # The start of the name, or one of its words, typed with a typo; letters merely shared
-    # are no match ("blockchain" is not "blocking").
-    if len(key) >= 3 and (prefix := fuzz.ratio(key, name[: len(key)])) >= TYPO_SCORE:
-        score = max(score, 0.95 * prefix)
-    if len(key) >= 4 and " " not in key:
-        word_score = max(fuzz.ratio(key, word) for word in name.split())
-        if word_score >= TYPO_SCORE:
-            score = max(score, 0.9 * word_score)
-    return score
-
-
-def _named(key: str, index: _NameIndex) -> dict[int, float]:
-    """`_name_score(key, name)` for every name of `index` it scores SUGGEST_SCORE or more,
-    by the name's place: each part of the score is one pass of rapidfuzz over every name
-    (or every word of them) keeping only what can reach SUGGEST_SCORE, in C.
-    """
-    scores: dict[int, float] = {}
-
-    def keep(found: list[tuple[str, float, int]], weight: float = 1.0) -> None:
-        for _, score, at in found:
-            if weight * score > scores.get(at, 0.0):
-                scores[at] = weight * score
-
-    names = index.names
-    for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
-        keep(process.extract(key, names, scorer=scorer, limit=None, score_cutoff=SUGGEST_SCORE))
-    if len(key) >= 3:
-        heads = [name[: len(key)] for name in names]
-        keep(process.extract(key, heads, scorer=fuzz.ratio, limit=None, score_cutoff=TYPO_SCORE),
-             0.95)  # fmt: skip
-    if len(key) >= 4 and " " not in key:
-        found = process.extract(
-            key, index.words, scorer=fuzz.ratio, limit=None, score_cutoff=TYPO_SCORE
-        )
-        for _, score, word in found:
-            keep([("", score, at) for at in index.word_names[word]], 0.9)
-    # A name that starts with `key` (or is it) scores by that alone.
-    for place in range(bisect_left(index.sorted_names, key), len(names)):
-        name = index.sorted_names[place]
-        if not name.startswith(key):
-            break
-        scores[index.sorted_at[place]] = _name_score(key, name)
-    return scores
-
-
-@dataclass(slots=True)
-class _NameIndex:
-    """The distinct normalised names of some entries (a slug and a title often normalise to
-    the same name), each with the entries it names, also in sorted order for prefix lookups.
-    """
-
-    names: list[str] = field(default_factory=list)
-    slugs: list[list[str]] = field(default_factory=list)
-    sorted_names: list[str] = field(default_factory=list)
-    sorted_slugs: list[list[str]] = field(default_factory=list)
-    sorted_at: list[int] = field(default_factory=list)  # each sorted name's place in `names`
-    # The distinct words of the names, each with the places of the names holding it.
-    words: list[str] = field(default_factory=list)
-    word_names: list[list[int]] = field(default_factory=list)
-
-    def add(self, key: str, slug: str, positions: dict[str, int]) -> None:
-        at = positions.get(key)
-        if at is None:
-            positions[key] = len(self.names)
-            self.names.append(key)
-            self.slugs.append([slug])
-        elif slug not in self.slugs[at]:
-            self.slugs[at].append(slug)
-
-    def seal(self) -> None:
-        order = sorted(range(len(self.names)), key=self.names.__getitem__)
-        self.sorted_names = [self.names[i] for i in order]
-        self.sorted_slugs = [self.slugs[i] for i in order]
-        self.sorted_at = order
-        holders: dict[str, list[int]] = {}
-        for at, name in enumerate(self.names):
-            for word in dict.fromkeys(name.split()):
-                holders.setdefault(word, []).append(at)
-        self.words, self.word_names = list(holders), list(holders.values())
-
-
 class LearningsService:
     """Read access to the learnings.
 
@@ -239,7 +127,7 @@ class LearningsService:
         self._db = db
         self._by_slug: dict[str, Learning] = {}
         # Per kind (None: every kind), so a /concept lookup never scores tips and challenges.
-        self._indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
+        self._indexes: dict[str | None, NameIndex] = {None: NameIndex()}
         # (kind, name) and (None, name) -> slug: an exact name of the kind asked for wins.
         self._exact: dict[tuple[str | None, str], str] = {}
         # The words of the knowledge base: a misspelt word of a search is read as one of them.
@@ -262,12 +150,12 @@ class LearningsService:
         a search first finds one it does not know).
         """
         by_slug: dict[str, Learning] = {}
-        indexes: dict[str | None, _NameIndex] = {None: _NameIndex()}
+        indexes: dict[str | None, NameIndex] = {None: NameIndex()}
         positions: dict[str | None, dict[str, int]] = {None: {}}
         exact: dict[tuple[str | None, str], str] = {}
         for entry in learnings:
             by_slug[entry.slug] = entry
-            kind_index = indexes.setdefault(entry.kind, _NameIndex())
+            kind_index = indexes.setdefault(entry.kind, NameIndex())
             kind_positions = positions.setdefault(entry.kind, {})
             for name in entry.names:
                 key = normalise(name)
@@ -321,11 +209,11 @@ class LearningsService:
         ranked = sorted(best.items(), key=lambda item: (-item[1], self._by_slug[item[0]].title))
         return [(self._by_slug[slug], score) for slug, score in ranked]
 
-    def _prefix_only(self, key: str, index: _NameIndex, need: int) -> dict[str, float] | None:
+    def _prefix_only(self, key: str, index: NameIndex, need: int) -> dict[str, float] | None:
         """The entries whose names start with `key`, when that settles the top `need`.
 
         Another name can only score PREFIX_SURE or more against a one-word key of at most
-        PREFIX_ONLY_MAX_CHARS characters by starting with it (`_name_score`: a whole-name or
+        PREFIX_ONLY_MAX_CHARS characters by starting with it (`name_score`: a whole-name or
         token ratio that high needs the same letters in the same order, the partial scores are
         capped at 95 and 90). So once `need` entries are named that well by a prefix, they are
         the best `need`, found by a binary search instead of a fuzzy pass over every name.
@@ -338,7 +226,7 @@ class LearningsService:
             name = names[at]
             if not name.startswith(key):
                 break
-            score = _name_score(key, name)
+            score = name_score(key, name)
             for slug in index.sorted_slugs[at]:
                 if score > best.get(slug, 0.0):
                     best[slug] = score
@@ -350,10 +238,10 @@ class LearningsService:
         self, query: str, kind: str | None, need: int = CANDIDATES
     ) -> list[tuple[Learning, float]]:
         """Every entry of `kind` a name of which scores SUGGEST_SCORE or more for `query`
-        (`_name_score`, best per entry), best first; at least the best `need` of them.
+        (`name_score`, best per entry), best first; at least the best `need` of them.
 
         Typing the start of a common word is answered from the sorted names alone. Otherwise
-        each part of `_name_score` is one C pass over every name (`_named`).
+        each part of `name_score` is one C pass over every name (`_named`).
         """
         key = normalise(query)
         index = self._indexes.get(kind)
@@ -363,7 +251,7 @@ class LearningsService:
         if prefixed is not None:
             return self._ranked(prefixed)
         best: dict[str, float] = {}
-        for at, score in _named(key, index).items():
+        for at, score in named(key, index).items():
             for slug in index.slugs[at]:
                 if score > best.get(slug, 0.0):
                     best[slug] = score
@@ -388,7 +276,7 @@ class LearningsService:
         exact = self._by_slug[slug] if slug is not None else None
         if exact is not None and exact.kind == kind:
             return Found(exact)
-        scored = [(e, s * _words_named(key, e)) for e, s in self._scores(query, kind, CANDIDATES)]
+        scored = [(e, s * words_named(key, e)) for e, s in self._scores(query, kind, CANDIDATES)]
         scored = sorted(((e, s) for e, s in scored if s >= LOOKUP_SCORE), key=lambda pair: -pair[1])
         if exact is not None:
             if not scored:

@@ -13,7 +13,8 @@ from rapidfuzz import fuzz
 from bot.core.text import normalise
 from bot.db.engine import Database
 from bot.learnings.model import Learning
-from bot.learnings.service import Found, LearningsService, _name_score
+from bot.learnings.names import name_score
+from bot.learnings.service import Found, LearningsService
 from cogs.learnings.content import check_content
 from tests.helpers import CONTENT
 
@@ -29,7 +30,7 @@ def service(db: Database, entries: list[Learning]) -> LearningsService:
 
 
 def brute_force(entries: list[Learning], query: str, kind: str) -> list[tuple[str, float]]:
-    """Every name of `kind` scored by `_name_score`, best per entry: what the index must find."""
+    """Every name of `kind` scored by `name_score`, best per entry: what the index must find."""
     key = normalise(query)
     best: dict[str, float] = {}
     titles = {e.slug: e.title for e in entries}
@@ -37,7 +38,7 @@ def brute_force(entries: list[Learning], query: str, kind: str) -> list[tuple[st
         if e.kind != kind:
             continue
         for name in e.names:
-            score = _name_score(key, normalise(name))
+            score = name_score(key, normalise(name))
             best[e.slug] = max(best.get(e.slug, 0.0), score)
     return sorted(best.items(), key=lambda item: (-item[1], titles[item[0]]))
 
