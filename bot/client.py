@@ -147,6 +147,9 @@ class Nexus(commands.Bot):
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
+            # Nothing reads the message cache (replies and edits go by id): without it a busy
+            # server's last thousand messages take no memory.
+            max_messages=None,
             help_command=None,
             tree_cls=NexusTree,
             **options,

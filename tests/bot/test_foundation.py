@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -177,3 +178,18 @@ async def test_a_reconnect_request_is_followed(nexus: Harness) -> None:
     await nexus.fake.wait_until_connected(timeout=10)
     result = await nexus.fake.slash("help")
     assert result.embeds
+
+
+async def test_members_messages_are_seen_but_not_kept_in_memory(nexus: Harness) -> None:
+    # Nothing reads discord.py's message cache (replies and edits go by id): a busy server's
+    # last thousand messages would only take memory.
+    for i in range(20):
+        await nexus.fake.send_message(f"message {i}")
+    seen = asyncio.create_task(
+        nexus.bot.wait_for("message", check=lambda m: m.id == last_id, timeout=5)
+    )
+    await asyncio.sleep(0)
+    last_id = int((await nexus.fake.send_message("the last one"))["id"])
+    message = await seen
+    assert len(nexus.bot.cached_messages) == 0
+    assert message.channel.last_message_id == last_id  # the channel's activity is still known
