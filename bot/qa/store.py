@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Exists, Row, ScalarSelect, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,7 +57,7 @@ def question_columns() -> list[ColumnElement[object]]:
     return [*named, answer_count().label("answer_count")]
 
 
-def question_of(row: Row[Unpack[tuple[Any, ...]]]) -> Question:
+def question_of(row: Row[*tuple[Any, ...]]) -> Question:
     """A row of `question_columns` as plain data."""
     return from_row(Question, row, tags=tuple(row.tags))
 
