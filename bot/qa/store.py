@@ -11,9 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Exists, Row, ScalarSelect, Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    Exists,
+    Row,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -49,17 +61,26 @@ def to_question(row: QaQuestion, answers: int) -> Question:
     return from_row(Question, row, tags=tuple(row.tags), answer_count=int(answers))
 
 
-def question_columns() -> list[ColumnElement[object]]:
-    """The columns a `Question` is made of, its answers counted: rows read without the ORM
-    (`question_of`), for the lists and searches that only show questions.
+@cache
+def question_columns() -> tuple[ColumnElement[object], ...]:
+    """The columns a `Question` is made of, named as its fields, its answers counted: rows
+    read without the ORM (`question_of`), for the lists and searches that only show questions.
     """
     named = [getattr(QaQuestion, f.name) for f in fields(Question) if f.name != "answer_count"]
-    return [*named, answer_count().label("answer_count")]
+    return (*named, answer_count().label("answer_count"))
+
+
+@cache
+def questions_by_id() -> Select[*tuple[Any, ...]]:
+    """The questions whose ids are the list `ids`: one statement, built and compiled once."""
+    return select(*question_columns()).where(QaQuestion.id.in_(bindparam("ids", expanding=True)))
 
 
 def question_of(row: Row[*tuple[Any, ...]]) -> Question:
     """A row of `question_columns` as plain data."""
-    return from_row(Question, row, tags=tuple(row.tags))
+    values = row._asdict()
+    values["tags"] = tuple(values["tags"])
+    return Question(**values)
 
 
 def to_answer(row: QaAnswer, accepted_id: int | None) -> Answer:
@@ -115,7 +136,7 @@ class QaStore:
     async def _by_ids(self, session: AsyncSession, ids: Sequence[int]) -> list[Question]:
         if not ids:
             return []
-        rows = (await session.execute(select(*question_columns()).where(QaQuestion.id.in_(ids))))
+        rows = await session.execute(questions_by_id(), {"ids": list(ids)})
         by_id = {row.id: question_of(row) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 

@@ -339,15 +339,15 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
             "FROM qa_titles_fts f CROSS JOIN qa_questions q ON q.id = f.rowid "
             f"WHERE qa_titles_fts MATCH :q AND q.guild_id = :guild{filters}"
         )
-        matches = await session.execute(
-            text(
-                f"SELECT f.rowid AS id, bm25(qa_titles_fts, {TITLE_WEIGHTS}) AS score "
-                f"{base} ORDER BY f.rowid DESC LIMIT :window"
-            ),
-            {**params, "q": match, "window": ranking.window},
+        newest = (
+            f"SELECT f.rowid AS id, bm25(qa_titles_fts, {TITLE_WEIGHTS}) AS score "
+            f"{base} ORDER BY f.rowid DESC LIMIT :window"
         )
-        ranked = sorted(matches, key=lambda r: (float(r.score), -int(r.id)))
-        return [int(r.id) for r in ranked[: ranking.per_page]]
+        ranked = await session.scalars(
+            text(f"SELECT id FROM ({newest}) ORDER BY score, id DESC LIMIT :limit"),  # noqa: S608
+            {**params, "q": match, "window": ranking.window, "limit": ranking.per_page},
+        )
+        return [int(i) for i in ranked]
 
     async def _ranked(
         self, session: AsyncSession, match: str, highlight: str, ranking: Ranking
