@@ -17,7 +17,15 @@ import time
 
 STARTED = time.monotonic()  # before the heavy imports: they are part of start-up
 
+import os  # noqa: E402
+
+if os.environ.get("NEXUS_BENCH_TRACEMALLOC"):  # from the first import on (slows the bot)
+    import tracemalloc
+
+    tracemalloc.start()
+
 import asyncio  # noqa: E402
+import atexit  # noqa: E402
 import cProfile  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
@@ -230,9 +238,25 @@ async def main(config: dict[str, Any]) -> None:
         await runner
 
 
+def memory_report(path: str) -> None:
+    """What the bot's memory holds as it stops, by the line that allocated it (tracemalloc),
+    in `path`.PID (each bot process of a run writes its own).
+    """
+    import tracemalloc
+
+    current, peak = tracemalloc.get_traced_memory()
+    stats = tracemalloc.take_snapshot().statistics("lineno")
+    lines = [f"traced now {current / 2**20:.1f} MiB, at most {peak / 2**20:.1f} MiB"]
+    lines += [str(stat) for stat in stats[:40]]
+    Path(f"{path}.{os.getpid()}").write_text("\n".join(lines) + "\n")
+
+
 def run() -> None:
     config = json.loads(sys.argv[1])
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    traced = os.environ.get("NEXUS_BENCH_TRACEMALLOC")  # a file: where the bot's memory goes
+    if traced:
+        atexit.register(memory_report, traced)
     profile = config.get("profile")
     if profile:
         profiler = cProfile.Profile()
