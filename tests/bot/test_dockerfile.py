@@ -245,3 +245,9 @@ def test_the_doctor_runs_in_the_image(image_site: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.returncode == 1
     assert "✖ token: missing" in result.stdout
+
+
+def test_the_image_keeps_malloc_to_two_heaps() -> None:
+    # Each SQLite connection's thread would otherwise get a heap of its own (see the Dockerfile).
+    env = " ".join(args for op, args in stage("nexus").instructions if op == "ENV")
+    assert "MALLOC_ARENA_MAX=2" in env.split()
