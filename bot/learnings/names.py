@@ -57,10 +57,24 @@ def name_score(key: str, name: str) -> float:
     return score
 
 
-def named(key: str, index: NameIndex) -> dict[int, float]:
+def starting(key: str, index: NameIndex) -> dict[int, float]:
+    """`name_score(key, name)` of every name of `index` that starts with `key` (or is it),
+    by the name's place: a binary search of the sorted names.
+    """
+    scores: dict[int, float] = {}
+    names = index.sorted_names
+    for place in range(bisect_left(names, key), len(names)):
+        if not names[place].startswith(key):
+            break
+        scores[index.sorted_at[place]] = name_score(key, names[place])
+    return scores
+
+
+def named(key: str, index: NameIndex, starts: dict[int, float]) -> dict[int, float]:
     """`name_score(key, name)` for every name of `index` it scores SUGGEST_SCORE or more,
-    by the name's place: each part of the score is one pass of rapidfuzz over every name
-    (or every word of them) keeping only what can reach SUGGEST_SCORE, in C.
+    by the name's place (`starts`: `starting(key, index)`): each other part of the score is
+    one pass of rapidfuzz over every name (or every word of them) keeping only what can reach
+    SUGGEST_SCORE, in C.
     """
     scores: dict[int, float] = {}
 
@@ -82,13 +96,7 @@ def named(key: str, index: NameIndex) -> dict[int, float]:
         )
         for _, score, word in found:
             keep([("", score, at) for at in index.word_names[word]], 0.9)
-    # A name that starts with `key` (or is it) scores by that alone.
-    for place in range(bisect_left(index.sorted_names, key), len(names)):
-        name = index.sorted_names[place]
-        if not name.startswith(key):
-            break
-        scores[index.sorted_at[place]] = name_score(key, name)
-    return scores
+    return scores | starts  # a name that starts with `key` scores by that alone
 
 
 @dataclass(slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from bot.db.models import Entry
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 from bot.errors import BadInput
 from bot.learnings.model import TOPICS, DocLink, Learning
-from bot.learnings.names import SUGGEST_SCORE, NameIndex, name_score, named, words_named
+from bot.learnings.names import SUGGEST_SCORE, NameIndex, named, starting, words_named
 from bot.learnings.ranking import rerank, text_words, vocabulary
 
 DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
@@ -209,53 +208,40 @@ class LearningsService:
         ranked = sorted(best.items(), key=lambda item: (-item[1], self._by_slug[item[0]].title))
         return [(self._by_slug[slug], score) for slug, score in ranked]
 
-    def _prefix_only(self, key: str, index: NameIndex, need: int) -> dict[str, float] | None:
-        """The entries whose names start with `key`, when that settles the top `need`.
-
-        Another name can only score PREFIX_SURE or more against a one-word key of at most
-        PREFIX_ONLY_MAX_CHARS characters by starting with it (`name_score`: a whole-name or
-        token ratio that high needs the same letters in the same order, the partial scores are
-        capped at 95 and 90). So once `need` entries are named that well by a prefix, they are
-        the best `need`, found by a binary search instead of a fuzzy pass over every name.
-        """
-        if " " in key or len(key) > PREFIX_ONLY_MAX_CHARS:
-            return None
-        best: dict[str, float] = {}
-        names = index.sorted_names
-        for at in range(bisect_left(names, key), len(names)):
-            name = names[at]
-            if not name.startswith(key):
-                break
-            score = name_score(key, name)
-            for slug in index.sorted_slugs[at]:
-                if score > best.get(slug, 0.0):
-                    best[slug] = score
-        if sum(1 for score in best.values() if score >= PREFIX_SURE) < need:
-            return None
-        return best
-
     def _scores(
         self, query: str, kind: str | None, need: int = CANDIDATES
     ) -> list[tuple[Learning, float]]:
         """Every entry of `kind` a name of which scores SUGGEST_SCORE or more for `query`
         (`name_score`, best per entry), best first; at least the best `need` of them.
 
-        Typing the start of a common word is answered from the sorted names alone. Otherwise
-        each part of `name_score` is one C pass over every name (`_named`).
+        Typing the start of a common word is answered from the sorted names alone: another
+        name can only score PREFIX_SURE or more against a one-word key of at most
+        PREFIX_ONLY_MAX_CHARS characters by starting with it (a whole-name or token ratio
+        that high needs the same letters in the same order, the partial scores are capped at
+        95 and 90), so once `need` entries are named that well by a prefix, they are the best
+        `need`. Otherwise each other part of `name_score` is one C pass over every name
+        (`named`).
         """
         key = normalise(query)
         index = self._indexes.get(kind)
         if index is None:
             return []
-        prefixed = self._prefix_only(key, index, need)
-        if prefixed is not None:
-            return self._ranked(prefixed)
+        starts = starting(key, index)
+        if " " not in key and len(key) <= PREFIX_ONLY_MAX_CHARS:
+            prefixed = self._per_entry(index, starts)
+            if sum(1 for score in prefixed.values() if score >= PREFIX_SURE) >= need:
+                return self._ranked(prefixed)
+        return self._ranked(self._per_entry(index, named(key, index, starts)))
+
+    @staticmethod
+    def _per_entry(index: NameIndex, scores: dict[int, float]) -> dict[str, float]:
+        """The best score of each entry, from the scores of its names (by place)."""
         best: dict[str, float] = {}
-        for at, score in named(key, index).items():
+        for at, score in scores.items():
             for slug in index.slugs[at]:
                 if score > best.get(slug, 0.0):
                     best[slug] = score
-        return self._ranked(best)
+        return best
 
     def suggest(
         self, query: str, kind: str | None = None, limit: int = SUGGESTIONS
