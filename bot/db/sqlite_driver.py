@@ -100,6 +100,22 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor
 
+    def _in_transaction(self) -> bool:
+        connection = self._connection._connection  # the sqlite3 connection, None once closed
+        return connection is not None and connection.in_transaction
+
+    def rollback(self) -> None:
+        """Roll back, when a transaction is open: `sqlite3` does nothing otherwise, and the
+        pool rolls back every connection handed back (after each read).
+        """
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        """Commit, when a transaction is open (`sqlite3` does nothing otherwise)."""
+        if self._in_transaction():
+            super().commit()
+
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
     """The aiosqlite driver module as SQLAlchemy adapts it, its connections `OneTripConnection`s

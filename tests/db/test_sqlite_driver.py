@@ -105,3 +105,33 @@ async def test_streamed_results_still_work(file_db: Database) -> None:
         result = await session.stream(select(BotState.key).order_by(BotState.key))
         keys = [row.key async for row in result]
     assert keys == [f"s{i:03}" for i in range(250)]
+
+
+async def test_a_read_is_handed_back_without_a_trip_and_writes_still_commit_or_roll_back(
+    file_db: Database, trips: list[str]
+) -> None:
+    # The pool rolls back each connection handed back; after reads no transaction is open,
+    # sqlite3 would do nothing, and the trip is skipped.
+    async with file_db.read() as session:
+        await session.execute(text("SELECT 1"))
+    assert trips.count("rollback") == 0
+    async with file_db.unit_of_work() as session:
+        session.add(BotState(key="kept", value="1", updated_at=stamp()))
+    assert trips.count("commit") == 1
+
+    async def failing_action() -> None:
+        async with file_db.unit_of_work() as session:
+            session.add(BotState(key="dropped", value="1", updated_at=stamp()))
+            await session.flush()  # written, in the open transaction
+            raise RuntimeError("the action failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_action()
+    assert trips.count("rollback") == 1
+    async with file_db.read() as session:
+        await session.execute(text("BEGIN"))  # a transaction opened by hand is rolled back too
+        await session.execute(text("INSERT INTO bot_state VALUES ('raw', '1', '2026-12-06')"))
+    assert trips.count("rollback") == 2
+    async with file_db.read() as session:
+        keys = set((await session.scalars(select(BotState.key))).all())
+    assert keys == {"kept"}
