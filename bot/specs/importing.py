@@ -9,9 +9,7 @@ database in chunks, in one transaction.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import re
-import sys
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable
@@ -48,6 +46,7 @@ from bot.specs.lookup import (
     version_ref,
 )
 from bot.specs.model import ExportFile, ImportReport, VersionRef, severity_counts
+from bot.specs.openapi.problems import Problem, check_size, code, document_format
 from bot.specs.scheduling import ImportQueue
 from bot.specs.settings import SpecSettingsService
 from bot.specs.tokens import BadToken, PushGrant
@@ -64,23 +63,8 @@ OffLoop = Callable[..., Awaitable[Any]]
 
 # What reading a document needs in the bot's own process: the checks before a download, and the
 # classes its analysis comes back as.
-READER = ("bot.specs.openapi", "bot.specs.diff")
-
-
-async def load_reader() -> None:
-    """Import the reader in a thread the first time a document comes (it loads only then: the
-    validators and pydantic take most of a second of CPU, which would stall the event loop).
-    """
-    missing = [name for name in READER if name not in sys.modules]
-    if missing:
-        await asyncio.to_thread(lambda: [importlib.import_module(name) for name in missing])
-
-
 def precheck(filename: str, size: int) -> None:
     """The checks that need no download: the file's type and size."""
-    # The reader (and its validators) loads in the bot's process only once a document comes.
-    from bot.specs.openapi import check_size, document_format
-
     document_format(filename)
     check_size(size)
 
@@ -120,7 +104,6 @@ class Importing:
         """Import a document as the next version of spec `name` (created on first import)."""
         spec_name = parse_spec_name(name)
         label = clean_label(version_label) if version_label is not None else None
-        await load_reader()
         precheck(filename, len(data))
         await self._settings.require_editor(guild_id, actor)
         return await self._import(guild_id, actor.user_id, spec_name, filename, data, label)
@@ -132,7 +115,6 @@ class Importing:
         same checks, queue and store as an import, in the name of the token's maker.
         """
         label = clean_label(version_label) if version_label is not None else None
-        await load_reader()
         precheck(filename, len(data))
         return await self._import(
             grant.guild_id,
@@ -203,8 +185,6 @@ class Importing:
         parsed = analysis.summary
         warnings, warning_count = parsed.warnings, parsed.warning_count
         if label is not None and not parsed.api_version:
-            from bot.specs.openapi.problems import Problem, code
-
             missing = Problem(
                 "The document has no `info.version`; this version is labelled "
                 f"`{code(label, 40)}` as given to the import. Put the version in the document "

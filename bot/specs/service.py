@@ -15,7 +15,7 @@ from bot.db.types import utcnow
 from bot.specs.analysis import AnalysisPool
 from bot.specs.catalog import Catalog
 from bot.specs.following import Following
-from bot.specs.importing import Importing, OffLoop, load_reader, precheck
+from bot.specs.importing import Importing, OffLoop, precheck
 from bot.specs.kit import FrontendKit
 from bot.specs.notes import Notes
 from bot.specs.privacy import Privacy
@@ -27,7 +27,6 @@ class SpecsService:
     """The API specs of every server, stored in the database."""
 
     precheck = staticmethod(precheck)
-    load_reader = staticmethod(load_reader)
 
     def __init__(
         self,

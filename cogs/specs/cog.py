@@ -94,7 +94,6 @@ class Specs(commands.GroupCog, name=COG_NAME, group_name="spec"):
         spec_name = parse_spec_name(name)
         await self.specs.require_editor(guild_id, who)  # who may, before what is wrong with it
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.specs.load_reader()  # the first document after a start: off the event loop
         self.specs.precheck(file.filename, file.size)
         data = await file.read()
         report = await self.specs.import_document(

@@ -7,21 +7,20 @@ import json
 import re
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.specs.openapi.problems import (
-    MAX_DOCUMENT_BYTES,
     MAX_NESTING,
     MAX_NODES,
     clip,
-    code,
     reject,
 )
+from bot.specs.openapi.problems import check_size as check_size
+from bot.specs.openapi.problems import document_format as document_format
 from bot.specs.openapi.yaml_values import Unusual, build
 
-SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 BINARY_SIGNATURES = {
     b"\x89PNG": "a PNG image",
     b"%PDF": "a PDF document",
@@ -30,31 +29,6 @@ BINARY_SIGNATURES = {
     b"GIF8": "a GIF image",
     b"\x1f\x8b": "a gzip archive",
 }
-
-
-def document_format(filename: str) -> Literal["json", "yaml"]:
-    """The format named by the file's extension; anything else is refused."""
-    lowered = filename.lower()
-    for suffix, kind in SUFFIXES.items():
-        if lowered.endswith(suffix):
-            return kind  # type: ignore[return-value]
-    shown = code(filename, 60)
-    raise reject(
-        f"`{shown}` is not a JSON or YAML file. Attach the OpenAPI document itself, "
-        "named `.json`, `.yaml` or `.yml`."
-    )
-
-
-def check_size(size: int) -> None:
-    """Refuse a document over the size limit (called before the bytes are even downloaded)."""
-    if size > MAX_DOCUMENT_BYTES:
-        raise reject(
-            f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_DOCUMENT_BYTES // 1024 // 1024} MB. Split the API into several specs, or "
-            "drop the bundled examples."
-        )
-    if size == 0:
-        raise reject("The file is empty.")
 
 
 TOO_MANY_VALUES = (

@@ -13,8 +13,7 @@ from typing import Any, Literal, TypedDict
 # Endpoint keys live apart (the bot looks endpoints up without loading this reader).
 from bot.specs.keys import METHODS as METHODS
 from bot.specs.keys import endpoint_key as endpoint_key
-from bot.specs.openapi.problems import MAX_TEXT_CHARS, Problem, clip
-from bot.specs.openapi.safety import Family
+from bot.specs.openapi.problems import MAX_TEXT_CHARS, Family, Problem, clip
 
 TEMPLATE_RE = re.compile(r"\{[^}/]*\}")
 

@@ -1,10 +1,12 @@
-"""Problems with a document: where they are (JSON pointers), and the rejection that names them."""
+"""Problems with a document: where they are (JSON pointers), and the rejection that names them;
+the checks an upload meets before it is read (its name and size).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from bot.core.text import code_text
@@ -34,6 +36,8 @@ MAX_TEXT_CHARS = 600
 MAX_EXAMPLES_CHECKED = 2000
 
 JsonPointer = str
+Family = Literal["2.0", "3.0", "3.1"]
+SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 
 def pointer_of(parts: Iterator[str | int] | tuple[str | int, ...] | list[str | int]) -> str:
@@ -128,3 +132,28 @@ def clip(text: str, limit: int) -> str:
 def code(text: str, limit: int = 120) -> str:
     """Text from the document shown inside an inline code span."""
     return code_text(text, limit)
+
+
+def document_format(filename: str) -> Literal["json", "yaml"]:
+    """The format named by the file's extension; anything else is refused."""
+    lowered = filename.lower()
+    for suffix, kind in SUFFIXES.items():
+        if lowered.endswith(suffix):
+            return kind  # type: ignore[return-value]
+    shown = code(filename, 60)
+    raise reject(
+        f"`{shown}` is not a JSON or YAML file. Attach the OpenAPI document itself, "
+        "named `.json`, `.yaml` or `.yml`."
+    )
+
+
+def check_size(size: int) -> None:
+    """Refuse a document over the size limit (called before the bytes are even downloaded)."""
+    if size > MAX_DOCUMENT_BYTES:
+        raise reject(
+            f"The file is {size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_DOCUMENT_BYTES // 1024 // 1024} MB. Split the API into several specs, or "
+            "drop the bundled examples."
+        )
+    if size == 0:
+        raise reject("The file is empty.")

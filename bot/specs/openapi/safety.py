@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urljoin
 
 import yaml
@@ -19,6 +19,7 @@ from bot.specs.openapi.problems import (
     MAX_NODES,
     MAX_OBJECTS,
     DocumentRejected,
+    Family,
     Problem,
     code,
     pointer_of,
@@ -76,7 +77,6 @@ MAPPING_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 # used, and the validators see an empty object instead of a reference they cannot follow.
 UNRESOLVED = "x-nexus-unresolved"
 
-Family = Literal["2.0", "3.0", "3.1"]
 TOO_MANY_OBJECTS = (
     f"The document describes more than {MAX_OBJECTS:,} objects (schemas, properties, "
     "operations, parameters...), more than Nexus reads in one import. Split the API into "
