@@ -29,7 +29,14 @@ from bot.core.text import (
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, Hit, QuestionFilter
 from bot.qa.model import Answer, Draft, Question, QuestionHit, QuestionList, SearchPage, Status
-from bot.qa.store import QaStore, has_answers, question_columns, question_of, to_answer
+from bot.qa.store import (
+    QaStore,
+    has_answers,
+    question_columns,
+    question_of,
+    questions_read,
+    to_answer,
+)
 from bot.qa.validation import parse_tag, similarity_keywords
 
 SEARCH_PAGE = 5  # questions per page of search results
@@ -137,10 +144,10 @@ class Finding(QaStore):
             # Titles and tags only (what the choices show); the newest SUGGEST_WINDOW matches
             # are ranked.
             where = QuestionFilter(guild_id, unaccepted=unaccepted_only)
-            ids = await self._db.search.questions.suggest(
-                session, typed, where, window=SUGGEST_WINDOW, limit=limit
+            rows = await self._db.search.questions.suggest_rows(
+                session, typed, where, questions_read(), window=SUGGEST_WINDOW, limit=limit
             )
-            return await self._by_ids(session, ids)
+            return [question_of(row) for row in rows]
 
     async def suggest_answers(
         self, guild_id: int, actor: Actor, typed: str, limit: int = SUGGESTIONS

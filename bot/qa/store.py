@@ -71,6 +71,12 @@ def question_columns() -> tuple[ColumnElement[object], ...]:
 
 
 @cache
+def questions_read() -> Select[*tuple[Any, ...]]:
+    """The columns of `Question`s, from qa_questions: one statement, built once."""
+    return select(*question_columns())
+
+
+@cache
 def questions_by_id() -> Select[*tuple[Any, ...]]:
     """The questions whose ids are the list `ids`: one statement, built and compiled once."""
     return select(*question_columns()).where(QaQuestion.id.in_(bindparam("ids", expanding=True)))

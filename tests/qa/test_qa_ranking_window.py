@@ -109,3 +109,40 @@ def test_pairs_query_drops_only_pairs_of_two_common_words() -> None:
     )
     assert pairs_query(["django", "models"], frozenset({"django", "models"})) is None
     assert pairs_query(["celery"]) == '{title details tags} : ("celery")'
+
+
+async def test_autocomplete_reads_its_page_as_the_ids_then_rows_path_does(
+    qa: QaService, clock: Clock, db: Database
+) -> None:
+    # SQLite ranks the page and reads its questions in one statement; the answer must be what
+    # ranking the ids and then reading them gives, filters and order included.
+    from sqlalchemy import event
+
+    from bot.db.search.base import QuestionFilter, QuestionIndex
+    from bot.qa.store import question_of, questions_read
+
+    for i in range(30):
+        qid = await ask(qa, clock, f"Celery task {i} retries", tags="celery" if i % 3 else "")
+        if i % 4 == 0:
+            await answer(qa, clock, qid, f"Use acks_late for task {i}.")
+    index = db.search.questions
+    statements: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for typed, where in [
+        ("cel", QuestionFilter(GUILD)),
+        ("celery ta", QuestionFilter(GUILD, unaccepted=True)),
+        ("retries 1", QuestionFilter(GUILD, answered=True)),
+        ("nothing", QuestionFilter(GUILD)),
+    ]:
+        async with db.read() as session:
+            statements.clear()
+            one = await index.suggest_rows(
+                session, typed, where, questions_read(), window=20, limit=7
+            )
+            if db.is_sqlite:
+                assert len(statements) == 1, typed
+            two = await QuestionIndex.suggest_rows(
+                index, session, typed, where, questions_read(), window=20, limit=7
+            )
+        assert [question_of(r) for r in one] == [question_of(r) for r in two], typed
+        assert len(one) == {"nothing": 0, "retries 1": 2}.get(typed, 7), typed

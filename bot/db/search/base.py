@@ -20,8 +20,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = [
@@ -291,6 +292,26 @@ class QuestionIndex(TextIndex[QuestionText]):
         if match is None:
             return []
         return await self._titles(session, match, Ranking(where, window, 1, limit))
+
+    async def suggest_rows(
+        self,
+        session: AsyncSession,
+        typed: str,
+        where: QuestionFilter,
+        read: Select[Any],
+        *,
+        window: int,
+        limit: int,
+    ) -> list[Row[Any]]:
+        """The rows `read` (a select of qa_questions' columns, `id` among them) for the
+        questions `suggest` finds, in its order.
+        """
+        ids = await self.suggest(session, typed, where, window=window, limit=limit)
+        if not ids:
+            return []
+        found = await session.execute(read.where(read.selected_columns.id.in_(ids)))
+        by_id = {row.id: row for row in found}
+        return [by_id[i] for i in ids if i in by_id]
 
     async def similar(
         self,

@@ -14,8 +14,9 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from itertools import combinations
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Float, Integer, Row, Select, TextClause, column, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.text import MAX_QUERY_CHARS, WORD_RE
@@ -332,8 +333,10 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
         """The last phrase a prefix (`prefix_query`)."""
         return prefix_query(typed)
 
-    async def _titles(self, session: AsyncSession, match: str, ranking: Ranking) -> list[int]:
-        """From `qa_titles_fts`, the small index of what the choices show."""
+    def _titles_ranked(self, match: str, ranking: Ranking) -> tuple[TextClause, dict[str, object]]:
+        """From `qa_titles_fts`, the small index of what the choices show: the page's ids and
+        scores, best first, and the statement's parameters.
+        """
         filters, params = _filters(ranking.where)
         base = (
             "FROM qa_titles_fts f CROSS JOIN qa_questions q ON q.id = f.rowid "
@@ -343,11 +346,37 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
             f"SELECT f.rowid AS id, bm25(qa_titles_fts, {TITLE_WEIGHTS}) AS score "
             f"{base} ORDER BY f.rowid DESC LIMIT :window"
         )
-        ranked = await session.scalars(
-            text(f"SELECT id FROM ({newest}) ORDER BY score, id DESC LIMIT :limit"),  # noqa: S608
-            {**params, "q": match, "window": ranking.window, "limit": ranking.per_page},
+        ranked = text(
+            f"SELECT id, score FROM ({newest}) ORDER BY score, id DESC LIMIT :limit"  # noqa: S608
         )
-        return [int(i) for i in ranked]
+        return ranked, {**params, "q": match, "window": ranking.window, "limit": ranking.per_page}
+
+    async def _titles(self, session: AsyncSession, match: str, ranking: Ranking) -> list[int]:
+        ranked, params = self._titles_ranked(match, ranking)
+        return [int(row.id) for row in await session.execute(ranked, params)]
+
+    async def suggest_rows(
+        self,
+        session: AsyncSession,
+        typed: str,
+        where: QuestionFilter,
+        read: Select[Any],
+        *,
+        window: int,
+        limit: int,
+    ) -> list[Row[Any]]:
+        """One statement: the page ranked, and `read`'s columns of its questions joined to it
+        (one trip to the database instead of two).
+        """
+        match = self._prefix_match(typed)
+        if match is None:
+            return []
+        ranked, params = self._titles_ranked(match, Ranking(where, window, 1, limit))
+        page = ranked.columns(column("id", Integer), column("score", Float)).subquery("page")
+        joined = read.join(page, read.selected_columns.id == page.c.id).order_by(
+            page.c.score, page.c.id.desc()
+        )
+        return list(await session.execute(joined, params))
 
     async def _ranked(
         self, session: AsyncSession, match: str, highlight: str, ranking: Ranking
