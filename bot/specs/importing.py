@@ -61,10 +61,10 @@ CHANGE_MESSAGE_MAX = 500
 OffLoop = Callable[..., Awaitable[Any]]
 
 
-# What reading a document needs in the bot's own process: the checks before a download, and the
-# classes its analysis comes back as.
 def precheck(filename: str, size: int) -> None:
-    """The checks that need no download: the file's type and size."""
+    """The checks that need no download: the file's type and size. Reading the document is the
+    analysis process's (bot/specs/analysis.py): the bot's own never loads the validators.
+    """
     document_format(filename)
     check_size(size)
 
