@@ -180,11 +180,12 @@ def test_the_spec_worker_starts_without_the_database_or_discord() -> None:
 
 
 def test_the_bot_starts_without_the_document_reader() -> None:
-    """The bot's process imports the spec reader (the validators, RE2, the diff, the frontend
-    writers) only once a document is read, and Alembic only for a pending migration: building
-    the bot and loading every cog does not."""
+    """The bot's process never imports the spec reader (the validators, RE2: the analysis
+    process reads documents), imports the frontend writers only when asked for code, and
+    Alembic only for a pending migration: building the bot, loading every cog and the push
+    server does not."""
     probe = (
-        "import importlib, sys, bot.client; "
+        "import importlib, sys, bot.client, bot.specs.push; "
         "[importlib.import_module(n) for n in bot.client.extension_names()]; "
         "heavy = {'openapi_schema_validator', 'jsonschema', 'jsonschema_rs', 're2', 'pydantic', "
         "'bot.specs.openapi.reading', 'bot.specs.frontend', 'alembic', 'mako'}; "
