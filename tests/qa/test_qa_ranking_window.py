@@ -118,7 +118,7 @@ async def test_autocomplete_reads_its_page_as_the_ids_then_rows_path_does(
     # ranking the ids and then reading them gives, filters and order included.
     from sqlalchemy import event
 
-    from bot.db.search.base import QuestionFilter, QuestionIndex
+    from bot.db.search.base import QuestionFilter, QuestionIndex, Ranking
     from bot.qa.store import question_of, questions_read
 
     for i in range(30):
@@ -141,8 +141,10 @@ async def test_autocomplete_reads_its_page_as_the_ids_then_rows_path_does(
             )
             if db.is_sqlite:
                 assert len(statements) == 1, typed
-            two = await QuestionIndex.suggest_rows(
-                index, session, typed, where, questions_read(), window=20, limit=7
+            match = index._prefix_match(typed)
+            assert match is not None
+            two = await QuestionIndex._title_rows(  # the ids, then their rows
+                index, session, match, Ranking(where, 20, 1, 7), questions_read()
             )
         assert [question_of(r) for r in one] == [question_of(r) for r in two], typed
         assert len(one) == {"nothing": 0, "retries 1": 2}.get(typed, 7), typed

@@ -306,7 +306,18 @@ class QuestionIndex(TextIndex[QuestionText]):
         """The rows `read` (a select of qa_questions' columns, `id` among them) for the
         questions `suggest` finds, in its order.
         """
-        ids = await self.suggest(session, typed, where, window=window, limit=limit)
+        match = self._prefix_match(typed)
+        if match is None:
+            return []
+        return await self._title_rows(session, match, Ranking(where, window, 1, limit), read)
+
+    async def _title_rows(
+        self, session: AsyncSession, match: str, ranking: Ranking, read: Select[Any]
+    ) -> list[Row[Any]]:
+        """`read`'s rows for the page `_titles` ranks, in its order: the ids, then their rows
+        (a database may do both in one statement).
+        """
+        ids = await self._titles(session, match, ranking)
         if not ids:
             return []
         found = await session.execute(read.where(read.selected_columns.id.in_(ids)))

@@ -355,23 +355,13 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
         ranked, params = self._titles_ranked(match, ranking)
         return [int(row.id) for row in await session.execute(ranked, params)]
 
-    async def suggest_rows(
-        self,
-        session: AsyncSession,
-        typed: str,
-        where: QuestionFilter,
-        read: Select[Any],
-        *,
-        window: int,
-        limit: int,
+    async def _title_rows(
+        self, session: AsyncSession, match: str, ranking: Ranking, read: Select[Any]
     ) -> list[Row[Any]]:
         """One statement: the page ranked, and `read`'s columns of its questions joined to it
         (one trip to the database instead of two).
         """
-        match = self._prefix_match(typed)
-        if match is None:
-            return []
-        ranked, params = self._titles_ranked(match, Ranking(where, window, 1, limit))
+        ranked, params = self._titles_ranked(match, ranking)
         page = ranked.columns(column("id", Integer), column("score", Float)).subquery("page")
         joined = read.join(page, read.selected_columns.id == page.c.id).order_by(
             page.c.score, page.c.id.desc()
