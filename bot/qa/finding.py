@@ -32,7 +32,6 @@ from bot.qa.model import Answer, Draft, Question, QuestionHit, QuestionList, Sea
 from bot.qa.store import (
     QaStore,
     has_answers,
-    question_columns,
     question_of,
     questions_read,
     to_answer,
@@ -123,7 +122,7 @@ class Finding(QaStore):
                 for answered in (False, True):
                     answers = has_answers() if answered else ~has_answers()
                     query = (
-                        select(*question_columns())
+                        questions_read()
                         .where(*conditions, answers)
                         .order_by(QaQuestion.created_at.desc(), QaQuestion.id.desc())
                         .limit(limit - len(found))
@@ -135,7 +134,7 @@ class Finding(QaStore):
             number = typed.lstrip("#").strip()
             if NUMBER_RE.fullmatch(number):
                 query = (
-                    select(*question_columns())
+                    questions_read()
                     .where(*conditions, func.cast(QaQuestion.id, String).like(f"{int(number)}%"))
                     .order_by(func.length(func.cast(QaQuestion.id, String)), QaQuestion.id)
                     .limit(limit)
@@ -195,7 +194,7 @@ class Finding(QaStore):
             total = await session.scalar(select(func.count(QaQuestion.id)).where(*where))
             pages, page = paginate(int(total or 0), per_page, page)
             rows = await session.execute(
-                select(*question_columns())
+                questions_read()
                 .where(*where)
                 .order_by(QaQuestion.id.desc() if newest_first else QaQuestion.id)
                 .limit(per_page)

@@ -79,7 +79,7 @@ def questions_read() -> Select[*tuple[Any, ...]]:
 @cache
 def questions_by_id() -> Select[*tuple[Any, ...]]:
     """The questions whose ids are the list `ids`: one statement, built and compiled once."""
-    return select(*question_columns()).where(QaQuestion.id.in_(bindparam("ids", expanding=True)))
+    return questions_read().where(QaQuestion.id.in_(bindparam("ids", expanding=True)))
 
 
 def question_of(row: Row[*tuple[Any, ...]]) -> Question:
