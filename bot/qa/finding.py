@@ -28,12 +28,21 @@ from bot.core.text import (
 )
 from bot.db.models import QaAnswer, QaQuestion
 from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, Hit, QuestionFilter
-from bot.qa.model import Answer, Draft, Question, QuestionHit, QuestionList, SearchPage, Status
+from bot.qa.model import (
+    Answer,
+    Draft,
+    QuestionHit,
+    QuestionList,
+    QuestionTitle,
+    SearchPage,
+    Status,
+)
 from bot.qa.store import (
     QaStore,
     has_answers,
     question_of,
     questions_read,
+    titles_read,
     to_answer,
 )
 from bot.qa.validation import parse_tag, similarity_keywords
@@ -107,46 +116,50 @@ class Finding(QaStore):
 
     async def suggest(
         self, guild_id: int, typed: str, *, unaccepted_only: bool = False, limit: int = SUGGESTIONS
-    ) -> list[Question]:
-        """Autocomplete: questions whose number or words start like what was typed."""
+    ) -> list[QuestionTitle]:
+        """Autocomplete: questions whose number or words start like what was typed; only what
+        a choice shows is read (each keystroke asks again).
+        """
         typed = clean_text(typed, multiline=False)[:MAX_QUERY_CHARS]
         conditions = [QaQuestion.guild_id == guild_id]
         if unaccepted_only:  # nor closed by their askers
             conditions.append(QaQuestion.accepted_answer_id.is_(None))
             conditions.append(QaQuestion.closed_at.is_(None))
+        read = titles_read()
         async with self._db.read() as session:
             if not typed:
                 # What most needs an answer: unanswered first, then the newest. Two queries
                 # that each walk the (guild, created) index newest first and stop early.
-                found: list[Question] = []
+                found: list[QuestionTitle] = []
                 for answered in (False, True):
                     answers = has_answers() if answered else ~has_answers()
                     query = (
-                        questions_read()
-                        .where(*conditions, answers)
+                        read.where(*conditions, answers)
                         .order_by(QaQuestion.created_at.desc(), QaQuestion.id.desc())
                         .limit(limit - len(found))
                     )
-                    found += [question_of(row) for row in await session.execute(query)]
+                    newest = await session.execute(query)
+                    found += [QuestionTitle(row.id, row.title) for row in newest]
                     if len(found) >= limit:
                         break
                 return found
             number = typed.lstrip("#").strip()
             if NUMBER_RE.fullmatch(number):
+                as_text = func.cast(QaQuestion.id, String)
                 query = (
-                    questions_read()
-                    .where(*conditions, func.cast(QaQuestion.id, String).like(f"{int(number)}%"))
-                    .order_by(func.length(func.cast(QaQuestion.id, String)), QaQuestion.id)
+                    read.where(*conditions, as_text.like(f"{int(number)}%"))
+                    .order_by(func.length(as_text), QaQuestion.id)
                     .limit(limit)
                 )
-                return [question_of(row) for row in await session.execute(query)]
+                numbered = await session.execute(query)
+                return [QuestionTitle(row.id, row.title) for row in numbered]
             # Titles and tags only (what the choices show); the newest SUGGEST_WINDOW matches
             # are ranked.
             where = QuestionFilter(guild_id, unaccepted=unaccepted_only)
             rows = await self._db.search.questions.suggest_rows(
-                session, typed, where, questions_read(), window=SUGGEST_WINDOW, limit=limit
+                session, typed, where, read, window=SUGGEST_WINDOW, limit=limit
             )
-            return [question_of(row) for row in rows]
+            return [QuestionTitle(row.id, row.title) for row in rows]
 
     async def suggest_answers(
         self, guild_id: int, actor: Actor, typed: str, limit: int = SUGGESTIONS

@@ -20,6 +20,14 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
+class QuestionTitle:
+    """What an autocomplete choice shows of a question: its number and its title."""
+
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
     """A stored question, with how many answers it has and which one was accepted."""
 

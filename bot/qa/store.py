@@ -77,6 +77,14 @@ def questions_read() -> Select[*tuple[Any, ...]]:
 
 
 @cache
+def titles_read() -> Select[int, str]:
+    """The number and title of questions (what an autocomplete choice shows): one statement,
+    built once.
+    """
+    return select(QaQuestion.id, QaQuestion.title)
+
+
+@cache
 def questions_by_id() -> Select[*tuple[Any, ...]]:
     """The questions whose ids are the list `ids`: one statement, built and compiled once."""
     return questions_read().where(QaQuestion.id.in_(bindparam("ids", expanding=True)))

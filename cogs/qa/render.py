@@ -14,6 +14,7 @@ from bot.qa import (
     Question,
     QuestionHit,
     QuestionList,
+    QuestionTitle,
     SearchPage,
 )
 from bot.qa.followups import FollowupSettings
@@ -272,7 +273,7 @@ def list_embed(listing: QuestionList) -> discord.Embed:
     return embed
 
 
-def choice_name(question: Question) -> str:
+def choice_name(question: QuestionTitle) -> str:
     """An autocomplete choice: plain text (choices show no Markdown), inside the limit."""
     flat = " ".join(question.title.split())
     return clip(f"#{question.id} · {flat}", CHOICE_NAME)

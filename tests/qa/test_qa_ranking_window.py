@@ -148,3 +148,36 @@ async def test_autocomplete_reads_its_page_as_the_ids_then_rows_path_does(
             )
         assert [question_of(r) for r in one] == [question_of(r) for r in two], typed
         assert len(one) == {"nothing": 0, "retries 1": 2}.get(typed, 7), typed
+
+
+async def test_autocomplete_reads_only_what_a_choice_shows(
+    qa: QaService, clock: Clock, db: Database
+) -> None:
+    # Each keystroke asks again: the choices show "#id · title", so no path reads the details,
+    # the tags or the answers' count of the questions it offers.
+    from sqlalchemy import event
+
+    long_details = "Broker settings and retry policies, at length. " * 20
+    first = await ask(qa, clock, "Celery retries and backoff", long_details, tags="celery")
+    second = await ask(qa, clock, "Celery beat schedules", long_details)
+    await answer(qa, clock, second, "Use crontab schedules.")
+    statements: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for typed, unaccepted, expected in [
+        ("", False, [first, second]),  # unanswered first, then the newest
+        ("", True, [first, second]),
+        (f"#{first}", False, [first]),
+        ("celery re", False, [first]),
+        ("cel", True, [first, second]),  # its tag counts too
+    ]:
+        statements.clear()
+        found = await qa.suggest(GUILD, typed, unaccepted_only=unaccepted)
+        assert [q.id for q in found] == expected, typed
+        assert found[0].title == (
+            "Celery retries and backoff" if found[0].id == first else "Celery beat schedules"
+        )
+        assert statements, typed
+        for sql in statements:
+            selected = sql.split(" FROM ")[0].lower()
+            for unread in ("details", "tags", "count("):
+                assert unread not in selected, (typed, sql)

@@ -298,7 +298,7 @@ class QuestionIndex(TextIndex[QuestionText]):
         session: AsyncSession,
         typed: str,
         where: QuestionFilter,
-        read: Select[Any],
+        read: Select[*tuple[Any, ...]],
         *,
         window: int,
         limit: int,
@@ -312,7 +312,7 @@ class QuestionIndex(TextIndex[QuestionText]):
         return await self._title_rows(session, match, Ranking(where, window, 1, limit), read)
 
     async def _title_rows(
-        self, session: AsyncSession, match: str, ranking: Ranking, read: Select[Any]
+        self, session: AsyncSession, match: str, ranking: Ranking, read: Select[*tuple[Any, ...]]
     ) -> list[Row[Any]]:
         """`read`'s rows for the page `_titles` ranks, in its order: the ids, then their rows
         (a database may do both in one statement).

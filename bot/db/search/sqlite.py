@@ -356,7 +356,7 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
         return [int(row.id) for row in await session.execute(ranked, params)]
 
     async def _title_rows(
-        self, session: AsyncSession, match: str, ranking: Ranking, read: Select[Any]
+        self, session: AsyncSession, match: str, ranking: Ranking, read: Select[*tuple[Any, ...]]
     ) -> list[Row[Any]]:
         """One statement: the page ranked, and `read`'s columns of its questions joined to it
         (one trip to the database instead of two).
