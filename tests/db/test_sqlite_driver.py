@@ -135,3 +135,47 @@ async def test_a_read_is_handed_back_without_a_trip_and_writes_still_commit_or_r
     async with file_db.read() as session:
         keys = set((await session.scalars(select(BotState.key))).all())
     assert keys == {"kept"}
+
+
+async def test_sessions_take_turns_at_the_pools_size_and_nested_ones_still_get_in(
+    file_db: Database,
+) -> None:
+    # Fifty sessions at once open no more connections than the pool keeps; a session opened
+    # inside another takes no turn (waiting for one could wait forever) and uses the overflow.
+    import asyncio
+
+    from sqlalchemy import event
+
+    from bot.db.engine import SQLITE_POOL_SIZE
+
+    out: set[int] = set()
+    most = 0
+
+    def checkout(dbapi: Any, _record: Any, _proxy: Any) -> None:
+        nonlocal most
+        out.add(id(dbapi))
+        most = max(most, len(out))
+
+    def checkin(dbapi: Any, _record: Any) -> None:
+        out.discard(id(dbapi))
+
+    event.listen(file_db.engine.sync_engine, "checkout", checkout)
+    event.listen(file_db.engine.sync_engine, "checkin", checkin)
+
+    async def read(nested: bool) -> int:
+        async with file_db.read() as session:
+            await session.scalar(text("SELECT 0"))  # holds its connection from here
+            await asyncio.sleep(0.01)
+            if nested:
+                async with file_db.read() as inner:
+                    return int(await inner.scalar(text("SELECT 2")) or 0)
+            return int(await session.scalar(text("SELECT 1")) or 0)
+
+    assert await asyncio.gather(*(read(False) for _ in range(50))) == [1] * 50
+    assert most == SQLITE_POOL_SIZE
+    most = 0
+    nested = await asyncio.wait_for(
+        asyncio.gather(*(read(True) for _ in range(SQLITE_POOL_SIZE * 2))), 10
+    )
+    assert nested == [2] * SQLITE_POOL_SIZE * 2
+    assert most > SQLITE_POOL_SIZE  # the overflow served the inner sessions
