@@ -34,7 +34,7 @@ from bot.db.models import (
     SpecVersion,
 )
 from bot.errors import AlreadyExists, BadInput, NotFound
-from bot.specs.analysis import Analysis, analyse
+from bot.specs.analysis import DOCUMENT_LEVEL, Analysis, analyse_packed
 from bot.specs.following import match_followers
 from bot.specs.listing import insert_imported
 from bot.specs.lookup import (
@@ -142,7 +142,12 @@ class Importing:
             prev_id = previous[0].id if previous else None
             model = previous[1] if previous else None
             identity = (previous[2], previous[0].label) if previous else None
-            analysis: Analysis = await self._off_loop(analyse, data, filename, model, identity)
+            # Compressed as it is stored before it crosses to the worker (zlib lets go of the
+            # GIL, so a thread keeps the loop free meanwhile).
+            packed = await asyncio.to_thread(zlib.compress, data, DOCUMENT_LEVEL)
+            analysis: Analysis = await self._off_loop(
+                analyse_packed, packed, filename, model, identity
+            )
             started = time.perf_counter()
             try:
                 report = await self._store(

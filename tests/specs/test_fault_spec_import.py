@@ -33,6 +33,7 @@ import json
 import pickle
 import sqlite3
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,7 @@ GUILD = 1
 # The child. Acks go to stdout, progress to a trail file (its last line says where the kill
 # landed), and the plan (documents, analyses, where to stop) comes from plan.json.
 SPEC_IMPORTS = """
-import asyncio, hashlib, json, pickle, sys, time
+import asyncio, hashlib, json, pickle, sys, time, zlib
 from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.util import await_
@@ -114,11 +115,12 @@ def on_commit(conn):   # runs before the DBAPI commit: every row is written, non
     if plan["kill_point"] == "commit":
         kill_point()
 
-async def off_loop(function, data, filename, model, previous):
+async def off_loop(function, packed, filename, model, previous):
+    data = zlib.decompress(packed)   # the importer sends the document compressed
     key = (hashlib.sha256(data).hexdigest(), model and hashlib.sha256(model).hexdigest())
     if key in analyses:
         return analyses[key]
-    return await in_thread(function, data, filename, model, previous)
+    return await in_thread(function, packed, filename, model, previous)
 
 async def main():
     db = Database(f"sqlite+aiosqlite:///{db_file}")
@@ -215,15 +217,16 @@ def make_documents(folder: Path) -> Documents:
 def cached_off_loop(docs: Documents) -> Callable[..., Awaitable[Any]]:
     async def off_loop(
         function: Callable[..., Analysis],
-        data: bytes,
+        packed: bytes,
         filename: str,
         model: bytes | None,
         previous: tuple[str, str] | None,
     ) -> Analysis:
-        found = docs.analyses.get((sha(data), model and sha(model)))
+        # The importer sends the document compressed as it is stored.
+        found = docs.analyses.get((sha(zlib.decompress(packed)), model and sha(model)))
         if found is not None:
             return found
-        return await in_thread(function, data, filename, model, previous)
+        return await in_thread(function, packed, filename, model, previous)
 
     return off_loop
 

@@ -209,6 +209,33 @@ async def test_an_import_racing_another_is_told_to_retry(specs: SpecsService, db
     assert await count(db, SpecVersion) == 2
 
 
+async def test_the_document_crosses_to_the_analysis_compressed_and_is_stored_as_sent(
+    db: Database,
+) -> None:
+    # The worker process gets the upload compressed as it is stored (a fraction of its bytes,
+    # so the bot never pickles the whole upload), and the version keeps exactly those bytes.
+    import zlib
+
+    sent: list[bytes] = []
+
+    async def recording_off_loop(function: object, *args: object) -> object:
+        assert isinstance(args[0], bytes)
+        sent.append(args[0])
+        return await in_thread(function, *args)  # type: ignore[arg-type]
+
+    specs = SpecsService(db, off_loop=recording_off_loop)
+    upload = fixture("bookings-v1.yaml")
+    report = await specs.import_document(GUILD, ADMIN, "bookings-api", "v1.yaml", upload)
+    assert report.version.number == 1
+    assert len(sent) == 1
+    assert zlib.decompress(sent[0]) == upload
+    assert len(sent[0]) < len(upload) / 2
+    async with db.read() as session:
+        stored = await session.scalar(select(SpecVersion.document))
+    assert stored == sent[0]
+    assert (await specs.export(GUILD, "bookings-api", None)).data == upload
+
+
 async def test_specs_are_per_server(specs: SpecsService) -> None:
     await specs.import_document(
         GUILD, ADMIN, "bookings-api", "v1.yaml", fixture("bookings-v1.yaml")
