@@ -18,7 +18,7 @@ import multiprocessing
 import re
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the reader and the diff run in the worker process (`analyse
 log = logging.getLogger(__name__)
 
 DOCUMENT_LEVEL = 6  # zlib level of stored documents
+MODEL_READ = 64 * 1024  # decompressed bytes at a time when a model is read line by line
 
 T = TypeVar("T")
 # A control character in the bytes (UTF-8 never uses these bytes inside another character), or
@@ -74,6 +75,7 @@ class Analysis:
     sha256: str
     document: bytes  # the upload, zlib
     model: bytes  # zlib of JSON lines: the version, then one operation a line (`read_model`)
+    # The endpoints' columns but their details, which are the model's lines (`model_details`).
     endpoint_rows: tuple[dict[str, Any], ...]
     changes: tuple[Change, ...]
     info: dict[str, Any]
@@ -83,6 +85,31 @@ class Analysis:
 def load_model(blob: bytes) -> dict[str, OperationInfo]:
     """A stored model, one small `json.loads` per operation (never one huge C call)."""
     return read_model(blob)[1]
+
+
+def model_details(blob: bytes) -> Iterator[str]:
+    """The details of the operations a model holds (one JSON text each, in the order of the
+    analysis' `endpoint_rows`), decompressed a little at a time: storing a version of a large
+    document never holds every endpoint's details at once, nor sends them twice between the
+    processes.
+    """
+    stream = zlib.decompressobj()
+    pending, data = b"", blob
+    while True:
+        out = stream.decompress(data, MODEL_READ)
+        data = stream.unconsumed_tail
+        if not out and not data:
+            break
+        lines = (pending + out).split(b"\n")
+        pending = lines.pop()
+        yield from _details(lines)
+    yield from _details([pending + stream.flush()])
+
+
+def _details(lines: list[bytes]) -> Iterator[str]:
+    for line in lines:
+        if line and not line.startswith(_VERSION_LINE.encode()):
+            yield line.decode()
 
 
 def read_model(blob: bytes) -> tuple[str | None, dict[str, OperationInfo]]:
@@ -173,7 +200,6 @@ def _analyse(
             "summary": op["summary"][:SUMMARY_MAX],
             "tags": op["tags"],
             "deprecated": op["deprecated"],
-            "detail": details[key],
         }
         for key, op in operations.items()
     )

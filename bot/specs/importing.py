@@ -34,7 +34,7 @@ from bot.db.models import (
     SpecVersion,
 )
 from bot.errors import AlreadyExists, BadInput, NotFound
-from bot.specs.analysis import DOCUMENT_LEVEL, Analysis, analyse_packed
+from bot.specs.analysis import DOCUMENT_LEVEL, Analysis, analyse_packed, model_details
 from bot.specs.following import match_followers
 from bot.specs.listing import insert_imported
 from bot.specs.lookup import (
@@ -325,10 +325,14 @@ async def _write_rows(
         )
     )
     base = {"guild_id": spec.guild_id, "spec_id": spec.id, "version_id": version.id}
+    details = model_details(analysis.model)  # read as the chunks are written
     await _insert_chunks(
         session,
         SpecEndpoint,
-        ({**base, **row, "created_at": now} for row in analysis.endpoint_rows),
+        (
+            {**base, **row, "detail": detail, "created_at": now}
+            for row, detail in zip(analysis.endpoint_rows, details, strict=True)
+        ),
     )
     await _insert_chunks(
         session,

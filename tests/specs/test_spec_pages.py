@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -285,7 +286,10 @@ def widened(endpoints: int, changes: Sequence[Change] = ()) -> Any:
                 "key_hash": key_hash(key),
             }
             rows.append({**row, "summary": f"Do {method} {i}", "tags": list(dict.fromkeys(tags))})
-        return replace(analysis, endpoint_rows=tuple(rows), changes=tuple(changes))
+        # Each endpoint's details are a line of the model, as the template's are.
+        version_line, detail = zlib.decompress(analysis.model).decode().split("\n")[:2]
+        model = zlib.compress("\n".join([version_line, *[detail] * endpoints]).encode())
+        return replace(analysis, model=model, endpoint_rows=tuple(rows), changes=tuple(changes))
 
     return off_loop
 

@@ -283,3 +283,26 @@ async def test_members_see_the_version_rule_in_the_announcement_and_the_changelo
     description = page.embeds[0]["description"]
     assert "`info.version`" in description
     assert "removed (deprecated before)" in description
+
+
+@pytest.mark.parametrize("with_version_line", [True, False])
+def test_model_details_are_the_models_lines_read_a_little_at_a_time(
+    with_version_line: bool,
+) -> None:
+    # Storing a version reads each endpoint's details from the model as it writes them: the
+    # same texts, in the order of the analysis' rows, however the reads split the lines (wide
+    # characters included), with or without the version line older models lack.
+    from bot.specs.analysis import MODEL_READ, model_details
+
+    ops = [
+        {"key": f"GET /items/{i}", "summary": "Élément " + "é" * (i % 50), "n": "x" * (i * 37)}
+        for i in range(400)
+    ]
+    lines = [json.dumps(op, ensure_ascii=False, separators=(",", ":")) for op in ops]
+    head = ['{"api_version":"2.1.0"}'] if with_version_line else []
+    blob = zlib.compress("\n".join([*head, *lines]).encode(), 6)
+    assert len(zlib.decompress(blob)) > 10 * MODEL_READ  # many reads, lines split across them
+    assert list(model_details(blob)) == lines
+    assert [json.loads(d)["key"] for d in model_details(blob)] == list(read_model(blob)[1])
+    empty = zlib.compress(b'{"api_version":"1.0.0"}')
+    assert list(model_details(empty)) == []
