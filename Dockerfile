@@ -22,7 +22,8 @@ FROM ${PYTHON} AS nexus
 # MALLOC_ARENA_MAX: glibc gives each thread that allocates (one per SQLite connection) a heap
 # of its own, and memory freed in one is not reused by another; two heaps took the bench's bot
 # at 100k questions from 180 to 169 MB at its peak while it still loaded the document reader
-# in a thread (the bot's peak is 159 MB either way since), and keep every process here small.
+# in a thread (once it no longer did, 159 MB with or without them), and keep every process here
+# small.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
