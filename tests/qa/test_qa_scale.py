@@ -1,4 +1,6 @@
-"""Search latency on 100,000 stored questions (slow: run with NEXUS_QA_SCALE=1).
+"""Search on 100,000 stored questions (slow: run with NEXUS_QA_SCALE=1): what each search
+finds at that size, and (printed, never asserted: `python -m bench` measures speed) how long it
+takes.
 
 NEXUS_QA_SCALE=1 pytest -q -s tests/qa/test_qa_scale.py
 """
@@ -121,11 +123,19 @@ async def test_search_latency_on_100k_questions(db: Database) -> None:
         "autocomplete empty": lambda: qa.suggest(GUILD, "", unaccepted_only=True),
         "/qa open page 1": lambda: qa.unanswered(GUILD),
     }
-    worst = 0.0
     for name, call in cases.items():
         median, p90 = await timed(call)
-        worst = max(worst, median)
         print(f"{name:30} median {median:7.1f} ms   p90 {p90:7.1f} ms")
     page = await qa.search(GUILD, "django")
     print(f"'django' matches {page.total} questions")
-    assert worst < 500  # ms; measured ~120 ms at worst (similar), most under 70 ms
+    # A common word: the newest window is ranked, and the page says there is more.
+    assert page.hits
+    assert page.more
+    assert (await qa.search(GUILD, "zzzz qqqq")).hits == ()
+    late = await qa.search(GUILD, "django", page=40)
+    assert late.hits
+    assert late.page <= late.pages
+    suggested = await qa.suggest(GUILD, "celery ret", unaccepted_only=True)
+    assert 0 < len(suggested) <= 25
+    similar = await qa.similar(GUILD, Draft("Celery retry with redis broker timeout", "x"))
+    assert 0 < len(similar) <= 3
