@@ -210,6 +210,16 @@ def add_notes(path: Path, plan: Plan) -> int:
     return len(chosen)
 
 
+async def tidy(target: Path) -> None:
+    """The full-text indexes merged as the running bot keeps them (`Database.tidy_search`, at
+    start and hourly): the bulk load leaves them in several segments."""
+    db = Database(f"sqlite+aiosqlite:///{target}")
+    try:
+        await db.tidy_search()
+    finally:
+        await db.close()
+
+
 async def build(
     target: Path,
     plan: Plan,
@@ -226,6 +236,7 @@ async def build(
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     if cached is not None and meta_path is not None and cached.is_file() and meta_path.is_file():
         shutil.copyfile(cached, target)
+        await tidy(target)  # a database cached before the bot kept its indexes tidy
         meta = json.loads(meta_path.read_text())
         meta.update(path=target, from_cache=True)
         return Built(**meta)
@@ -244,6 +255,7 @@ async def build(
     specs, endpoints = await import_specs(db, vocab, plan, progress) if plan.specs else (0, 0)
     await db.close()
     notes = add_notes(target, plan) if plan.specs else 0
+    await tidy(target)
     conn = sqlite3.connect(target)
     conn.execute("PRAGMA optimize")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

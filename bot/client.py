@@ -204,6 +204,7 @@ class Nexus(commands.Bot):
         await self.serve_metrics()
         await self.serve_pushes()
         self.heartbeat.start()
+        self.search_upkeep.start()
         # What is loaded by now lives as long as the bot: keep full garbage collections from
         # walking it again and again (70 ms pauses of the event loop with a large knowledge base).
         gc.collect()
@@ -298,6 +299,19 @@ class Nexus(commands.Bot):
             path = self.settings.health_file
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
             await asyncio.to_thread(path.touch)
+
+    @tasks.loop(hours=1)
+    async def search_upkeep(self) -> None:
+        """Keep the full-text indexes in few segments as members write (at start, then hourly):
+        each segment is one more seek for every search (`Database.tidy_search`).
+        """
+        try:
+            steps = await self.db.tidy_search()
+        except (OSError, SQLAlchemyError):
+            log.warning("tidying the search indexes failed; trying again in an hour", exc_info=True)
+            return
+        if steps:
+            log.info("search indexes tidied in %d steps", steps)
 
     async def schema_revision(self) -> str | None:
         """The database schema's migration revision (None when it has none)."""
@@ -423,6 +437,7 @@ class Nexus(commands.Bot):
         the database; send the error reports still queued.
         """
         self.heartbeat.cancel()
+        self.search_upkeep.cancel()
         try:
             await super().close()
         finally:

@@ -390,3 +390,9 @@ class Search:
     def has_terms(self, query: str) -> bool:
         """Whether `query` holds anything to search for (not only spaces and punctuation)."""
         return self.entries.match(query) is not None
+
+    async def merge_step(self, session: AsyncSession, pages: int) -> bool:
+        """One bounded step of tidying the indexes (about `pages` pages of work); whether it
+        did any. Nothing to do here: PostgreSQL's autovacuum keeps its indexes.
+        """
+        return False

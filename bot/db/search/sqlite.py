@@ -430,3 +430,21 @@ class SqliteSearch(Search):
 
     def __init__(self) -> None:
         super().__init__(SqliteEntryIndex(), SqliteQuestionIndex())
+
+    async def merge_step(self, session: AsyncSession, pages: int) -> bool:
+        """Merge each FTS5 table's segments by about `pages` pages toward one segment.
+
+        Rows written one at a time leave an index in many segments, and every lookup seeks
+        each of them: on 100,000 questions in 7 segments, one `MATCH ... AND rowid = ?` (a
+        snippet) took 0.54 ms, and 0.05 ms in one. FTS5's incremental 'merge' with a negative
+        size merges every level, as few as two segments at a time; when `total_changes()`
+        moves by less than 2, there was nothing left to merge.
+        """
+        worked = False
+        changes = text("SELECT total_changes()")
+        for table in (*SqliteEntryIndex.tables, *SqliteQuestionIndex.tables):
+            merge = text(f"INSERT INTO {table}({table}, rank) VALUES ('merge', :pages)")  # noqa: S608
+            before = int(await session.scalar(changes) or 0)
+            await session.execute(merge, {"pages": -pages})
+            worked |= int(await session.scalar(changes) or 0) - before >= 2
+        return worked
