@@ -27,6 +27,7 @@ from bot import __version__
 from bot.config import Settings, load_settings
 from bot.dailytip import DailyTipService
 from bot.db.engine import Database
+from bot.db.file import DatabaseFileLost
 from bot.db.models import BotState
 from bot.db.revision import current_revision
 from bot.db.types import utcnow
@@ -307,7 +308,8 @@ class Nexus(commands.Bot):
         """
         try:
             steps = await self.db.tidy_search()
-        except (OSError, SQLAlchemyError):
+        except (OSError, SQLAlchemyError, DatabaseFileLost):
+            # The loop must outlive a busy or lost file: the health check reports the latter.
             log.warning("tidying the search indexes failed; trying again in an hour", exc_info=True)
             return
         if steps:

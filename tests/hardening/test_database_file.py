@@ -128,6 +128,20 @@ async def test_the_heartbeat_notices_a_replaced_file_without_any_write(
     assert error_lines(caplog) == [], "said once"
 
 
+async def test_the_search_upkeep_outlives_a_lost_file(
+    nexus: Harness, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # The hourly merge of the search indexes writes: with the file gone it gives up for the
+    # hour with a warning (the health check reports the file), and its loop keeps running.
+    assert nexus.bot.search_upkeep.is_running()
+    await nexus.bot.search_upkeep()  # nothing to merge: no error
+    lose_the_file(db_file(nexus), "deleted", tmp_path)
+    caplog.clear()
+    await nexus.bot.search_upkeep()
+    assert any("tidying the search indexes failed" in r.getMessage() for r in caplog.records)
+    assert nexus.bot.search_upkeep.is_running()
+
+
 def test_no_bot_starts_while_a_restore_holds_the_database(tmp_path: Path) -> None:
     from bot.db.file import DatabaseFile, DatabaseInUse, held_exclusively
 
