@@ -30,6 +30,7 @@ class Floors:
     postgres: bool
     floor: PostgresFloor | None
     fallbacks: list[str]
+    similar_titles: list[tuple[str, str]]  # the titles-and-tags queries of each draft
 
     # -- the floor: the FTS5 statements alone, no ORM, no async ------------------------------
 
@@ -39,14 +40,22 @@ class Floors:
         drafts = [make_draft(d.title, d.details, d.tags) for d in w.drafts]
         similar: list[str] = []
         self.fallbacks = []
+        self.similar_titles = []
         for draft in drafts:
+            titles = common_titles = ""
             if hasattr(self.qa, "similarity_expressions"):
                 found = await self.qa.similarity_expressions(draft)
-                similar.append(found[0] if found else "")
-                self.fallbacks.append(found[1] or "" if found else "")
+                if found is None:
+                    similar.append("")
+                    self.fallbacks.append("")
+                else:  # titles and tags first
+                    similar.append(found.first)
+                    self.fallbacks.append(found.every_pair or "")
+                    titles, common_titles = found.titles, found.common_titles or ""
             else:  # the service before it picked the rarest keywords
                 similar.append(similarity_query(draft) or "")
                 self.fallbacks.append("")
+            self.similar_titles.append((titles, common_titles))
         return {
             "search": [fts_query(q) or "" for q in w.searches],
             "qa search": [fts_query(q) or "" for q in w.qa_searches],
@@ -97,12 +106,36 @@ class Floors:
             )
         common_window = getattr(qa_module, "SIMILAR_COMMON_WINDOW", None)
         fallback = self._ranking_statement(3, common_window)
+        title_window = getattr(qa_module, "SIMILAR_TITLE_WINDOW", None)
+        title_weights = getattr(qa_module, "TITLE_WEIGHTS", "")
+
+        def similar_titles(expression: str, window: int | None) -> Any:
+            return self._ranking_statement(3, window, "qa_titles_fts", title_weights)(expression)
+
+        def ask_similar(i: int) -> None:
+            """Titles and tags first, then titles, details and tags; the same for the pairs
+            of common words when too few were found (as `QaService.similar` asks)."""
+            first, every_pair = nth(expressions["ask similar"], i), nth(self.fallbacks, i)
+            titles, common_titles = nth(self.similar_titles, i)
+            if not first:
+                return
+            found = similar_titles(titles, title_window) if titles else []
+            if len(found) < 3:
+                found += statements["ask similar"](first)
+            if len(found) < 3 and every_pair:  # the pairs of common words
+                if common_titles:
+                    found += similar_titles(common_titles, common_window)
+                if len(found) < 3:
+                    fallback(every_pair)
+
         entries_ranked = (
             "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? "
             f"ORDER BY bm25(entries_fts, {LEARNING_WEIGHTS}) LIMIT 5"
         )
 
         def op(name: str) -> Callable[[int], Any]:
+            if name == "ask similar" and title_window is not None:
+                return ask_similar
             listed = expressions[name]
             statement = statements[name]
 
@@ -133,10 +166,14 @@ class Floors:
         assert self.floor is not None
         floor, w = self.floor, self.work
         drafts = [make_draft(d.title, d.details, d.tags) for d in w.drafts]
-        similar: list[tuple[str, str]] = []
+        similar: list[tuple[str, str, str, str]] = []
         for draft in drafts:
             found = await self.qa.similarity_expressions(draft)
-            similar.append((found[0], found[1] or "") if found else ("", ""))
+            similar.append(
+                (found.titles, found.first, found.common_titles or "", found.every_pair or "")
+                if found
+                else ("", "", "", "")
+            )
         searches = [pg_text_query(q) or "" for q in w.searches]
         qa_searches = [pg_text_query(q) or "" for q in w.qa_searches]
         typed = [pg_prefix_query(t) or "" for t in w.qa_typed]
@@ -158,12 +195,16 @@ class Floors:
                 await floor.questions(match, 25, qa_module.SUGGEST_WINDOW)
 
         async def ask_similar(i: int) -> None:
-            first, every_pair = nth(similar, i)
+            titles, first, common_titles, every_pair = nth(similar, i)
             if not first:
                 return
-            found = await floor.questions(first, 3, qa_module.SIMILAR_WINDOW)
+            found = await floor.questions(titles, 3, qa_module.SIMILAR_TITLE_WINDOW)
+            if len(found) < 3:
+                found += await floor.questions(first, 3, qa_module.SIMILAR_WINDOW)
             if len(found) < 3 and every_pair:  # the pairs of common words
-                await floor.questions(every_pair, 3, qa_module.SIMILAR_COMMON_WINDOW)
+                found += await floor.questions(common_titles, 3, qa_module.SIMILAR_COMMON_WINDOW)
+                if len(found) < 3:
+                    await floor.questions(every_pair, 3, qa_module.SIMILAR_COMMON_WINDOW)
 
         return {
             "search": search,

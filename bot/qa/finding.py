@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import String, func, select
@@ -58,12 +59,15 @@ TOP_MATCHES = 3  # answered questions shown by the general /search
 RANK_WINDOW = 1000
 TOP_WINDOW = 300  # ranked for the TOP_MATCHES of the general /search
 SUGGEST_WINDOW = 100
+SIMILAR_TITLE_WINDOW = 100
 SIMILAR_WINDOW = 300
 SIMILAR_COMMON_WINDOW = 100
-# /ask looks for questions sharing two of the draft's rarest keywords. A word in more than
-# COMMON_SHARE of the questions (and in more than COMMON_MIN) says little about a question:
-# pairs of two such words are tried only when the rarer pairs found too little, and only in
-# the newest SIMILAR_COMMON_WINDOW matches (they match tens of thousands of rows).
+# /ask looks for questions sharing two of the draft's rarest keywords: in their titles and
+# tags first (the best of the newest SIMILAR_TITLE_WINDOW), then, when those are too few, in
+# their details too (of the newest SIMILAR_WINDOW). A word in more than COMMON_SHARE of the
+# questions (and in more than COMMON_MIN) says little about a question: pairs of two such
+# words are tried only when the rarer pairs found too little, and only in the newest
+# SIMILAR_COMMON_WINDOW matches (they match tens of thousands of rows).
 SIMILAR_RARE_KEYWORDS = 4
 COMMON_SHARE = 0.02
 COMMON_MIN = 200
@@ -72,6 +76,21 @@ TERM_STATS_MAX = 20_000
 
 NUMBER_RE = re.compile(r"[0-9]{1,18}")
 ANSWERED: dict[Status, bool | None] = {"all": None, "answered": True, "open": False}
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarQueries:
+    """What `similar` asks the index for a draft, in the index's own language: pairs of the
+    chosen keywords in titles and tags, then in titles, details and tags; the pairs of two
+    common words the same two ways (None when they are not tried); any of the keywords, to
+    highlight snippets with.
+    """
+
+    titles: str
+    first: str
+    common_titles: str | None
+    every_pair: str | None
+    highlight: str
 
 
 def clean_snippet(raw: str) -> str:
@@ -275,10 +294,9 @@ class Finding(QaStore):
         chosen = [word for word in keywords if word in rarest]  # in the draft's order
         return chosen, frozenset(w for w in chosen if counts[w] > common_above)
 
-    async def similarity_expressions(self, draft: Draft) -> tuple[str, str | None, str] | None:
-        """The queries `similar` runs for `draft`, in the search index's own language: the
-        pairs with a distinctive word, the pairs of two common words (None if not searched),
-        and any of the keywords (to highlight them). For measuring and testing the search.
+    async def similarity_expressions(self, draft: Draft) -> SimilarQueries | None:
+        """The queries `similar` runs for `draft`, in the search index's own language. For
+        measuring and testing the search.
         """
         async with self._db.read() as session:
             found = await self._similar_keywords(session, draft)
@@ -287,15 +305,24 @@ class Finding(QaStore):
         chosen, common = found
         index = self._db.search.questions
         leave_out, then_common = similar_plan(chosen, common)
+        titles = index.similar_query(chosen, leave_out, titles=True)
         first = index.similar_query(chosen, leave_out)
+        assert titles is not None
         assert first is not None
-        every_pair = index.similar_query(chosen) if then_common else None
-        return first, every_pair, index.highlight_query(chosen)
+        return SimilarQueries(
+            titles,
+            first,
+            index.similar_query(chosen, titles=True) if then_common else None,
+            index.similar_query(chosen) if then_common else None,
+            index.highlight_query(chosen),
+        )
 
     async def similar(
         self, guild_id: int, draft: Draft, limit: int = SIMILAR_LIMIT
     ) -> list[QuestionHit]:
-        """Answered questions that share two of the draft's rarest keywords, best first."""
+        """Answered questions that share two of the draft's rarest keywords, best first:
+        those sharing them in their titles or tags, then in their details.
+        """
         if not similarity_keywords(draft):
             return []
         index = self._db.search.questions
@@ -306,12 +333,23 @@ class Finding(QaStore):
             chosen, common = found
             leave_out, then_common = similar_plan(chosen, common)
             first = await index.similar(
-                session, chosen, where, common=leave_out, window=SIMILAR_WINDOW, limit=limit
+                session,
+                chosen,
+                where,
+                common=leave_out,
+                title_window=SIMILAR_TITLE_WINDOW,
+                window=SIMILAR_WINDOW,
+                limit=limit,
             )
             hits = list(await self._hits(session, first))
             if len(hits) < limit and then_common:
                 more = await index.similar(
-                    session, chosen, where, window=SIMILAR_COMMON_WINDOW, limit=limit
+                    session,
+                    chosen,
+                    where,
+                    title_window=SIMILAR_COMMON_WINDOW,
+                    window=SIMILAR_COMMON_WINDOW,
+                    limit=limit,
                 )
                 seen = {h.question.id for h in hits}
                 extra = [h for h in await self._hits(session, more) if h.question.id not in seen]

@@ -10,6 +10,7 @@ from bot.db.search.sqlite import QUESTION_WEIGHTS, TITLE_WEIGHTS, pairs_query, p
 from bot.qa.finding import (
     RANK_WINDOW,
     SIMILAR_COMMON_WINDOW,
+    SIMILAR_TITLE_WINDOW,
     SIMILAR_WINDOW,
     SUGGEST_WINDOW,
     TOP_WINDOW,
@@ -23,6 +24,7 @@ __all__ = [
     "FTS_WEIGHTS",
     "RANK_WINDOW",
     "SIMILAR_COMMON_WINDOW",
+    "SIMILAR_TITLE_WINDOW",
     "SIMILAR_WINDOW",
     "SUGGEST_WINDOW",
     "TITLE_WEIGHTS",

@@ -235,7 +235,7 @@ async def test_question_index_filters_ranks_and_suggests(db: Database) -> None:
         assert typed == [2, 1]  # ranked equal: the newest first
         assert await questions.count(session, "celery") == 3
         similar = await questions.similar(
-            session, ["celery", "beat"], QuestionFilter(1), window=10, limit=3
+            session, ["celery", "beat"], QuestionFilter(1), title_window=10, window=10, limit=3
         )
         assert [h.id for h in similar] == [2]
     assert questions.similar_query(["a", "b"], frozenset({"a", "b"})) is None

@@ -84,7 +84,9 @@ async def everything(db: Database, typed: str) -> tuple[list[int], list[int], li
             session, typed, where, window=50, page=1, per_page=10
         )
         suggested = await db.search.questions.suggest(session, typed, where, window=50, limit=10)
-        await db.search.questions.similar(session, typed.split()[:4], where, window=50, limit=5)
+        await db.search.questions.similar(
+            session, typed.split()[:4], where, title_window=50, window=50, limit=5
+        )
         await db.search.questions.count(session, typed)
     return [h.id for h in entries.hits], [h.id for h in questions.hits], suggested
 

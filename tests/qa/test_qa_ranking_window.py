@@ -89,7 +89,7 @@ async def test_two_common_words_are_not_enough_when_rarer_pairs_match(
         make_draft("Polymorphic inheritance in Django models", "x")
     )
     assert expressions is not None
-    distinctive, common_pairs, _ = expressions
+    distinctive, common_pairs = expressions.first, expressions.every_pair
     # The pair as each database's query language writes it (FTS5 or PostgreSQL's phrases).
     pair = '("django" "models")' if db.is_sqlite else '["django", "models"]'
     assert pair not in distinctive
@@ -222,3 +222,32 @@ async def test_tidying_the_search_indexes_merges_their_segments_and_keeps_every_
     assert await counted() == {"qa_fts": 1, "qa_titles_fts": 1}
     assert await answers() == before
     assert await db.tidy_search() == 0  # nothing left to merge
+
+
+async def test_similar_questions_sharing_the_words_in_their_titles_or_tags_come_first(
+    qa: QaService, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft is compared with titles and tags first; the details only fill the rest."""
+    titled = await ask(qa, clock, "Celery beat schedule", "It drifts.")
+    tagged = await ask(qa, clock, "Periodic job timing", "It drifts.", tags="celery, beat")
+    detailed = await ask(
+        qa,
+        clock,
+        "Periodic jobs run twice",
+        "Celery beat runs it twice: celery beat, celery beat, celery beat, beat, beat.",
+    )
+    unanswered = await ask(qa, clock, "Celery beat in Docker", "Nobody answered yet.")
+    for qid in (titled, tagged, detailed):
+        await answer(qa, clock, qid, "Run one beat process only.", HELPER)
+    draft = make_draft("Help with celery beat", "x")
+
+    hits = [h.question.id for h in await qa.similar(GUILD, draft)]
+    assert sorted(hits[:2]) == sorted([titled, tagged])
+    assert hits[2:] == [detailed]  # its details hold the words many times: still after
+    assert unanswered not in hits
+    assert [h.question.id for h in await qa.similar(GUILD, draft, limit=2)] == hits[:2]
+    # Too few titles in the window (the newest one): the details' matches fill the page.
+    monkeypatch.setattr(qa_module, "SIMILAR_TITLE_WINDOW", 1)
+    hits = [h.question.id for h in await qa.similar(GUILD, draft)]
+    assert hits[0] == tagged
+    assert sorted(hits[1:]) == sorted([titled, detailed])

@@ -219,9 +219,10 @@ async def ranked(db: Database) -> dict[str, list[Hit]]:
             )
             assert page.total == len(page.hits), query
             found[query] = list(page.hits)
-        found["similar: celery task"] = await questions.similar(
-            session, ["celery", "task"], QuestionFilter(GUILD), window=100, limit=20
-        )
+        for words in (["celery", "task"], ["celery", "retries", "task"]):
+            found[f"similar: {' '.join(words)}"] = await questions.similar(
+                session, words, QuestionFilter(GUILD), title_window=100, window=100, limit=20
+            )
     return found
 
 
@@ -240,7 +241,10 @@ async def test_postgresql_scores_questions_as_fts5_bm25_does(
         finally:
             await on_postgres.close()
     assert [len(expected[q]) for q in SEARCHES] == [3, 1, 2, 1, 4, 3]
-    assert len(expected["similar: celery task"]) == 3
+    assert len(expected["similar: celery task"]) == 3  # "task" is in no title
+    # Question 1's title holds two of the words: first, ranked among titles; then details.
+    assert expected["similar: celery retries task"][0].id == 1
+    assert len(expected["similar: celery retries task"]) == 3
     assert_same(expected, got)
 
 

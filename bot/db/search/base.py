@@ -331,19 +331,29 @@ class QuestionIndex(TextIndex[QuestionText]):
         where: QuestionFilter,
         *,
         common: frozenset[str] = frozenset(),
+        title_window: int,
         window: int,
         limit: int,
     ) -> list[Hit]:
-        """Questions whose title, details or tags share two of `keywords` (the one, when
-        there is only one); two `common` words alone are not a match. The best `limit` among
-        the newest `window` matches, each with a snippet around any of the keywords.
+        """Questions that share two of `keywords` (the one, when there is only one); two
+        `common` words alone are not a match. Titles and tags first: the best `limit` among
+        the newest `title_window` questions sharing them there; when those are fewer, the
+        best among the newest `window` sharing them in their title, details or tags follow.
+        Each with a snippet around any of the keywords.
         """
+        titled = self.similar_query(keywords, common, titles=True)
         match = self.similar_query(keywords, common)
-        if match is None:
+        if titled is None or match is None:
             return []
         highlight = self.highlight_query(keywords)
-        found = await self._ranked(session, match, highlight, Ranking(where, window, 1, limit))
-        return list(found.hits)
+        first = Ranking(where, title_window, 1, limit)
+        hits = list((await self._ranked(session, titled, highlight, first, titles=True)).hits)
+        if len(hits) < limit:
+            ranking = Ranking(where, window, 1, limit + len(hits))
+            seen = {hit.id for hit in hits}
+            found = await self._ranked(session, match, highlight, ranking)
+            hits += [hit for hit in found.hits if hit.id not in seen][: limit - len(hits)]
+        return hits
 
     @abstractmethod
     async def count(self, session: AsyncSession, word: str) -> int:
@@ -351,10 +361,11 @@ class QuestionIndex(TextIndex[QuestionText]):
 
     @abstractmethod
     def similar_query(
-        self, keywords: Sequence[str], common: frozenset[str] = frozenset()
+        self, keywords: Sequence[str], common: frozenset[str] = frozenset(), *, titles: bool = False
     ) -> str | None:
         """The query `similar` runs for these words, in the index's own language (None when
-        no pair of them may match); for measuring and testing the search, not to run it.
+        no pair of them may match): in titles and tags only (`titles`, the small index
+        autocomplete reads), or in titles, details and tags.
         """
 
     @abstractmethod
@@ -367,10 +378,17 @@ class QuestionIndex(TextIndex[QuestionText]):
 
     @abstractmethod
     async def _ranked(
-        self, session: AsyncSession, match: str, highlight: str, ranking: Ranking
+        self,
+        session: AsyncSession,
+        match: str,
+        highlight: str,
+        ranking: Ranking,
+        *,
+        titles: bool = False,
     ) -> HitPage:
-        """The page `ranking` asks for of the questions `match` finds, with snippets of the
-        words `highlight` finds; how many matches the window holds; the page shown.
+        """The page `ranking` asks for of the questions `match` finds (in their titles and
+        tags only, with `titles`), with snippets of the words `highlight` finds; how many
+        matches the window holds; the page shown.
         """
 
     @abstractmethod

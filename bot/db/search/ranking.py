@@ -36,7 +36,7 @@ IDF_FLOOR = 1e-6  # FTS5's idf of a phrase at least half the rows hold
 FTS_QUESTION_COLUMNS = ("title", "details", "tags", "answers")
 QUESTION_LABELS = {"title": "A", "tags": "B", "details": "C", "answers": "D"}
 # The tsvector labels each of qa_search's tsvector columns holds.
-COLUMN_LABELS = {"document": "ABCD", "topic": "ABC"}
+COLUMN_LABELS = {"document": "ABCD", "topic": "ABC", "heading": "AB"}
 # A lexeme no document holds (its text is read with punctuation as spaces), put after a
 # document's last word to learn where that is: `tsvector || tsvector` places the right one's
 # words after the left one's last position.
@@ -63,6 +63,9 @@ def kept(vector: str, lexemes: str) -> str:
 # last word. Only a column's trailing stop words are missed (0.2% of 10k rows' tokens);
 # counting the words of the text (regexp_count) is exact but costs four times more.
 ROW_TOKENS = f"(SELECT u.positions[1] - 1 FROM unnest({kept(marked('s.document'), END_ONLY)}) u)"  # noqa: S608
+# A question's title and tags in tokens (qa_titles_fts's row on SQLite), as ROW_TOKENS counts.
+HEADING_TOKENS = f"(SELECT u.positions[1] - 1 FROM unnest({kept(marked('s.heading'), END_ONLY)}) u)"  # noqa: S608
+HEADING_BYTES = "octet_length(s.title) + octet_length(s.tags)"
 # Its size in bytes, which PostgreSQL reads from each value's header (no text is read).
 QUESTION_BYTES = (
     "octet_length(s.title) + octet_length(s.details) + octet_length(s.tags) "

@@ -88,9 +88,13 @@ def prefix_query(raw: str) -> str | None:
     return f"{expression}*" if not raw[-1:].isspace() else expression
 
 
-def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -> str | None:
+def pairs_query(
+    keywords: Sequence[str], common: frozenset[str] = frozenset(), *, titles: bool = False
+) -> str | None:
     """A MATCH expression for questions that share two of `keywords` (the one, if there is
-    only one), looking at titles, details and tags; two `common` words are not a match.
+    only one), looking at titles, details and tags (`qa_fts`), or with `titles` at every
+    column of `qa_titles_fts` (its titles and tags: no column filter, which costs FTS5 a
+    look at every position); two `common` words are not a match.
     """
     keywords = _words(keywords)
     if not keywords:
@@ -107,7 +111,7 @@ def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -
         if not pairs:
             return None
         expression = " OR ".join(pairs)
-    return f"{SIMILAR_COLUMNS} : ({expression})"
+    return expression if titles else f"{SIMILAR_COLUMNS} : ({expression})"
 
 
 def any_query(keywords: Sequence[str]) -> str:
@@ -320,10 +324,10 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
         return int(counted or 0)
 
     def similar_query(
-        self, keywords: Sequence[str], common: frozenset[str] = frozenset()
+        self, keywords: Sequence[str], common: frozenset[str] = frozenset(), *, titles: bool = False
     ) -> str | None:
-        """The FTS5 expression `similar` matches with."""
-        return pairs_query(keywords, common)
+        """The FTS5 expression `similar` matches with (`qa_titles_fts`'s, with `titles`)."""
+        return pairs_query(keywords, common, titles=titles)
 
     def highlight_query(self, keywords: Sequence[str]) -> str:
         """The FTS5 expression `similar` highlights snippets with."""
@@ -369,21 +373,31 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
         return list(await session.execute(joined, params))
 
     async def _ranked(
-        self, session: AsyncSession, match: str, highlight: str, ranking: Ranking
+        self,
+        session: AsyncSession,
+        match: str,
+        highlight: str,
+        ranking: Ranking,
+        *,
+        titles: bool = False,
     ) -> HitPage:
-        """From `qa_fts`: the window ranked and counted in SQL, snippets for the page only.
+        """From `qa_fts` (`qa_titles_fts` with `titles`): the window ranked and counted in
+        SQL, snippets (of `qa_fts`'s text) for the page only.
 
         Walking the index newest first lets SQLite stop after `window` matches; ranking every
         match instead costs ~50 ms for a word found in 60,000 questions. Only the page comes
         back.
         """
         filters, params = _filters(ranking.where)
+        table, weights = (
+            ("qa_titles_fts", TITLE_WEIGHTS) if titles else ("qa_fts", QUESTION_WEIGHTS)
+        )
         base = (
-            "FROM qa_fts f CROSS JOIN qa_questions q ON q.id = f.rowid "
-            f"WHERE qa_fts MATCH :q AND q.guild_id = :guild{filters}"
+            f"FROM {table} f CROSS JOIN qa_questions q ON q.id = f.rowid "
+            f"WHERE {table} MATCH :q AND q.guild_id = :guild{filters}"
         )
         newest = (
-            f"SELECT f.rowid AS id, bm25(qa_fts, {QUESTION_WEIGHTS}) AS score {base} "
+            f"SELECT f.rowid AS id, bm25({table}, {weights}) AS score {base} "
             "ORDER BY f.rowid DESC LIMIT :window"
         )
         # Statements are put together from the constants above and placeholders only: every

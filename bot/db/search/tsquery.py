@@ -123,9 +123,12 @@ def prefix_query(raw: str) -> str | None:
     return Query((tuple(found),), "heading", prefix=not raw[-1:].isspace()).encode()
 
 
-def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -> str | None:
+def pairs_query(
+    keywords: Sequence[str], common: frozenset[str] = frozenset(), *, titles: bool = False
+) -> str | None:
     """Questions sharing two of `keywords` (the one, if only one) in their title, details or
-    tags; two `common` words are not a match.
+    tags (`topic`), or with `titles` in their title or tags (`heading`); two `common` words
+    are not a match.
     """
     words = [p for k in keywords for p in phrases(k)[:1]]
     if not words:
@@ -138,7 +141,7 @@ def pairs_query(keywords: Sequence[str], common: frozenset[str] = frozenset()) -
         )
         if not groups:
             return None
-    return Query(groups, "topic").encode()
+    return Query(groups, "heading" if titles else "topic").encode()
 
 
 def any_query(keywords: Sequence[str]) -> str:
