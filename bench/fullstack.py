@@ -161,8 +161,10 @@ class Driver:
         return await self._suggest("qa autocomplete", "qa show", {"question": typed}, "question")
 
     async def ask_similar(self, i: int) -> float:
-        """/ask opens the modal; the timed step is the modal's submission up to the follow-up
-        showing similar answered questions (the bot defers first, then searches)."""
+        """/ask opens the modal; the timed step is the modal's submission up to the answer
+        showing similar answered questions (the response itself when they are found in time;
+        a follow-up after a deferral otherwise, and when nothing similar is found and the
+        question is posted)."""
         draft = nth(self.work.drafts, i)
         for _ in range(5):
             opened = await self.fake.slash("ask", user=next(self.users))
@@ -180,7 +182,8 @@ class Driver:
         submitted = await self.fake.submit_modal(opened, values)
         content = str((submitted.message or {}).get("content") or "")
         self._count("ask similar", "posted (nothing similar)" if "📨" in content else "similar")
-        return _ms(self.clock.followup[submitted.token] - submitted.pending.created)
+        answered = self.clock.followup.get(submitted.token) or self.clock.callback[submitted.token]
+        return _ms(answered - submitted.pending.created)
 
     async def spec_endpoint(self, i: int) -> float:
         spec, ref = nth(self.work.spec_refs, i)

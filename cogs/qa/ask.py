@@ -19,7 +19,7 @@ from bot.qa import (
     make_draft,
 )
 from cogs._kit.interaction import actor, server, services
-from cogs._kit.ui import Form, OwnedView
+from cogs._kit.ui import Form, OwnedView, in_time, respond
 from cogs.qa import render
 from cogs.qa.forum import update_post
 from cogs.qa.question import MODAL_TIMEOUT, WHERE, post_question, redraw
@@ -69,16 +69,21 @@ class QuestionModal(Form):
         if self.question is not None:
             await self._edit(interaction, self.question, draft)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        similar = await services(interaction).qa.similar(server(interaction, WHERE), draft)
+        # The similar questions are the answer itself when found in time (one request, not a
+        # deferral and a follow-up); posting waits on Discord, so it is deferred first.
+        similar = await in_time(
+            interaction,
+            services(interaction).qa.similar(server(interaction, WHERE), draft),
+            ephemeral=True,
+        )
         if similar:
             view = SimilarView(interaction.user.id, draft, similar)
-            await interaction.followup.send(
-                embed=render.similar_embed(draft, similar),
-                view=view,
-                ephemeral=True,
+            await respond(
+                interaction, embed=render.similar_embed(draft, similar), view=view, ephemeral=True
             )
             return
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
         question, link = await post_question(interaction, draft)
         await interaction.followup.send(
             f"📨 Your question #{question.id} is posted: {link}", ephemeral=True

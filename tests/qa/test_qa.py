@@ -182,6 +182,7 @@ async def test_similar_answered_questions_come_first(nexus: Harness) -> None:
 
     similar = await ask(fake, "Celery tasks fail, how to retry them?", user="member2")
     assert similar.ephemeral
+    assert similar.type == 4  # found in time: the answer itself, no deferral and follow-up
     assert similar.embeds[0]["title"] == "Before you post: were these asked already?"
     assert f"#{first} ·" in similar.embeds[0]["fields"][0]["name"]
     assert f"qa:similar:{unanswered}" not in similar.custom_ids()
