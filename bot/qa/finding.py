@@ -284,13 +284,21 @@ class Finding(QaStore):
     async def _similar_keywords(
         self, session: AsyncSession, draft: Draft
     ) -> tuple[list[str], frozenset[str]] | None:
-        """The draft's rarest keywords, in its order, and which of them are common words."""
+        """The draft's rarest keywords, in its order, and which of them are common words.
+
+        A word no question holds (a typo, a new name) cannot be shared: it takes no place
+        among the rarest while two or more other words are found (with fewer, no question
+        can share two words, and none is found, as before).
+        """
         keywords = similarity_keywords(draft)
         if not keywords:
             return None
         counts = await self._question_counts(session, keywords)
         common_above = max(COMMON_MIN, COMMON_SHARE * counts[""])
-        rarest = sorted(keywords, key=lambda word: counts[word])[:SIMILAR_RARE_KEYWORDS]
+        held = [word for word in keywords if counts[word]]
+        if len(held) < 2:
+            held = keywords
+        rarest = sorted(held, key=lambda word: counts[word])[:SIMILAR_RARE_KEYWORDS]
         chosen = [word for word in keywords if word in rarest]  # in the draft's order
         return chosen, frozenset(w for w in chosen if counts[w] > common_above)
 

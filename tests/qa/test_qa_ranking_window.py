@@ -251,3 +251,16 @@ async def test_similar_questions_sharing_the_words_in_their_titles_or_tags_come_
     hits = [h.question.id for h in await qa.similar(GUILD, draft)]
     assert hits[0] == tagged
     assert sorted(hits[1:]) == sorted([titled, detailed])
+
+
+async def test_words_no_question_holds_leave_the_rarest_places_to_words_found(
+    qa: QaService, clock: Clock
+) -> None:
+    beat = await ask(qa, clock, "Celery beat schedule", "It drifts.")
+    await answer(qa, clock, beat, "Run one beat process only.", HELPER)
+    # Four words no question holds (typos, new names) and two it does: the rarest four
+    # would be the unknown ones, which can pair with nothing.
+    draft = make_draft("Celery beat with flowr, redbeat, kombuu and beatx", "x")
+    assert [h.question.id for h in await qa.similar(GUILD, draft)] == [beat]
+    nothing = make_draft("Flowr, redbeatz and kombuu", "x")  # none found: still searched
+    assert await qa.similar(GUILD, nothing) == []
