@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -267,6 +268,33 @@ def _filters(where: QuestionFilter) -> tuple[str, dict[str, object]]:
     return filters, params
 
 
+@lru_cache(maxsize=32)
+def _titles_ranked(filters: str) -> TextClause:
+    """From `qa_titles_fts`, the small index of what the choices show: the page's ids and
+    scores, best first, for the questions `filters` (`_filters`) keeps. Built once for each
+    filter, as every keystroke asks it.
+    """
+    base = (
+        "FROM qa_titles_fts f CROSS JOIN qa_questions q ON q.id = f.rowid "
+        f"WHERE qa_titles_fts MATCH :q AND q.guild_id = :guild{filters}"
+    )
+    newest = (
+        f"SELECT f.rowid AS id, bm25(qa_titles_fts, {TITLE_WEIGHTS}) AS score "
+        f"{base} ORDER BY f.rowid DESC LIMIT :window"
+    )
+    return text(f"SELECT id, score FROM ({newest}) ORDER BY score, id DESC LIMIT :limit")  # noqa: S608
+
+
+@lru_cache(maxsize=32)
+def _title_rows_of(filters: str, read: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """`_titles_ranked`'s page joined to `read`'s columns of its questions, in its order."""
+    ranked = _titles_ranked(filters)
+    page = ranked.columns(column("id", Integer), column("score", Float)).subquery("page")
+    return read.join(page, read.selected_columns.id == page.c.id).order_by(
+        page.c.score, page.c.id.desc()
+    )
+
+
 class SqliteQuestionIndex(FtsTables, QuestionIndex):
     """`qa_fts` for searching and `qa_titles_fts` for autocomplete, rows in step."""
 
@@ -337,27 +365,10 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
         """The last phrase a prefix (`prefix_query`)."""
         return prefix_query(typed)
 
-    def _titles_ranked(self, match: str, ranking: Ranking) -> tuple[TextClause, dict[str, object]]:
-        """From `qa_titles_fts`, the small index of what the choices show: the page's ids and
-        scores, best first, and the statement's parameters.
-        """
-        filters, params = _filters(ranking.where)
-        base = (
-            "FROM qa_titles_fts f CROSS JOIN qa_questions q ON q.id = f.rowid "
-            f"WHERE qa_titles_fts MATCH :q AND q.guild_id = :guild{filters}"
-        )
-        newest = (
-            f"SELECT f.rowid AS id, bm25(qa_titles_fts, {TITLE_WEIGHTS}) AS score "
-            f"{base} ORDER BY f.rowid DESC LIMIT :window"
-        )
-        ranked = text(
-            f"SELECT id, score FROM ({newest}) ORDER BY score, id DESC LIMIT :limit"  # noqa: S608
-        )
-        return ranked, {**params, "q": match, "window": ranking.window, "limit": ranking.per_page}
-
     async def _titles(self, session: AsyncSession, match: str, ranking: Ranking) -> list[int]:
-        ranked, params = self._titles_ranked(match, ranking)
-        return [int(row.id) for row in await session.execute(ranked, params)]
+        filters, params = _filters(ranking.where)
+        values = {**params, "q": match, "window": ranking.window, "limit": ranking.per_page}
+        return [int(row.id) for row in await session.execute(_titles_ranked(filters), values)]
 
     async def _title_rows(
         self, session: AsyncSession, match: str, ranking: Ranking, read: Select[*tuple[Any, ...]]
@@ -365,12 +376,9 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
         """One statement: the page ranked, and `read`'s columns of its questions joined to it
         (one trip to the database instead of two).
         """
-        ranked, params = self._titles_ranked(match, ranking)
-        page = ranked.columns(column("id", Integer), column("score", Float)).subquery("page")
-        joined = read.join(page, read.selected_columns.id == page.c.id).order_by(
-            page.c.score, page.c.id.desc()
-        )
-        return list(await session.execute(joined, params))
+        filters, params = _filters(ranking.where)
+        values = {**params, "q": match, "window": ranking.window, "limit": ranking.per_page}
+        return list(await session.execute(_title_rows_of(filters, read), values))
 
     async def _ranked(
         self,
