@@ -374,12 +374,14 @@ class Finding(QaStore):
             known = self._term_counts.get(word)
             if known is not None and now - known[1] < TERM_STATS_SECONDS:
                 out[word] = known[0]
-                continue
-            if word:
-                out[word] = await self._db.search.questions.count(session, word)
-            else:
-                out[word] = int(await session.scalar(select(func.max(QaQuestion.id))) or 0)
-            if len(self._term_counts) >= TERM_STATS_MAX:
-                self._term_counts.clear()
-            self._term_counts[word] = (out[word], now)
-        return out
+        fresh: dict[str, int] = {}
+        if "" not in out:
+            fresh[""] = int(await session.scalar(select(func.max(QaQuestion.id))) or 0)
+        unknown = [word for word in dict.fromkeys(words) if word not in out]
+        if unknown:  # counted together: one statement
+            found = await self._db.search.questions.word_counts(session, unknown)
+            fresh |= zip(unknown, found, strict=True)
+        if len(self._term_counts) + len(fresh) > TERM_STATS_MAX:
+            self._term_counts.clear()
+        self._term_counts |= {word: (counted, now) for word, counted in fresh.items()}
+        return out | fresh

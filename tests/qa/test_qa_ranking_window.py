@@ -264,3 +264,30 @@ async def test_words_no_question_holds_leave_the_rarest_places_to_words_found(
     assert [h.question.id for h in await qa.similar(GUILD, draft)] == [beat]
     nothing = make_draft("Flowr, redbeatz and kombuu", "x")  # none found: still searched
     assert await qa.similar(GUILD, nothing) == []
+
+
+async def test_the_draft_s_new_keywords_are_counted_together_and_kept(
+    qa: QaService, clock: Clock, db: Database
+) -> None:
+    from sqlalchemy import event
+
+    beat = await ask(qa, clock, "Celery beat schedule", "It drifts after a deploy.")
+    await answer(qa, clock, beat, "Run one beat process only.", HELPER)
+    statements: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    # A keyword's count, as each database's index counts it.
+    word = "count(*) FROM qa_fts WHERE" if db.is_sqlite else "count(*) FROM qa_search s WHERE"
+    draft = make_draft("Celery beat schedule drifts after a deploy", "x")
+    assert [h.question.id for h in await qa.similar(GUILD, draft)] == [beat]
+    counting = [sql for sql in statements if word in sql]
+    assert len(counting) == 1  # every keyword in one statement
+    assert counting[0].count(word) >= 4
+    statements.clear()
+    assert [h.question.id for h in await qa.similar(GUILD, draft)] == [beat]
+    assert not [sql for sql in statements if word in sql]  # kept: none counted again
+    # A word seen before is kept; only the new one is counted.
+    statements.clear()
+    await qa.similar(GUILD, make_draft("Celery beat schedule and flower", "x"))
+    counting = [sql for sql in statements if word in sql]
+    assert len(counting) == 1
+    assert counting[0].count(word) == 1

@@ -355,9 +355,13 @@ class QuestionIndex(TextIndex[QuestionText]):
             hits += [hit for hit in found.hits if hit.id not in seen][: limit - len(hits)]
         return hits
 
-    @abstractmethod
     async def count(self, session: AsyncSession, word: str) -> int:
         """How many questions, of every server, hold `word`."""
+        return (await self.word_counts(session, [word]))[0]
+
+    @abstractmethod
+    async def word_counts(self, session: AsyncSession, words: Sequence[str]) -> list[int]:
+        """How many questions, of every server, hold each of `words`: one statement."""
 
     @abstractmethod
     def similar_query(

@@ -285,17 +285,23 @@ class PostgresQuestionIndex(SearchTable, QuestionIndex):
             )
         )
 
-    async def count(self, session: AsyncSession, word: str) -> int:
-        """Questions holding `word` anywhere, counted by the index."""
-        found = phrases(word)
-        if not found:
-            return 0
-        tsquery, params = Query(((found[0],),)).sql("q")
-        counted = await session.scalar(
-            text(f"SELECT count(*) FROM qa_search s WHERE s.document @@ {tsquery}"),  # noqa: S608
-            params,
-        )
-        return int(counted or 0)
+    async def word_counts(self, session: AsyncSession, words: Sequence[str]) -> list[int]:
+        """Questions holding each word anywhere, counted by the index: one statement."""
+        parts: list[str] = []
+        params: dict[str, Any] = {}
+        for n, word in enumerate(words):
+            found = phrases(word)
+            if found:
+                tsquery, more = Query(((found[0],),)).sql(f"w{n}")
+                counted = f"SELECT count(*) FROM qa_search s WHERE s.document @@ {tsquery}"  # noqa: S608
+                parts.append(f"({counted})")
+                params |= more
+            else:
+                parts.append("0")
+        if not params:
+            return [0] * len(words)
+        row = (await session.execute(text("SELECT " + ", ".join(parts)), params)).one()
+        return [int(counted or 0) for counted in row]
 
     def similar_query(
         self, keywords: Sequence[str], common: frozenset[str] = frozenset(), *, titles: bool = False

@@ -341,15 +341,23 @@ class SqliteQuestionIndex(FtsTables, QuestionIndex):
             )
         )
 
-    async def count(self, session: AsyncSession, word: str) -> int:
-        """Questions holding `word` (its word characters) anywhere, counted by the index."""
-        words = _words([word])
-        if not words:
-            return 0
-        counted = await session.scalar(
-            text("SELECT count(*) FROM qa_fts WHERE qa_fts MATCH :q"), {"q": quote(words[0])}
-        )
-        return int(counted or 0)
+    async def word_counts(self, session: AsyncSession, words: Sequence[str]) -> list[int]:
+        """Questions holding each word (its word characters) anywhere, counted by the index,
+        every word in one statement (one trip to the connection's thread).
+        """
+        parts: list[str] = []
+        params: dict[str, object] = {}
+        for n, word in enumerate(words):
+            found = _words([word])
+            if found:
+                parts.append(f"(SELECT count(*) FROM qa_fts WHERE qa_fts MATCH :w{n})")  # noqa: S608
+                params[f"w{n}"] = quote(found[0])
+            else:
+                parts.append("0")
+        if not params:
+            return [0] * len(words)
+        row = (await session.execute(text("SELECT " + ", ".join(parts)), params)).one()
+        return [int(counted or 0) for counted in row]
 
     def similar_query(
         self, keywords: Sequence[str], common: frozenset[str] = frozenset(), *, titles: bool = False
