@@ -174,6 +174,32 @@ async def test_a_channel_the_bot_cannot_post_in_saves_nothing(nexus: Harness) ->
     assert await service(nexus).suggest(fake.guild_id, "") == []
 
 
+async def test_similar_questions_found_late_come_after_a_deferral(
+    nexus: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = nexus.fake
+    first = posted_id(await ask(fake, "How do I retry failed Celery tasks?", tags="celery"))
+    await answer_by_button(fake, first, "Use autoretry_for with retry_backoff=True.")
+    similar = QaService.similar
+
+    async def slow(self: QaService, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.2)
+        return await similar(self, *args, **kwargs)
+
+    # Discord's window shrunk to nothing: the search outlasts it, so the bot defers first.
+    monkeypatch.setattr(QaService, "similar", slow)
+    monkeypatch.setattr("cogs._kit.ui.ANSWER_DEADLINE", 0.0)
+    late = await ask(fake, "Celery tasks fail, how to retry them?", user="member2")
+    assert late.type == 5
+    assert late.errors == []
+
+    def shown() -> bool:
+        embeds = (late.message or {}).get("embeds") or []
+        return bool(embeds) and f"#{first} ·" in embeds[0]["fields"][0]["name"]
+
+    await until(fake, shown, "the similar questions to follow the deferral")
+
+
 async def test_similar_answered_questions_come_first(nexus: Harness) -> None:
     fake = nexus.fake
     first = posted_id(await ask(fake, "How do I retry failed Celery tasks?", tags="celery"))
