@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.paging import page_of, paginate
@@ -104,7 +105,15 @@ class IndexPage:
     pages: int
 
 
-def learning_from_row(row: Entry) -> Learning:
+# A learning's columns as plain rows, not ORM objects: a start-up reads every learning, and
+# the session's identity map doubled the time (0.22 against 0.10 s for 4,640 learnings).
+_LEARNING_ROWS = select(
+    Entry.id,
+    *(getattr(Entry, f.name) for f in fields(Learning) if f.init),
+)
+
+
+def learning_from_row(row: Entry | Row[Any]) -> Learning:
     """A stored learning as plain data."""
     return from_row(
         Learning,
@@ -140,7 +149,7 @@ class LearningsService:
     async def refresh(self) -> None:
         """Reload the in-memory index from the database (after a content sync)."""
         async with self._db.read() as session:
-            rows = (await session.scalars(select(Entry).order_by(Entry.title))).all()
+            rows = (await session.execute(_LEARNING_ROWS.order_by(Entry.title))).all()
         self.load(learning_from_row(row) for row in rows)
         self._slug_of_id = {row.id: row.slug for row in rows}
 

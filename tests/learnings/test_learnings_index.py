@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from bot.core.query import WORD_RE, fold
 from bot.core.text import normalise
 from bot.db.engine import Database
 from bot.learnings.model import Learning
 from bot.learnings.names import name_score
+from bot.learnings.ranking import vocabulary
 from bot.learnings.service import Found, LearningsService
 from cogs.learnings.content import check_content
 from tests.helpers import CONTENT
@@ -112,3 +116,30 @@ async def test_every_name_scoring_enough_is_found_on_the_real_content(db: Databa
             expected = [slug for slug, score in brute_force(entries, query, kind) if score >= 60]
             got = [e.slug for e in learnings.suggest(query, kind)]
             assert got == expected[:25], (query, kind)
+
+
+def regex_vocabulary(entries: list[Learning]) -> frozenset[str]:
+    """The knowledge base's words as `WORD_RE` finds them, one text at a time."""
+    return frozenset(
+        word
+        for e in entries
+        for text in (*e.names, *e.tags, e.summary, e.body)
+        for word in WORD_RE.findall(fold(text))
+    )
+
+
+def test_the_vocabulary_holds_exactly_the_words_the_word_pattern_finds() -> None:
+    """Spelling reads a misspelt word as one of these: the start-up's fast split must give the
+    same words as the pattern, on the real content and on text no content holds."""
+    real = check_content(CONTENT).learnings
+    assert vocabulary(real) == regex_vocabulary(real)
+    assert len(vocabulary(real)) > 1000
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80), st.text(max_size=300))
+def test_the_vocabulary_splits_any_text_as_the_word_pattern_does(title: str, body: str) -> None:
+    """Accents, ligatures, full-width digits, the Kelvin sign, dotted İ, emoji, NUL."""
+    text = f"{title} ﬁle Ｎ０ K İstanbul café 🙂 \x00 snake_case {body}"
+    entries = [Learning("a-slug", "concept", text, "python", title, body, tags=(title,))]
+    assert vocabulary(entries) == regex_vocabulary(entries)
