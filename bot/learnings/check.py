@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.text import normalise
-from bot.learnings.loader import ParsedFile, Problem, content_files, parse_file
+from bot.learnings.loader import ParsedFile, Problem, content_files, content_parts, parse_file
 from bot.learnings.model import Learning
 
 CODE_RE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```", re.S | re.M)
@@ -239,8 +240,9 @@ def content_fingerprint(root: Path, *, code: Iterable[Path] = ()) -> tuple[str, 
     digest = hashlib.sha256()
     for path in (*_VALIDATORS, *code):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    files = content_files(root) if root.is_dir() else []
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    files = content_parts(root) if root.is_dir() else []
+    for parts in files:
+        digest.update("/".join(parts).encode() + b"\0")
+        with open(os.path.join(root, *parts), "rb") as file:
+            digest.update(hashlib.sha256(file.read()).digest())
     return digest.hexdigest(), len(files)

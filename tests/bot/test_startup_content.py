@@ -15,6 +15,7 @@ import bot.client
 import bot.learnings.check
 from bot.client import ContentInvalid, Nexus, create_bot
 from bot.config import Settings
+from bot.learnings.loader import content_files
 from cogs.learnings.content import content_fingerprint
 from tests.helpers import TOKEN, write_entry
 
@@ -110,3 +111,25 @@ async def test_a_database_that_lost_its_entries_is_synced_again(
     again = await loaded(tmp_path, content)
     assert str(again.content_report) == "2 added, 0 updated, 0 removed, 0 unchanged"
     assert len(again.services.learnings) == 2
+
+
+def test_the_learning_files_are_the_markdown_files_in_the_folders_part_by_part(
+    tmp_path: Path,
+) -> None:
+    """What the check reads and the fingerprint hashes: `.md` files in content's folders at any
+    depth, in path order part by part; not a file at the top, a folder named like a file, other
+    files, or a folder reached through a symlink (walked once, where it is)."""
+    root = tmp_path / "content"
+    for name in ("concepts/b.md", "concepts/a.md", "concepts-extra/c.md", "tips/deep/d.md",
+                 "README.md", "concepts/notes.txt"):  # fmt: skip
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x")
+    (root / "tips" / "folder.md").mkdir()
+    (root / "linked").symlink_to(root / "tips", target_is_directory=True)
+    found = [p.relative_to(root).as_posix() for p in content_files(root)]
+    # "concepts" before "concepts-extra": part by part, not character by character.
+    assert found == ["concepts/a.md", "concepts/b.md", "concepts-extra/c.md", "tips/deep/d.md"]
+    assert content_fingerprint(root)[1] == 4
+    before = content_fingerprint(root)
+    (root / "tips" / "deep" / "d.md").write_text("y")
+    assert content_fingerprint(root)[0] != before[0]
