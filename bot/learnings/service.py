@@ -351,7 +351,12 @@ class LearningsService:
             return []
         async with self._db.read() as session:
             found = await self._db.search.entries.search(
-                session, phrase, limit=RERANK_WINDOW, every_term_only=True, counted=False
+                session,
+                phrase,
+                limit=RERANK_WINDOW,
+                every_term_only=True,
+                counted=False,
+                snippets=False,  # suggestions show names and summaries: no snippet is shown
             )
             slugs = await self._slugs(session, [hit.id for hit in found.hits])
         candidates = [
