@@ -137,6 +137,8 @@ class QaQuestion(InAServer, Base):
         Index("ix_qa_questions_archive_due", "archive_due_at"),
         Index("ix_qa_questions_nudged", "nudged_at"),
         Index("ix_qa_questions_solved_check", "solved_check_at"),
+        # What a full-text search's join reads (migration 0016).
+        Index("ix_qa_questions_search", "id", "guild_id", "accepted_answer_id"),
     )
 
     author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)

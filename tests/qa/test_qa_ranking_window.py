@@ -291,3 +291,50 @@ async def test_the_draft_s_new_keywords_are_counted_together_and_kept(
     counting = [sql for sql in statements if word in sql]
     assert len(counting) == 1
     assert counting[0].count(word) == 1
+
+
+async def test_full_text_matches_are_joined_to_their_questions_through_the_search_index(
+    qa: QaService, clock: Clock, db: Database
+) -> None:
+    """Each match is joined to its question for the server (and the accepted answer): on
+    SQLite through ix_qa_questions_search (migration 0016), a few hundred questions a page,
+    never the table's pages of whole questions; with a tag, the table (the index has no tags).
+    What is found is the same either way."""
+    from sqlalchemy import event
+
+    other = GUILD + 1
+    for i in range(6):
+        qid = await ask(qa, clock, f"Celery task {i} retries", tags="celery" if i % 2 else "")
+        if i % 3 == 0:
+            posted = await answer(qa, clock, qid, f"Use acks_late for task {i}.")
+            if i == 0:
+                await qa.accept(GUILD, qid, posted.answer.id, ASKER)
+    await qa.ask(other, HELPER, make_draft("Celery retries elsewhere", "Another server.", ""))
+    statements: list[tuple[str, object]] = []
+    event.listen(
+        db.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, params, *_: statements.append((statement, params)),
+    )
+    page = await qa.search(GUILD, "celery retries")
+    tagged = await qa.search(GUILD, "celery retries", tag="celery")
+    suggested = await qa.suggest(GUILD, "celery ret", unaccepted_only=True)
+    similar = await qa.similar(GUILD, make_draft("Celery task retries", "acks late?", ""))
+    assert page.total == 6  # never the other server's question
+    assert tagged.total == 3
+    assert len(suggested) == 5  # not the one with an accepted answer
+    assert similar
+    if not db.is_sqlite:  # PostgreSQL plans its joins itself
+        return
+    joined = [(s, p) for s, p in statements if "CROSS JOIN qa_questions" in s]
+    assert len(joined) >= 4
+    async with db.engine.connect() as conn:
+        for statement, params in joined:
+            plan = " ".join(
+                str(row[-1])
+                for row in await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+            )
+            if "json_each" in statement:  # the tag filter reads the tags: the table
+                assert "USING INTEGER PRIMARY KEY" in plan, plan
+            else:
+                assert "USING COVERING INDEX ix_qa_questions_search" in plan, plan
