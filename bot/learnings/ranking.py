@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from string import ascii_lowercase, digits
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -52,35 +53,55 @@ def _name_words(name: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in NAME_SPLIT_RE.split(fold(name)) if w and w not in STOPWORDS)
 
 
-# Neither this nor `_name_words` is cached: in the benchmark the caches held 26,000 pairs and
-# 8,192 names (several MB of the bot's memory) and made /search no faster.
 def _matches(term: str, word: str) -> bool:
     if term == word:
         return True
-    return len(term) >= 5 and len(word) >= 5 and fuzz.ratio(term, word) >= 85
+    return len(term) >= 5 and len(word) >= 5 and fuzz.ratio(term, word, score_cutoff=FUZZY) >= FUZZY
+
+
+FUZZY = 85  # how alike (rapidfuzz's ratio) a name's word and an asked word of 5+ letters match
 
 
 @dataclass(frozen=True, slots=True)
 class _Asked:
     """A question's terms, stemmed once for every candidate: per asked term the words that
     count for it, and every word (context and alternatives included).
+
+    `hits` remembers, per word of a name, which of `every` it matches (bit i for `every[i]`):
+    the candidates' names share most of their words, so each is compared with the question's
+    words once per search instead of once per name.
     """
 
     asked: tuple[tuple[str, ...], ...]
     every: tuple[str, ...]
+    groups: tuple[int, ...]  # per asked term, the bits of its words in `every`
+    hits: dict[str, int]
 
     @classmethod
     def of(cls, understood: Understood) -> _Asked:
-        groups = [
+        found = [
             (term.context, tuple(stem(p) for w in term.words for p in NAME_SPLIT_RE.split(w) if p))
             for term in understood.terms
         ]
-        asked = tuple(words for context, words in groups if not context)
-        return cls(asked, tuple(dict.fromkeys(w for _, words in groups for w in words)))
+        asked = tuple(words for context, words in found if not context)
+        every = tuple(dict.fromkeys(w for _, words in found for w in words))
+        at = {word: i for i, word in enumerate(every)}
+        groups = tuple(sum(1 << at[w] for w in set(words)) for words in asked)
+        return cls(asked, every, groups, {})
+
+    def matched(self, word: str) -> int:
+        """The bits of the words of `every` that `word` (of a name) matches."""
+        bits = self.hits.get(word)
+        if bits is None:
+            bits = self.hits[word] = sum(
+                1 << i for i, term in enumerate(self.every) if _matches(term, word)
+            )
+        return bits
 
 
-def name_score(entry: Learning, asked: _Asked) -> float:
-    """How well one of the entry's names says what the question asks (0-1).
+def name_score(names: Sequence[tuple[str, ...]], asked: _Asked) -> float:
+    """How well one of an entry's names (their words: `EntryWords.names`) says what the
+    question asks (0-1).
 
     A name scores by the share of its words the question holds (an alias "n+1 queries" is
     wholly in "how do I stop n+1 queries"), times how much of the question it covers (a term
@@ -89,16 +110,15 @@ def name_score(entry: Learning, asked: _Asked) -> float:
     if not asked.asked:
         return 0.0
     best = 0.0
-    for name in (*entry.names, entry.slug.replace("-", " ")):
-        words = _name_words(name)
-        if not words:
-            continue
-        held = sum(1 for w in words if any(_matches(t, w) for t in asked.every))
+    for words in names:
+        bits = [asked.matched(w) for w in words]
+        held = sum(1 for b in bits if b)
         if not held:
             continue
-        covered = sum(
-            1 for group in asked.asked if any(_matches(t, w) for t in group for w in words)
-        )
+        union = 0
+        for b in bits:
+            union |= b
+        covered = sum(1 for group in asked.groups if group & union)
         best = max(best, (held / len(words)) * (0.5 + 0.5 * covered / len(asked.asked)))
     return best
 
@@ -117,14 +137,26 @@ def holds(words: Sequence[str], word: str) -> bool:
     return at < len(words) and words[at] == word
 
 
-WordsOf = Callable[[Learning], Sequence[str]]
+class EntryWords(NamedTuple):
+    """What reranking reads of an entry, split and stemmed once (a service keeps them)."""
+
+    names: tuple[tuple[str, ...], ...]  # each distinct name's words, the slug's among them
+    text: tuple[str, ...]  # `text_words`
 
 
-def text_score(entry: Learning, asked: _Asked, words_of: WordsOf = text_words) -> float:
-    """The share of what the question asks that the entry's text holds (0-1)."""
+def entry_words(entry: Learning) -> EntryWords:
+    """The entry's words as reranking reads them (a name of stopwords only has none)."""
+    names = (_name_words(name) for name in (*entry.names, entry.slug.replace("-", " ")))
+    return EntryWords(tuple(dict.fromkeys(words for words in names if words)), text_words(entry))
+
+
+WordsOf = Callable[[Learning], EntryWords]
+
+
+def text_score(words: Sequence[str], asked: _Asked) -> float:
+    """The share of what the question asks that the entry's text (`text_words`) holds (0-1)."""
     if not asked.asked:
         return 0.0
-    words = words_of(entry)
     held = sum(1 for group in asked.asked if any(holds(words, w) for w in group))
     return held / len(asked.asked)
 
@@ -132,10 +164,10 @@ def text_score(entry: Learning, asked: _Asked, words_of: WordsOf = text_words) -
 def rerank(
     candidates: Sequence[tuple[Learning, float]],
     understood: Understood,
-    words_of: WordsOf = text_words,
+    words_of: WordsOf = entry_words,
 ) -> list[tuple[Learning, float]]:
     """The candidates (each with its bm25 score: lower is better) best first; `words_of`
-    gives an entry's `text_words` (a service keeps them).
+    gives an entry's `EntryWords` (a service keeps them).
     """
     if not candidates:
         return []
@@ -145,10 +177,11 @@ def rerank(
     ranked = []
     for (entry, _), strength in zip(candidates, strengths, strict=True):
         text = strength / top if top > 0 else 0.0
+        words = words_of(entry)
         score = (
-            NAME_WEIGHT * name_score(entry, asked)
+            NAME_WEIGHT * name_score(words.names, asked)
             + INDEX_WEIGHT * text
-            + COVER_WEIGHT * text_score(entry, asked, words_of)
+            + COVER_WEIGHT * text_score(words.text, asked)
             + KIND_BONUS.get(entry.kind, 0.0)
         )
         ranked.append((entry, score))

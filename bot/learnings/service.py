@@ -26,7 +26,7 @@ from bot.db.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN
 from bot.errors import BadInput
 from bot.learnings.model import TOPICS, DocLink, Learning
 from bot.learnings.names import SUGGEST_SCORE, NameIndex, named, starting, words_named
-from bot.learnings.ranking import rerank, text_words, vocabulary
+from bot.learnings.ranking import EntryWords, entry_words, rerank, vocabulary
 
 DIRECT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next, answers directly
 LOOKUP_SCORE = 72.0  # a looked-up name this close is offered ("did you mean"); typing shows more
@@ -143,8 +143,8 @@ class LearningsService:
         self._sorted_known: list[str] = []
         # The database's id of each learning, as the full-text index names its hits.
         self._slug_of_id: dict[int, str] = {}
-        # The words of each learning a search has reranked (`text_words`), by slug.
-        self._text_words: dict[str, tuple[str, ...]] = {}
+        # The words of each learning a search has reranked (`entry_words`), by slug.
+        self._entry_words: dict[str, EntryWords] = {}
 
     async def refresh(self) -> None:
         """Reload the in-memory index from the database (after a content sync)."""
@@ -174,7 +174,7 @@ class LearningsService:
         for index in indexes.values():
             index.seal()
         self._by_slug, self._indexes, self._exact = by_slug, indexes, exact
-        self._slug_of_id, self._text_words = {}, {}
+        self._slug_of_id, self._entry_words = {}, {}
         self._known = vocabulary(by_slug.values())
         self._sorted_known = sorted(self._known)
 
@@ -368,10 +368,10 @@ class LearningsService:
         ranked.sort(key=lambda entry: entry.kind != kind)  # stable: the same order within
         return ranked[:CANDIDATES]
 
-    def _words_of(self, entry: Learning) -> tuple[str, ...]:
-        words = self._text_words.get(entry.slug)
+    def _words_of(self, entry: Learning) -> EntryWords:
+        words = self._entry_words.get(entry.slug)
         if words is None:
-            words = self._text_words[entry.slug] = text_words(entry)
+            words = self._entry_words[entry.slug] = entry_words(entry)
         return words
 
     async def _slugs(self, session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
