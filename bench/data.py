@@ -24,6 +24,7 @@ from bench import specgen
 from bench.vocab import Vocabulary, Writer
 from bot.db.engine import Database
 from bot.learnings.sync import sync_content
+from bot.qa.followups import NUDGE_AFTER_HOURS, SOLVED_CHECK_AFTER
 from bot.specs import Actor, SpecsService
 from cogs.learnings.content import check_content
 
@@ -76,13 +77,36 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).strftime(FORMAT)
 
 
+def _followups_sent(
+    created: datetime, first_answer: datetime | None, accepted: bool, now: datetime
+) -> tuple[str | None, str | None]:
+    """When a question's nudge and solved check were sent (stamps), if they came due before
+    `now`: the nudge once it had waited unanswered, the check a day after the first answer
+    when none was accepted."""
+    nudged = created + timedelta(hours=NUDGE_AFTER_HOURS)
+    nudge = nudged <= now and (first_answer is None or first_answer > nudged)
+    checked = first_answer + SOLVED_CHECK_AFTER if first_answer is not None else None
+    check = checked is not None and checked <= now and not accepted
+    return (
+        _stamp(nudged) if nudge else None,
+        _stamp(checked) if check and checked is not None else None,
+    )
+
+
 def write_questions(
     path: Path, writer: Writer, plan: Plan, progress: Callable[[str], None]
 ) -> dict[str, Any]:
     """Insert `plan.questions` questions with their answers and their full-text rows, shaped
-    exactly as bot/qa/service.py writes them (one qa_fts row per question)."""
+    exactly as bot/qa/service.py writes them (one qa_fts row per question).
+
+    The follow-ups that came due before now are stamped as sent when they came due, as the
+    bot running through those two years would have sent them (bot/qa/followups.py, with the
+    servers' default waits): a community's history owes no follow-ups. Without that, the
+    bench's bot sent 200 of a 100,000-question backlog every minute of the measurements.
+    """
     rng = random.Random(plan.seed + 1)
-    end = datetime.now(UTC) - timedelta(days=1)
+    now = datetime.now(UTC)
+    end = now - timedelta(days=1)
     span = timedelta(days=730)
     step = span / max(plan.questions, 1)
     start = end - span
@@ -103,8 +127,8 @@ def write_questions(
     def flush() -> None:
         conn.executemany(
             "INSERT INTO qa_questions (id, guild_id, author_id, channel_id, message_id, title, "
-            "details, tags, accepted_answer_id, created_at, edited_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            "details, tags, accepted_answer_id, created_at, nudged_at, solved_check_at, "
+            "edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             batch_q,
         )
         conn.executemany(
@@ -132,22 +156,26 @@ def write_questions(
             author = 10**17 + rng.randrange(25_000)
             accepted_id = None
             bodies = []
+            first_answer: datetime | None = None
             for index, body in enumerate(q.answers):
                 answer_id += 1
                 bodies.append(body)
                 if q.accepted == index:
                     accepted_id = answer_id
                 answered_at = created + timedelta(minutes=5 + rng.randrange(2000))
+                first_answer = min(first_answer or answered_at, answered_at)
                 batch_a.append(
                     (answer_id, plan.guild_id, qid, 10**17 + rng.randrange(25_000), body,
                      _stamp(answered_at))
                 )  # fmt: skip
+            nudged, checked = _followups_sent(created, first_answer, accepted_id is not None, now)
             totals["answers"] += len(q.answers)
             totals["answered"] += bool(q.answers)
             totals["accepted"] += accepted_id is not None
             batch_q.append(
                 (qid, plan.guild_id, author, 900 + rng.randrange(3), 10**18 + qid, q.title,
-                 q.details, json.dumps(list(q.tags)), accepted_id, _stamp(created))
+                 q.details, json.dumps(list(q.tags)), accepted_id, _stamp(created),
+                 nudged, checked)
             )  # fmt: skip
             batch_f.append((qid, q.title, q.details, " ".join(q.tags), "\n\n".join(bodies)))
             if len(batch_q) >= 5000:
