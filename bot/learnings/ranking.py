@@ -35,6 +35,8 @@ KIND_BONUS = {"concept": 0.08, "challenge": 0.06, "tip": 0.0}
 # Every byte but a-z and 0-9 made a space: the words of `bot.core.query.WORD_RE`, split by C
 # code. A start-up reads megabytes of bodies; the regular expression's matches took twice as long.
 _WORD_BYTES = bytes(c if chr(c) in ascii_lowercase + digits else 32 for c in range(256))
+# The same with "+" and "#", which `NAME_SPLIT_RE` keeps in words ("c++", "c#").
+_NAME_BYTES = bytes(c if chr(c) in ascii_lowercase + digits + "+#" else 32 for c in range(256))
 
 
 def vocabulary(entries: Iterable[Learning]) -> frozenset[str]:
@@ -128,7 +130,9 @@ def text_words(entry: Learning) -> tuple[str, ...]:
     tuple of shared strings is a fifth of the memory of a set, so every entry's can be kept.
     """
     text = " ".join((*entry.names, *entry.tags, entry.summary, entry.body))
-    return tuple(sorted({stem(w) for w in set(NAME_SPLIT_RE.split(fold(text))) if w}))
+    # The words `NAME_SPLIT_RE` splits the folded text into, split by C code (half the time).
+    split = fold(text).encode("ascii", "replace").translate(_NAME_BYTES).split()
+    return tuple(sorted({stem(word.decode("ascii")) for word in set(split)}))
 
 
 def holds(words: Sequence[str], word: str) -> bool:

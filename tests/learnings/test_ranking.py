@@ -122,3 +122,21 @@ def test_any_question_is_ranked_as_the_plain_definition_ranks_it(
     assert slugs_and_scores(rerank(candidates, understood)) == slugs_and_scores(
         plain_rerank(candidates, understood)
     )
+
+
+def regex_text_words(entry: Learning) -> tuple[str, ...]:
+    text = " ".join((*entry.names, *entry.tags, entry.summary, entry.body))
+    return tuple(sorted({stem(w) for w in NAME_SPLIT_RE.split(fold(text)) if w}))
+
+
+def test_the_words_of_every_real_learning_are_those_the_name_pattern_splits() -> None:
+    assert [e.slug for e in ENTRIES if text_words(e) != regex_text_words(e)] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.text(max_size=300))
+def test_the_words_of_any_text_are_those_the_name_pattern_splits(title: str, body: str) -> None:
+    # Accents, ligatures, full-width letters, the Kelvin sign, "C++" and "C#" among them.
+    summary = "C++ and C# Ｄｊａｎｇｏ ﬁle \u212aelvin İstanbul"
+    entry = Learning("x", "tip", title, "python", summary, body)
+    assert text_words(entry) == regex_text_words(entry)
