@@ -139,6 +139,9 @@ class QaQuestion(InAServer, Base):
         Index("ix_qa_questions_solved_check", "solved_check_at"),
         # What a full-text search's join reads (migration 0016).
         Index("ix_qa_questions_search", "id", "guild_id", "accepted_answer_id"),
+        # /qa mine, and /qa open oldest first (migration 0017).
+        Index("ix_qa_questions_guild_author", "guild_id", "author_id"),
+        Index("ix_qa_questions_guild_open", "guild_id", "closed_at", "created_at"),
     )
 
     author_id: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -222,13 +222,16 @@ class Finding(QaStore):
         *,
         newest_first: bool,
     ) -> QuestionList:
+        # Newest first by number (the asker's index keeps a member's questions in that order);
+        # oldest first by age, as the open questions' index keeps them (migration 0017).
+        order = (QaQuestion.id.desc(),) if newest_first else (QaQuestion.created_at, QaQuestion.id)
         async with self._db.read() as session:
             total = await session.scalar(select(func.count(QaQuestion.id)).where(*where))
             pages, page = paginate(int(total or 0), per_page, page)
             rows = await session.execute(
                 questions_read()
                 .where(*where)
-                .order_by(QaQuestion.id.desc() if newest_first else QaQuestion.id)
+                .order_by(*order)
                 .limit(per_page)
                 .offset((page - 1) * per_page)
             )
