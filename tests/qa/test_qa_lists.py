@@ -6,23 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event, update
 
 from bot.db.engine import Database
 from bot.db.models import QaQuestion
 from bot.qa.service import QaService, make_draft
 from tests.qa.test_qa_service import ASKER, GUILD, OTHER_GUILD, STRANGER, Clock, answer, ask
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def qa(db: Database, clock: Clock) -> QaService:
-    return QaService(db, clock=clock)
 
 
 async def test_the_lists_read_through_their_indexes_and_stop_at_the_page(

@@ -17,16 +17,6 @@ from tests.qa.test_qa_service import GUILD, HELPER, Clock, answer, ask
 ASKER = Actor(1)
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def qa(db: Database, clock: Clock) -> QaService:
-    return QaService(db, clock=clock)
-
-
 async def test_within_the_window_ranking_and_count_are_exact(qa: QaService, clock: Clock) -> None:
     weak = await ask(qa, clock, "Something about deployment pipelines", "Mentions celery once.")
     strong = await ask(qa, clock, "Celery retries with celery beat", "celery celery celery")

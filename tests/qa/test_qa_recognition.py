@@ -31,16 +31,6 @@ from tests.qa.test_qa_service import (
 DAY = timedelta(days=1).total_seconds()
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def qa(db: Database, clock: Clock) -> QaService:
-    return QaService(db, clock=clock)
-
-
 async def answered(qa: QaService, clock: Clock, by: Actor = HELPER, asker: Actor = ASKER) -> int:
     """A question by `asker`, answered by `by`: the answer's id."""
     qid = await ask(qa, clock, "How do I retry a Celery task?", actor=asker)

@@ -35,11 +35,6 @@ DAY = 24 * HOUR
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 async def nexus(
     fake: FakeDiscord, settings: Settings, caplog: pytest.LogCaptureFixture, clock: Clock
 ) -> AsyncIterator[Harness]:

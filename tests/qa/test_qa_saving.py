@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.engine import Database
 from bot.db.models import QaMessageLink
 from bot.errors import AlreadyExists, BadInput, NotFound, OnCooldown
 from bot.qa import ChatMessage, prefill
@@ -28,16 +27,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def qa(db: Database, clock: Clock) -> QaService:
-    return QaService(db, clock=clock)
 
 
 def chat(message_id: int, author: Actor = AUTHOR) -> ChatMessage:

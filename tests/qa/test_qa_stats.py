@@ -5,21 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from bot.db.engine import Database
 from bot.qa.service import QaService
 from tests.qa.test_qa_service import GUILD, OTHER_GUILD, Clock, answer, ask
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def qa(db: Database, clock: Clock) -> QaService:
-    return QaService(db, clock=clock)
 
 
 async def test_nothing_asked_nothing_waits(qa: QaService) -> None:
