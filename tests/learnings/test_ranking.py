@@ -112,7 +112,7 @@ def test_the_words_of_an_entry_hold_each_distinct_name_once() -> None:
 words = st.sampled_from(sorted(KNOWN)[:: max(1, len(KNOWN) // 400)])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(words | st.text(min_size=1, max_size=12), min_size=1, max_size=8), st.integers())
 def test_any_question_is_ranked_as_the_plain_definition_ranks_it(
     asked: list[str], seed: int
