@@ -55,13 +55,13 @@ def _name_words(name: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in NAME_SPLIT_RE.split(fold(name)) if w and w not in STOPWORDS)
 
 
+FUZZY = 85  # how alike (rapidfuzz's ratio) a name's word and an asked word of 5+ letters match
+
+
 def _matches(term: str, word: str) -> bool:
     if term == word:
         return True
     return len(term) >= 5 and len(word) >= 5 and fuzz.ratio(term, word, score_cutoff=FUZZY) >= FUZZY
-
-
-FUZZY = 85  # how alike (rapidfuzz's ratio) a name's word and an asked word of 5+ letters match
 
 
 @dataclass(frozen=True, slots=True)
