@@ -58,6 +58,13 @@ DEFERRALS = (
 )
 PUSH_READY_SECONDS = 30.0  # how long a pushed version waits for the bot to be connected
 REPORTS_FLUSH_SECONDS = 2.0  # how long closing waits for error reports still queued
+# How long a closing bot lets what it is answering finish (a follow-up after the answer too,
+# such as forget-me's index rewrite) and then what it cancelled unwind: well inside the 10 s
+# `docker stop` waits; and discord.py's names for the tasks it starts to answer an interaction
+# (a command, a button, a form) or an event.
+CLOSE_GRACE_SECONDS = 3.0
+UNWIND_SECONDS = 2.0
+ANSWERING = ("discord-ui-", "CommandTree-invoker", "discord.py: ")
 
 
 class ContentInvalid(RuntimeError):
@@ -434,15 +441,34 @@ class Nexus(commands.Bot):
         """Seconds since the bot was built."""
         return time.monotonic() - self.started_at
 
+    async def finish_answering(self, grace: float) -> None:
+        """Let what is being answered end within `grace` seconds, then cancel the rest and wait
+        for it to unwind, its sessions handed back before the database closes (the event loop's
+        end would cancel SQLAlchemy's own closing of them too, leaving connections checked out).
+        """
+        me = asyncio.current_task()
+        pending = {
+            t for t in asyncio.all_tasks() if t is not me and t.get_name().startswith(ANSWERING)
+        }
+        if pending and grace > 0:
+            _, pending = await asyncio.wait(pending, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=UNWIND_SECONDS)
+
     async def close(self) -> None:
-        """Stop the heartbeat, close the gateway, the metrics endpoint, then the services and
-        the database; send the error reports still queued.
+        """Stop the heartbeat, let what is being answered finish, close the gateway, the
+        metrics endpoint, then the services and the database; send the error reports still
+        queued.
         """
         self.heartbeat.cancel()
         self.search_upkeep.cancel()
         try:
+            await self.finish_answering(CLOSE_GRACE_SECONDS)  # while Discord can be answered
             await super().close()
         finally:
+            await self.finish_answering(0)  # any that came in meanwhile
             if self.metrics_server is not None:
                 await self.metrics_server.stop()
             if self.push_server is not None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from bot.db.models import Entry
+from bot.qa.privacy import Privacy
 from localdiscord.emulator import FakeDiscord, command_payload_problems
 from tests.harness import Harness, start_bot, stop_bot
 
@@ -83,6 +85,41 @@ async def test_sigterm_like_close_releases_the_database(fake: FakeDiscord, nexus
     assert nexus.bot.is_closed()
     # The engine is disposed: a new connection would have to be opened from scratch.
     assert nexus.bot.db.engine.pool.checkedout() == 0
+
+
+async def test_an_answer_still_at_work_hands_its_connection_back_before_the_database_closes(
+    nexus: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """forget-me rewrites the search index after its answer: a bot closed meanwhile stops that
+    follow-up before it closes the database, its connection back in the pool (left running, it
+    met the event loop's end, which could leave the connection to the garbage collector).
+    """
+    working = asyncio.Event()
+
+    async def wipe_traces_forever(self: Privacy) -> None:
+        async with self._db.unit_of_work() as session:
+            await session.execute(text("SELECT 1"))
+            working.set()
+            await asyncio.Event().wait()
+
+    monkeypatch.setattr(Privacy, "wipe_traces", wipe_traces_forever)
+    monkeypatch.setattr("bot.client.CLOSE_GRACE_SECONDS", 0.0)  # it would never finish
+    out: set[Any] = set()  # the pool's connections checked out, not yet back
+    engine = nexus.bot.db.engine.sync_engine
+    event.listen(engine, "checkout", lambda _dbapi, record, _proxy: out.add(record))
+    event.listen(engine, "checkin", lambda _dbapi, record: out.discard(record))
+    fake = nexus.fake
+    opened = await fake.slash("ask", user="member")
+    await opened.submit_modal(
+        {"qa:input:title": "Why is my pool empty?", "qa:input:details": "It was full before."}
+    )
+    prompt = await fake.slash("qa forget-me", user="member")
+    done = await fake.click(prompt, "qa:forget:delete", user="member")
+    assert done.content.startswith("🗑️ Done")
+    await working.wait()
+    assert len(out) == 1
+    await nexus.bot.close()
+    assert out == set()
 
 
 async def test_an_unexpected_error_is_an_apology_with_an_incident_id(
